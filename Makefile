@@ -1,0 +1,46 @@
+# Two commands matter: `make run` (the whole system on 127.0.0.1:3000) and
+# `make test` (every test layer). Both create the virtual environment on demand.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run run-fresh test test-fast bench lint job clean
+
+$(STAMP): requirements.txt requirements-dev.txt shared/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make run: the whole system on 127.0.0.1 (API on :3000). ARGS=--fresh starts from empty data.
+run: $(STAMP)
+	$(PY) -m infrastructure.local $(ARGS)
+
+run-fresh: $(STAMP)
+	$(PY) -m infrastructure.local --fresh
+
+## make test: unit, integration, infrastructure, contract, architecture and end-to-end tests.
+test: $(STAMP)
+	$(PY) -m pytest
+
+## make test-fast: everything but the end-to-end layer.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not e2e"
+
+## make bench: cold starts, DynamoDB calls per operation, gateway overhead.
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+## make job NAME=reconcile_provisioning: fire a scheduled job now on the running local system.
+job: $(STAMP)
+	$(PY) -m infrastructure.local.jobs $(NAME)
+
+lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) .local .pytest_cache
