@@ -1,0 +1,1 @@
+"""Audit's table: the only code that reads or writes it."""

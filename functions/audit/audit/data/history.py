@@ -1,0 +1,100 @@
+"""Histories in the audit table.
+
+| item     | pk              | sk                 |
+|----------|-----------------|--------------------|
+| head     | ENTITY#<id>     | HEAD               | seq, hash, org_id, kind
+| entry    | ENTITY#<id>     | SEQ#<000000000001> | event, prev_hash, hash
+| receipt  | ENTITY#<id>     | EVENT#<event id>   | (dedupe: SQS delivers at least once)
+Appending is one transaction: advance the head only from the seq we read, write
+the entry, and write the receipt only if this event was never appended.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+import json
+import os
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from shared.pagination import decode_cursor, encode_cursor
+
+from ..domain.chain import GENESIS, link
+
+TABLE_NAME = os.environ.get("TABLE_NAME", "audit")
+
+
+class AlreadyAppended(Exception):
+    pass
+
+
+class HeadMoved(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _ddb():
+    return boto3.client("dynamodb")
+
+
+def _pk(entity_id: str) -> str:
+    return f"ENTITY#{entity_id}"
+
+
+def head(entity_id: str) -> dict[str, Any] | None:
+    item = _ddb().get_item(TableName=TABLE_NAME, Key={"pk": {"S": _pk(entity_id)}, "sk": {"S": "HEAD"}},
+                           ConsistentRead=True).get("Item")
+    if not item:
+        return None
+    return {"seq": int(item["seq"]["N"]), "hash": item["hash"]["S"], "org_id": item.get("org_id", {}).get("S"),
+            "kind": item.get("kind", {}).get("S")}
+
+
+def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any]) -> int:
+    current = head(entity_id)
+    seq = (current["seq"] if current else 0) + 1
+    prev = current["hash"] if current else GENESIS
+    digest = link(prev, seq, event)
+    pk = {"S": _pk(entity_id)}
+    head_item = {"pk": pk, "sk": {"S": "HEAD"}, "seq": {"N": str(seq)}, "hash": {"S": digest}, "kind": {"S": kind}}
+    if org_id:
+        head_item["org_id"] = {"S": org_id}
+    head_put = {"TableName": TABLE_NAME, "Item": head_item}
+    if current:
+        head_put |= {"ConditionExpression": "seq = :prev", "ExpressionAttributeValues": {":prev": {"N": str(seq - 1)}}}
+    else:
+        head_put |= {"ConditionExpression": "attribute_not_exists(pk)"}
+    try:
+        _ddb().transact_write_items(TransactItems=[
+            {"Put": {"TableName": TABLE_NAME, "ConditionExpression": "attribute_not_exists(pk)",
+                     "Item": {"pk": pk, "sk": {"S": f"EVENT#{event['id']}"}, "seq": {"N": str(seq)}}}},
+            {"Put": head_put},
+            {"Put": {"TableName": TABLE_NAME, "Item": {
+                "pk": pk, "sk": {"S": f"SEQ#{seq:012d}"}, "seq": {"N": str(seq)}, "prev_hash": {"S": prev},
+                "hash": {"S": digest}, "event": {"S": json.dumps(event, separators=(",", ":"))}}}},
+        ])
+    except ClientError as exc:
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            raise AlreadyAppended(event["id"]) from None
+        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            raise HeadMoved(entity_id) from None
+        raise
+    return seq
+
+
+def entries(entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    start = decode_cursor(cursor, expected={"pk": _pk(entity_id)})
+    kwargs: dict[str, Any] = {
+        "TableName": TABLE_NAME, "Limit": limit, "ConsistentRead": True,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :seq)",
+        "ExpressionAttributeValues": {":pk": {"S": _pk(entity_id)}, ":seq": {"S": "SEQ#"}},
+    }
+    if start:
+        kwargs["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
+    response = _ddb().query(**kwargs)
+    items = [{"seq": int(i["seq"]["N"]), "prev_hash": i["prev_hash"]["S"], "hash": i["hash"]["S"],
+              "event": json.loads(i["event"]["S"])} for i in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    return items, encode_cursor({k: v["S"] for k, v in last.items()} if last else None)

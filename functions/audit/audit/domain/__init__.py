@@ -1,0 +1,1 @@
+"""Audit's domain: the hash chain, free of AWS and HTTP."""

@@ -1,0 +1,1 @@
+"""Identity's table: the only code that reads or writes it."""

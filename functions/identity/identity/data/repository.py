@@ -1,0 +1,205 @@
+"""Reads and conditional writes of identity items; every change carries its event.
+
+Each write method takes the domain entity and the domain event and commits both
+in one TransactWriteItems (the outbox). Conditions encode the invariants:
+organisations and e-mail claims are created once, updates match the version the
+caller read, status moves only from the expected status.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared import outbox
+from shared.concurrency import stale
+from shared.events import DomainEvent
+from shared.pagination import decode_cursor, encode_cursor
+from shared.problems import Conflict, Problem, ServiceUnavailable
+
+from ..domain.model import Organisation, User
+from .tables import (REGION, EmailClaim, OrganisationItem, OutboxItem, UserItem, email_key, org_key,
+                     user_key)
+
+PROVISIONING = "PROVISIONING"
+
+
+@lru_cache(maxsize=1)
+def _connection() -> Connection:
+    return Connection(region=REGION)
+
+
+class _Tx:
+    """A TransactWrite that maps cancellation reasons to problems, per item position."""
+
+    def __init__(self, on_condition: list[Problem | None]):
+        self.on_condition = on_condition
+
+    def run(self, build) -> None:
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                build(tx)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            for index, reason in enumerate(reasons):
+                if reason is not None and reason.code == "ConditionalCheckFailed":
+                    problem = self.on_condition[index] if index < len(self.on_condition) else None
+                    raise problem or Conflict("The change conflicts with the current state.") from None
+            raise ServiceUnavailable("The identity store is busy; retry shortly.") from exc
+        except PynamoDBException as exc:
+            raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
+
+
+# ---------------------------------------------------------------- conversions
+def _org(item: OrganisationItem) -> Organisation:
+    return Organisation(id=item.id, name=item.name, type=item.type, parent_id=item.parent_id, status=item.status,
+                        version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
+
+
+def _org_item(org: Organisation) -> OrganisationItem:
+    return OrganisationItem(pk=org_key(org.id), sk="ORG", gsi1pk="ORGS", gsi1sk=f"{org.name.lower()}#{org.id}",
+                            id=org.id, name=org.name, type=org.type, parent_id=org.parent_id, status=org.status,
+                            version=org.version, created_at=org.created_at, updated_at=org.updated_at)
+
+
+def _user(item: UserItem) -> User:
+    return User(id=item.id, org_id=item.org_id, email=item.email, display_name=item.display_name,
+                roles=tuple(item.roles or ()), status=item.status, version=int(item.version),
+                created_at=item.created_at, updated_at=item.updated_at, failure=item.failure)
+
+
+def _user_item(user: User) -> UserItem:
+    provisioning = user.status == "provisioning"
+    return UserItem(pk=org_key(user.org_id), sk=user_key(user.id), id=user.id, org_id=user.org_id,
+                    email=user.email, display_name=user.display_name, roles=list(user.roles),
+                    status=user.status, version=user.version, created_at=user.created_at,
+                    updated_at=user.updated_at, failure=user.failure,
+                    gsi1pk=PROVISIONING if provisioning else None,
+                    gsi1sk=f"{user.created_at}#{user.id}" if provisioning else None)
+
+
+def _email_claim(user: User) -> EmailClaim:
+    return EmailClaim(pk=email_key(user.email), sk="EMAIL", user_id=user.id, org_id=user.org_id)
+
+
+def _email_taken(user: User) -> Conflict:
+    return Conflict(f"The e-mail address {user.email} is already registered.", errors=[{"field": "email", "message": "already registered"}])
+
+
+def _read(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except PynamoDBException as exc:
+        raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
+
+
+# -------------------------------------------------------------- organisations
+def get_organisation(org_id: str) -> Organisation | None:
+    try:
+        return _org(OrganisationItem.get(org_key(org_id), "ORG"))
+    except OrganisationItem.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
+
+
+def list_organisations(limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
+    start = decode_cursor(cursor, expected={"gsi1pk": "ORGS"})
+    result = OrganisationItem.gsi1.query("ORGS", limit=limit, last_evaluated_key=start)
+    items = _read(lambda: [_org(i) for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def ancestors(org_id: str | None, depth: int = 16) -> list[str]:
+    chain: list[str] = []
+    while org_id and len(chain) < depth:
+        chain.append(org_id)
+        org = get_organisation(org_id)
+        org_id = org.parent_id if org else None
+    return chain
+
+
+def create_organisation(org: Organisation, event: DomainEvent, admin: User | None = None,
+                        admin_event: DomainEvent | None = None) -> None:
+    exists = Conflict(f"An organisation with id {org.id} already exists.")
+    conditions: list[Problem | None] = [exists, None]
+
+    def build(tx):
+        tx.save(_org_item(org), condition=OrganisationItem.pk.does_not_exist())
+        outbox.stage(tx, OutboxItem, event)
+        if admin is not None:
+            tx.save(_user_item(admin), condition=UserItem.pk.does_not_exist())
+            tx.save(_email_claim(admin), condition=EmailClaim.pk.does_not_exist())
+            outbox.stage(tx, OutboxItem, admin_event)
+
+    if admin is not None:
+        conditions += [Conflict("That user id is taken."), _email_taken(admin), None]
+    _Tx(conditions).run(build)
+
+
+def update_organisation(org: Organisation, expected_version: int, event: DomainEvent) -> None:
+    def build(tx):
+        tx.save(_org_item(org), condition=OrganisationItem.version == expected_version)
+        outbox.stage(tx, OutboxItem, event)
+
+    _Tx([stale("organisation"), None]).run(build)
+
+
+# ---------------------------------------------------------------------- users
+def get_user(org_id: str, user_id: str) -> User | None:
+    try:
+        return _user(UserItem.get(org_key(org_id), user_key(user_id)))
+    except UserItem.DoesNotExist:
+        return None
+    except PynamoDBException as exc:
+        raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
+
+
+def list_users(org_id: str, limit: int, cursor: str | None, status: str | None = None) -> tuple[list[User], str | None]:
+    start = decode_cursor(cursor, expected={"pk": org_key(org_id)})
+    result = UserItem.query(org_key(org_id), UserItem.sk.startswith("USER#"), limit=limit, last_evaluated_key=start,
+                            filter_condition=(UserItem.status == status) if status else None)
+    items = _read(lambda: [_user(i) for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def find_user_id_by_email(email: str) -> str | None:
+    try:
+        return EmailClaim.get(email_key(email), "EMAIL").user_id
+    except EmailClaim.DoesNotExist:
+        return None
+
+
+def create_user(user: User, event: DomainEvent) -> None:
+    def build(tx):
+        tx.save(_user_item(user), condition=UserItem.pk.does_not_exist())
+        tx.save(_email_claim(user), condition=EmailClaim.pk.does_not_exist())
+        outbox.stage(tx, OutboxItem, event)
+
+    _Tx([Conflict("That user already exists."), _email_taken(user), None]).run(build)
+
+
+def update_user(user: User, event: DomainEvent, *, expected_version: int | None = None,
+                expected_status: str | None = None, release_email: bool = False) -> None:
+    """Save a changed user; guard on the version the caller read and/or the status it expects."""
+    condition = UserItem.pk.exists()
+    if expected_version is not None:
+        condition &= UserItem.version == expected_version
+    if expected_status is not None:
+        condition &= UserItem.status == expected_status
+    on_stale = stale("user") if expected_version is not None else Conflict(f"The user is no longer {expected_status}.")
+
+    def build(tx):
+        tx.save(_user_item(user), condition=condition)
+        if release_email:
+            tx.delete(_email_claim(user), condition=EmailClaim.user_id == user.id)
+        outbox.stage(tx, OutboxItem, event)
+
+    _Tx([on_stale, None, None] if release_email else [on_stale, None]).run(build)
+
+
+def users_provisioning_before(created_before: str, limit: int = 100) -> list[User]:
+    result = UserItem.gsi1.query(PROVISIONING, UserItem.gsi1sk < created_before, limit=limit)
+    return _read(lambda: [_user(i) for i in result])
+

@@ -1,0 +1,1 @@
+"""Identity's domain: entities and rules, free of AWS and HTTP."""

@@ -1,0 +1,1 @@
+"""Outbox relay: capability tables' streams → the EventBridge bus."""

@@ -1,0 +1,60 @@
+"""The domain-event envelope every capability publishes.
+
+On the bus: Source = "records.<capability>", DetailType = the event type, Detail =
+this envelope. `subjects` lists every entity whose history the event belongs to
+(a move touches a box and two shelves), which is what the audit trail indexes.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+import uuid
+
+SCHEMA_VERSION = 1
+SOURCE_PREFIX = "records."
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str  # e.g. "organisation", "user", "box"
+    id: str
+    org_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    type: str  # PascalCase past tense, e.g. "UserProvisioned"
+    source: str  # "records.identity"
+    subjects: tuple[Subject, ...]
+    payload: dict[str, Any]
+    actor: dict[str, Any]
+    correlation_id: str | None
+    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: str = field(default_factory=now_iso)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["subjects"] = [asdict(s) for s in self.subjects]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DomainEvent":
+        return cls(
+            type=data["type"], source=data["source"],
+            subjects=tuple(Subject(**s) for s in data["subjects"]),
+            payload=data.get("payload") or {}, actor=data.get("actor") or {},
+            correlation_id=data.get("correlation_id"), id=data["id"],
+            occurred_at=data["occurred_at"], schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+
+def new_event(capability: str, type_: str, subjects: list[Subject], payload: dict[str, Any], *,
+              actor: dict[str, Any], correlation_id: str | None) -> DomainEvent:
+    return DomainEvent(type=type_, source=SOURCE_PREFIX + capability, subjects=tuple(subjects),
+                       payload=payload, actor=actor, correlation_id=correlation_id)

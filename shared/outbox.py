@@ -1,0 +1,78 @@
+"""The transactional outbox: a state change and its domain event in one write.
+
+Writer side: `stage()` adds the event item to the same PynamoDB `TransactWrite`
+as the state change, so either both land or neither does. Relay side: the table's
+stream carries new outbox items to the relay function, which publishes the stored
+envelope unchanged to the EventBridge bus. Outbox items expire after a week (TTL);
+the bus and the audit trail keep the history.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any, Iterable
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from shared.events import DomainEvent
+
+OUTBOX_PREFIX = "OUTBOX#"
+RETENTION_SECONDS = 7 * 24 * 3600
+PUT_EVENTS_BATCH = 10  # EventBridge's per-call limit
+
+
+def outbox_model(table_name: str) -> type[Model]:
+    """A PynamoDB model for outbox items living in a capability's own table."""
+
+    class OutboxItem(Model):
+        class Meta:
+            pass
+
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+        event_type = UnicodeAttribute()
+        source = UnicodeAttribute()
+        envelope = UnicodeAttribute()
+        expiration = NumberAttribute()
+
+    OutboxItem.Meta.table_name = table_name
+    OutboxItem.Meta.region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    return OutboxItem
+
+
+def stage(transaction: Any, outbox_cls: type[Model], event: DomainEvent) -> None:
+    item = outbox_cls(
+        pk=OUTBOX_PREFIX + event.id, sk="EVENT", event_type=event.type, source=event.source,
+        envelope=json.dumps(event.to_dict(), separators=(",", ":")),
+        expiration=int(time.time()) + RETENTION_SECONDS,
+    )
+    transaction.save(item, condition=outbox_cls.pk.does_not_exist())
+
+
+# ----------------------------------------------------------------- relay side
+def envelopes_from_stream(records: Iterable[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """(sequence number, envelope) for each new outbox item in a DynamoDB stream batch."""
+    found = []
+    for record in records:
+        image = (record.get("dynamodb") or {}).get("NewImage") or {}
+        if record.get("eventName") != "INSERT" or not image.get("pk", {}).get("S", "").startswith(OUTBOX_PREFIX):
+            continue
+        found.append((record["dynamodb"]["SequenceNumber"], json.loads(image["envelope"]["S"])))
+    return found
+
+
+def publish(client: Any, bus_name: str, batch: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Put envelopes on the bus; return the sequence numbers that failed (for a partial-batch retry)."""
+    failed: list[str] = []
+    for start in range(0, len(batch), PUT_EVENTS_BATCH):
+        chunk = batch[start:start + PUT_EVENTS_BATCH]
+        response = client.put_events(Entries=[
+            {"EventBusName": bus_name, "Source": env["source"], "DetailType": env["type"],
+             "Detail": json.dumps(env, separators=(",", ":")), "Time": env["occurred_at"]}
+            for _, env in chunk
+        ])
+        if response.get("FailedEntryCount"):
+            failed.extend(seq for (seq, _), entry in zip(chunk, response["Entries"]) if entry.get("ErrorCode"))
+    return failed
