@@ -28,9 +28,11 @@ def parse_limit(params: Mapping[str, str] | None) -> int:
 
 
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
+    """Accepts plain keys or DynamoDB's typed form ({"pk": {"S": "..."}}); keys are strings here."""
     if not last_evaluated_key:
         return None
-    raw = json.dumps(last_evaluated_key, sort_keys=True, separators=(",", ":")).encode()
+    plain = {k: (v["S"] if isinstance(v, Mapping) else v) for k, v in last_evaluated_key.items()}
+    raw = json.dumps(plain, sort_keys=True, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -51,5 +53,7 @@ def decode_cursor(cursor: str | None, *, expected: Mapping[str, str]) -> dict[st
     return key
 
 
-def page(items: list[dict[str, Any]], last_evaluated_key: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {"items": items, "next_cursor": encode_cursor(last_evaluated_key)}
+def typed_key(key: Mapping[str, str] | None) -> dict[str, Any] | None:
+    """A decoded cursor in DynamoDB's typed form, as ExclusiveStartKey wants it."""
+    return {k: {"S": v} for k, v in key.items()} if key else None
+

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, encode_cursor, typed_key
 
 from ..domain.chain import GENESIS, link
 
@@ -92,9 +92,8 @@ def entries(entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[s
         "ExpressionAttributeValues": {":pk": {"S": _pk(entity_id)}, ":seq": {"S": "SEQ#"}},
     }
     if start:
-        kwargs["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
+        kwargs["ExclusiveStartKey"] = typed_key(start)
     response = _ddb().query(**kwargs)
     items = [{"seq": int(i["seq"]["N"]), "prev_hash": i["prev_hash"]["S"], "hash": i["hash"]["S"],
               "event": json.loads(i["event"]["S"])} for i in response.get("Items", [])]
-    last = response.get("LastEvaluatedKey")
-    return items, encode_cursor({k: v["S"] for k, v in last.items()} if last else None)
+    return items, encode_cursor(response.get("LastEvaluatedKey"))

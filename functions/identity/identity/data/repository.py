@@ -15,7 +15,7 @@ from pynamodb.transactions import TransactWrite
 from shared import outbox
 from shared.concurrency import stale
 from shared.events import DomainEvent
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, Problem, ServiceUnavailable
 
 from ..domain.model import Organisation, User
@@ -105,7 +105,7 @@ def get_organisation(org_id: str) -> Organisation | None:
 
 
 def list_organisations(limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
-    start = decode_cursor(cursor, expected={"gsi1pk": "ORGS"})
+    start = typed_key(decode_cursor(cursor, expected={"gsi1pk": "ORGS"}))
     result = OrganisationItem.gsi1.query("ORGS", limit=limit, last_evaluated_key=start)
     items = _read(lambda: [_org(i) for i in result])
     return items, encode_cursor(result.last_evaluated_key)
@@ -157,7 +157,7 @@ def get_user(org_id: str, user_id: str) -> User | None:
 
 
 def list_users(org_id: str, limit: int, cursor: str | None, status: str | None = None) -> tuple[list[User], str | None]:
-    start = decode_cursor(cursor, expected={"pk": org_key(org_id)})
+    start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}))
     result = UserItem.query(org_key(org_id), UserItem.sk.startswith("USER#"), limit=limit, last_evaluated_key=start,
                             filter_condition=(UserItem.status == status) if status else None)
     items = _read(lambda: [_user(i) for i in result])
