@@ -40,7 +40,7 @@ job: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
-	$(VENV)/bin/lint-imports
+	PYTHONPATH=".:$$(printf '%s:' functions/*)" $(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache

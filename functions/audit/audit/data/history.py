@@ -22,7 +22,6 @@ from shared.pagination import decode_cursor, encode_cursor, typed_key
 
 from ..domain.chain import GENESIS, link
 
-TABLE_NAME = os.environ.get("TABLE_NAME", "audit")
 
 
 class AlreadyAppended(Exception):
@@ -38,12 +37,16 @@ def _ddb():
     return boto3.client("dynamodb")
 
 
+def _table() -> str:
+    return os.environ["TABLE_NAME"]
+
+
 def _pk(entity_id: str) -> str:
     return f"ENTITY#{entity_id}"
 
 
 def head(entity_id: str) -> dict[str, Any] | None:
-    item = _ddb().get_item(TableName=TABLE_NAME, Key={"pk": {"S": _pk(entity_id)}, "sk": {"S": "HEAD"}},
+    item = _ddb().get_item(TableName=_table(), Key={"pk": {"S": _pk(entity_id)}, "sk": {"S": "HEAD"}},
                            ConsistentRead=True).get("Item")
     if not item:
         return None
@@ -60,17 +63,17 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
     head_item = {"pk": pk, "sk": {"S": "HEAD"}, "seq": {"N": str(seq)}, "hash": {"S": digest}, "kind": {"S": kind}}
     if org_id:
         head_item["org_id"] = {"S": org_id}
-    head_put = {"TableName": TABLE_NAME, "Item": head_item}
+    head_put = {"TableName": _table(), "Item": head_item}
     if current:
         head_put |= {"ConditionExpression": "seq = :prev", "ExpressionAttributeValues": {":prev": {"N": str(seq - 1)}}}
     else:
         head_put |= {"ConditionExpression": "attribute_not_exists(pk)"}
     try:
         _ddb().transact_write_items(TransactItems=[
-            {"Put": {"TableName": TABLE_NAME, "ConditionExpression": "attribute_not_exists(pk)",
+            {"Put": {"TableName": _table(), "ConditionExpression": "attribute_not_exists(pk)",
                      "Item": {"pk": pk, "sk": {"S": f"EVENT#{event['id']}"}, "seq": {"N": str(seq)}}}},
             {"Put": head_put},
-            {"Put": {"TableName": TABLE_NAME, "Item": {
+            {"Put": {"TableName": _table(), "Item": {
                 "pk": pk, "sk": {"S": f"SEQ#{seq:012d}"}, "seq": {"N": str(seq)}, "prev_hash": {"S": prev},
                 "hash": {"S": digest}, "event": {"S": json.dumps(event, separators=(",", ":"))}}}},
         ])
@@ -87,7 +90,7 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
 def entries(entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     start = decode_cursor(cursor, expected={"pk": _pk(entity_id)})
     kwargs: dict[str, Any] = {
-        "TableName": TABLE_NAME, "Limit": limit, "ConsistentRead": True,
+        "TableName": _table(), "Limit": limit, "ConsistentRead": True,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :seq)",
         "ExpressionAttributeValues": {":pk": {"S": _pk(entity_id)}, ":seq": {"S": "SEQ#"}},
     }
