@@ -106,9 +106,8 @@ def _resources_of_type(kind: str):
 
 def _reset_cached_clients() -> None:
     from identity.integration import idp, workflows
-    from identity.data import repository
     from audit.data import history
-    for cached in (idp._client, workflows._client, repository._connection, history._ddb):
+    for cached in (idp._client, workflows._client, history._ddb):
         cached.cache_clear()
 
 

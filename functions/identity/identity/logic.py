@@ -52,8 +52,7 @@ def create_organisation(caller: Caller, body: dict[str, Any], idempotency_key: s
     rules.require_sysadmin(caller)
     org_id = body.get("id") or derived_id(f"org|{caller.user_id}", idempotency_key)
     parent_id = body.get("parent_id")
-    parent = repo.get_organisation(parent_id) if parent_id else None
-    rules.check_parent(org_id, parent, parent_id, repo.ancestors(parent_id) if parent_id else [])
+    _check_parent(org_id, parent_id)
     stamp = now_iso()
     org = Organisation(id=org_id, name=body["name"].strip(), type=body["type"], parent_id=parent_id,
                        created_at=stamp, updated_at=stamp)
@@ -66,6 +65,12 @@ def create_organisation(caller: Caller, body: dict[str, Any], idempotency_key: s
     if admin:
         _start_provisioning(admin)
     return org, admin
+
+
+def _check_parent(org_id: str, parent_id: str | None) -> None:
+    parent = repo.get_organisation(parent_id) if parent_id else None
+    chain = [parent_id, *repo.ancestors(parent.parent_id)] if parent else []
+    rules.check_parent(org_id, parent, parent_id, chain)
 
 
 def list_organisations(caller: Caller, limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
@@ -92,9 +97,7 @@ def update_organisation(caller: Caller, org_id: str, changes: dict[str, Any], ex
     rules.require_sysadmin(caller)
     org = rules.require_found(repo.get_organisation(org_id), "organisation")
     if "parent_id" in changes and changes["parent_id"] != org.parent_id:
-        parent_id = changes["parent_id"]
-        parent = repo.get_organisation(parent_id) if parent_id else None
-        rules.check_parent(org_id, parent, parent_id, repo.ancestors(parent_id) if parent_id else [])
+        _check_parent(org_id, changes["parent_id"])
     fields = {k: (v.strip() if k == "name" else v) for k, v in changes.items()}
     updated = Organisation(**{**org.__dict__, **fields, "version": expected_version + 1, "updated_at": now_iso()})
     event = _event("OrganisationUpdated", [_org_subject(org_id)], {"changes": fields, "organisation": updated.public()},

@@ -7,8 +7,7 @@ caller read, status moves only from the expected status.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-from pynamodb.connection import Connection
+
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -19,15 +18,10 @@ from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, Problem, ServiceUnavailable
 
 from ..domain.model import Organisation, User
-from .tables import (REGION, EmailClaim, OrganisationItem, OutboxItem, UserItem, email_key, org_key,
+from .tables import (CONNECTION, EmailClaim, OrganisationItem, OutboxItem, UserItem, email_key, org_key,
                      user_key)
 
 PROVISIONING = "PROVISIONING"
-
-
-@lru_cache(maxsize=1)
-def _connection() -> Connection:
-    return Connection(region=REGION)
 
 
 class _Tx:
@@ -38,7 +32,7 @@ class _Tx:
 
     def run(self, build) -> None:
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=CONNECTION) as tx:
                 build(tx)
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons or []

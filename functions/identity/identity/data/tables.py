@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.outbox import outbox_model
+from shared.storage import one_client
 
 TABLE_NAME = os.environ.get("TABLE_NAME", "identity")
 REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
@@ -89,6 +90,7 @@ class EmailClaim(_Item):
 
 
 OutboxItem = outbox_model(TABLE_NAME)
+CONNECTION = one_client(OrganisationItem, UserItem, EmailClaim, OutboxItem)
 
 
 def org_key(org_id: str) -> str:
