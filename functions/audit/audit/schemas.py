@@ -1,0 +1,35 @@
+"""JSON Schemas of audit's responses (published in the OpenAPI document)."""
+
+AUDIT_ENTRY = {
+    "type": "object", "required": ["seq", "prev_hash", "hash", "event"],
+    "properties": {
+        "seq": {"type": "integer", "minimum": 1},
+        "prev_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$",
+                 "description": "sha256 of `prev_hash|seq|canonical(event)`."},
+        "event": {"type": "object", "description": "The domain-event envelope as published on the bus.",
+                  "required": ["id", "type", "source", "subjects", "occurred_at"],
+                  "properties": {"id": {"type": "string"}, "type": {"type": "string"}, "source": {"type": "string"},
+                                 "subjects": {"type": "array", "items": {"type": "object"}},
+                                 "payload": {"type": "object"}, "actor": {"type": "object"},
+                                 "correlation_id": {"type": ["string", "null"]},
+                                 "occurred_at": {"type": "string"}, "schema_version": {"type": "integer"}}},
+    },
+}
+ENTITY_HISTORY = {
+    "type": "object", "required": ["entity", "items", "next_cursor"],
+    "properties": {
+        "entity": {"type": "object", "required": ["id", "kind", "events", "head_hash"],
+                   "properties": {"id": {"type": "string"}, "kind": {"type": ["string", "null"]},
+                                  "events": {"type": "integer", "description": "Length of the chain."},
+                                  "head_hash": {"type": "string"}}},
+        "items": {"type": "array", "items": AUDIT_ENTRY},
+        "next_cursor": {"type": ["string", "null"]},
+        "verification": {
+            "type": "object", "description": "Present with `verify=true`: the whole chain recomputed.",
+            "required": ["valid", "checked"],
+            "properties": {"valid": {"type": "boolean"}, "checked": {"type": "integer"},
+                           "broken_at": {"type": "integer", "description": "First sequence number that fails."},
+                           "head_hash": {"type": "string"}}},
+    },
+}

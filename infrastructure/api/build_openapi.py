@@ -1,0 +1,514 @@
+"""Build the one OpenAPI 3.1 document of the records API (infrastructure/api/openapi.json).
+
+    python -m infrastructure.api.build_openapi          # write the document
+    python -m infrastructure.api.build_openapi --check  # exit 1 when the committed file is stale
+
+Nothing here is typed twice:
+- routes, methods and security come from template.yaml's `Api` events (the gateway);
+- operationIds are the Chalice view names of each function's app (`<cap>.app`);
+- request and response schemas are the dicts each capability validates with (`<cap>.schemas`);
+- problem types come from shared.problems and the template's gateway responses.
+Only prose (summary, description) and each route's protocol facts (ETag, If-Match,
+Idempotency-Key, which domain errors it can answer) live in OPERATIONS below; the
+contract tests (tests/contract) prove those facts against the handlers.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+from dataclasses import dataclass
+import importlib
+import json
+import pathlib
+import re
+import sys
+from typing import Any
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOCUMENT = ROOT / "infrastructure" / "api" / "openapi.json"
+TEMPLATE = ROOT / "template.yaml"
+API_RESOURCE = "RecordsApi"
+LOCAL_URL = "http://127.0.0.1:3000"
+VERSION = "1.0.0"
+
+
+def _importable() -> None:
+    """Each function's code root on sys.path, as Lambda does with CodeUri."""
+    for code_root in sorted((ROOT / "functions").iterdir()):
+        if code_root.is_dir() and str(code_root) not in sys.path:
+            sys.path.insert(0, str(code_root))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+_importable()
+
+from audit import schemas as audit  # noqa: E402
+from identity import schemas as identity  # noqa: E402
+from shared import problems  # noqa: E402
+from shared.idempotency import KEY_PATTERN  # noqa: E402
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT  # noqa: E402
+
+# --------------------------------------------------------------------------- template
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt ...) kept as {tag: value}."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}
+
+
+_CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template(path: pathlib.Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One `Api` event of a function in the template."""
+
+    method: str
+    path: str
+    function: str  # logical id of the AWS::Serverless::Function
+    capability: str  # folder under functions/
+    module: str  # the handler's module, e.g. identity.app
+    security: str | None  # "StaffToken", "PartnerApiKey" or None (open)
+
+
+def template_routes(template: dict[str, Any] | None = None) -> list[Route]:
+    """Every Api event of every function, in template order."""
+    template = template or load_template()
+    api_auth = template["Resources"][API_RESOURCE]["Properties"].get("Auth", {})
+    default_authorizer = api_auth.get("DefaultAuthorizer")
+    routes = []
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource["Properties"]
+        for event in (props.get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            event_props = event["Properties"]
+            auth = event_props.get("Auth") or {}
+            authorizer = auth.get("Authorizer", default_authorizer)
+            if auth.get("ApiKeyRequired") and authorizer == "NONE":
+                security = "PartnerApiKey"
+            elif authorizer == "StaffCognito":
+                security = "StaffToken"
+            elif authorizer == "NONE":
+                security = None
+            else:
+                raise ValueError(f"{logical_id}: no security scheme for authorizer {authorizer!r}")
+            routes.append(Route(
+                method=event_props["Method"].upper(), path=event_props["Path"], function=logical_id,
+                capability=pathlib.PurePosixPath(props["CodeUri"]).name,
+                module=props["Handler"].rsplit(".", 1)[0], security=security))
+    return routes
+
+
+def chalice_views(module: str) -> dict[tuple[str, str], str]:
+    """(METHOD, path) → view function name of one capability's Chalice app."""
+    app = importlib.import_module(module).app
+    return {(method, path): entry.view_name for path, methods in app.routes.items() for method, entry in methods.items()}
+
+
+# --------------------------------------------------------------------------- schemas
+
+PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details. `type` is stable and part of the contract; `detail` is for humans.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri", "examples": [problems.PROBLEM_BASE + "validation-failed"]},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "The request path that failed."},
+        "errors": {
+            "type": "array", "description": "The offending fields, when the input was at fault.",
+            "items": {"type": "object", "required": ["field", "message"],
+                      "properties": {"field": {"type": "string"}, "message": {"type": "string"},
+                                     "rule": {"type": "string"}}},
+        },
+    },
+}
+
+# Named schemas published under components.schemas, each the very dict its capability uses.
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Problem": PROBLEM,
+    "Me": identity.ME,
+    "Organisation": identity.ORGANISATION,
+    "OrganisationPage": identity.page_of(identity.ORGANISATION),
+    "CreateOrganisation": identity.CREATE_ORGANISATION,
+    "OrganisationCreated": identity.ORGANISATION_CREATED,
+    "UpdateOrganisation": identity.UPDATE_ORGANISATION,
+    "User": identity.USER,
+    "UserPage": identity.page_of(identity.USER),
+    "CreateUser": identity.CREATE_USER,
+    "UpdateUser": identity.UPDATE_USER,
+    "DirectoryEntry": identity.DIRECTORY_ENTRY,
+    "DirectoryPage": identity.page_of(identity.DIRECTORY_ENTRY),
+    "EntityHistory": audit.ENTITY_HISTORY,
+}
+
+# --------------------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    description: str
+    response: str  # name in SCHEMAS of the success body
+    status: int = 200
+    request: str | None = None  # name in SCHEMAS of the JSON body
+    query: tuple[str, ...] = ()  # names in QUERY
+    etag: bool = False  # the success response carries the entity's ETag
+    location: bool = False  # ... and a Location
+    if_match: bool = False  # optimistic concurrency: If-Match required (428 / 412)
+    idempotent: bool = False  # Idempotency-Key accepted (409 in progress / 422 reused)
+    errors: tuple[int, ...] = ()  # statuses the route's own rules answer, beyond the protocol's
+
+
+PATCH_NOTE = ("Send only the fields to change, with `If-Match` set to the ETag of your last read; "
+              "a stale ETag answers 412 and changes nothing.")
+
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/me"): Operation(
+        "Who am I",
+        "The caller's profile, organisation and roles. Roles and organisation come from the token; a caller "
+        "the identity provider knows but who has no profile yet answers with `user.status: unregistered`.",
+        response="Me", errors=(400,)),
+    ("GET", "/organisations"): Operation(
+        "List organisations",
+        "System administrators page through every organisation; anyone else gets a single page holding "
+        "their own organisation.",
+        response="OrganisationPage", query=("limit", "cursor"), errors=(400,)),
+    ("POST", "/organisations"): Operation(
+        "Create an organisation",
+        "System administrators only. With `admin`, the organisation's first admin is registered in the same "
+        "write and provisioned by the user-provisioning saga (poll the user until `active`). With an "
+        "`Idempotency-Key`, a retry returns the first response and creates nothing twice.",
+        response="OrganisationCreated", status=201, request="CreateOrganisation", etag=True, location=True,
+        idempotent=True, errors=(403, 409)),
+    ("GET", "/organisations/{org_id}"): Operation(
+        "Read an organisation",
+        "System administrators read any organisation; others only their own (another organisation answers 404).",
+        response="Organisation", etag=True, errors=(400, 404)),
+    ("PATCH", "/organisations/{org_id}"): Operation(
+        "Change an organisation",
+        "System administrators only. Rename, move under another parent (never under itself or a descendant) "
+        "or deactivate. " + PATCH_NOTE,
+        response="Organisation", request="UpdateOrganisation", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/organisations/{org_id}/users"): Operation(
+        "List an organisation's users",
+        "Admins and auditors of the organisation, optionally filtered by status.",
+        response="UserPage", query=("limit", "cursor", "status"), errors=(400, 403, 404)),
+    ("POST", "/organisations/{org_id}/users"): Operation(
+        "Register a user",
+        "The organisation's admins only. Answers 202 with the user in `provisioning`: the identity-provider "
+        "account is created by a saga. Poll `Location` until `status` is `active` (or `failed`, with "
+        "`failure`). With an `Idempotency-Key`, a retry returns the first response and registers nobody twice.",
+        response="User", status=202, request="CreateUser", etag=True, location=True, idempotent=True,
+        errors=(403, 404, 409)),
+    ("GET", "/organisations/{org_id}/users/{user_id}"): Operation(
+        "Read a user",
+        "Admins and auditors of the organisation, and the user themself.",
+        response="User", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/organisations/{org_id}/users/{user_id}"): Operation(
+        "Change a user's name or roles",
+        "The organisation's admins only; roles of a user who is not active cannot change, and an admin cannot "
+        "remove their own admin role. " + PATCH_NOTE,
+        response="User", request="UpdateUser", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("POST", "/organisations/{org_id}/users/{user_id}/deactivate"): Operation(
+        "Deactivate a user",
+        "The organisation's admins only. The account is disabled at the identity provider and its sessions "
+        "end; an admin cannot deactivate themself. Send `If-Match` with the user's ETag.",
+        response="User", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("POST", "/organisations/{org_id}/users/{user_id}/reactivate"): Operation(
+        "Reactivate a user",
+        "The organisation's admins only: a deactivated user becomes active again. Send `If-Match` with the "
+        "user's ETag.",
+        response="User", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/directory/organisations"): Operation(
+        "Partner directory of organisations",
+        "For partner systems (API key): the active organisations' ids, names, types and parents, e.g. to "
+        "address a transfer between agencies. Nothing else about them is disclosed.",
+        response="DirectoryPage", query=("limit", "cursor"), errors=(400,)),
+    ("GET", "/audit/entities/{entity_id}/events"): Operation(
+        "Read an entity's history",
+        "Auditors and admins of the entity's organisation: every domain event that named the entity, in order, "
+        "each linked to the previous by a hash. With `verify=true` the whole chain is recomputed and the first "
+        "broken link, if any, is reported.",
+        response="EntityHistory", query=("limit", "cursor", "verify"), errors=(400, 403, 404)),
+}
+
+PATH_PARAMETERS = {
+    "org_id": "Organisation id (a slug such as `national-archives`, or a generated UUID).",
+    "user_id": "User id.",
+    "entity_id": "Id of any entity named by a domain event (an organisation, a user, a box ...).",
+}
+
+QUERY: dict[str, tuple[str, dict[str, Any]]] = {
+    "limit": ("Limit", {
+        "name": "limit", "in": "query", "required": False,
+        "description": f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}}),
+    "cursor": ("Cursor", {
+        "name": "cursor", "in": "query", "required": False,
+        "description": "Opaque `next_cursor` of the previous page; absent for the first page.",
+        "schema": {"type": "string"}}),
+    "status": ("UserStatus", {
+        "name": "status", "in": "query", "required": False, "description": "Only users in this status.",
+        "schema": identity.USER["properties"]["status"]}),
+    "verify": ("Verify", {
+        "name": "verify", "in": "query", "required": False,
+        "description": "`true` recomputes the whole hash chain and adds `verification` to the answer.",
+        "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}}),
+}
+
+REQUEST_HEADERS = {
+    "IfMatch": {
+        "name": "If-Match", "in": "header", "required": True,
+        "description": "The ETag of your last read of this resource. Missing answers 428; stale answers 412.",
+        "schema": {"type": "string", "pattern": r'^(W/)?"[0-9]+"$', "examples": ['"3"']}},
+    "IdempotencyKey": {
+        "name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "Makes a retry safe: the same key and body within 24 hours returns the first response "
+                       "(with `Idempotent-Replayed: true`); the same key with another body answers 422, and "
+                       "while the first request still runs, 409.",
+        "schema": {"type": "string", "pattern": KEY_PATTERN.pattern}},
+    "CorrelationId": {
+        "name": "X-Correlation-Id", "in": "header", "required": False,
+        "description": "Carried into logs, domain events and saga steps; generated when absent.",
+        "schema": {"type": "string", "maxLength": 128}},
+}
+
+RESPONSE_HEADERS = {
+    "ETag": {"description": "The entity's version, to send back as `If-Match`.",
+             "schema": {"type": "string", "pattern": r'^"[0-9]+"$'}},
+    "Location": {"description": "Path of the created resource.", "schema": {"type": "string"}},
+    "IdempotentReplayed": {"description": "`true` when this is the stored response of an earlier request "
+                                          "with the same Idempotency-Key.",
+                           "schema": {"type": "string", "enum": ["true"]}},
+    "CorrelationId": {"description": "The request's correlation id.", "schema": {"type": "string"}},
+}
+
+ERRORS: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request is malformed or invalid; nothing was written."),
+    401: ("Unauthenticated", "No valid bearer token."),
+    403: ("Forbidden", "The caller may not do this."),
+    404: ("NotFound", "No such resource in the caller's organisation (other organisations' data is never disclosed)."),
+    409: ("Conflict", "The change conflicts with the resource's current state, or a request with the same "
+                      "Idempotency-Key is still running."),
+    412: ("PreconditionFailed", "If-Match does not match the current ETag: read again and retry."),
+    413: ("PayloadTooLarge", "The body is larger than the route accepts."),
+    415: ("UnsupportedMediaType", "Send the body as application/json."),
+    422: ("IdempotencyKeyReused", "The Idempotency-Key was already used with a different request."),
+    428: ("PreconditionRequired", "If-Match is required on this route."),
+    429: ("TooManyRequests", "The partner usage plan's rate or quota is exhausted."),
+    503: ("ServiceUnavailable", "A backing service is busy or unavailable; retry with backoff."),
+}
+
+INFO_DESCRIPTION = """\
+Records management backend: organisations, users and roles, the audit trail, and (as they land) the
+other records capabilities. One REST API in front of one Lambda function per capability.
+
+## Authentication
+- **Staff routes** (`StaffToken`): `Authorization: Bearer <Cognito ID token>` of the staff user pool. The
+  caller's organisation (`custom:org_id`) and roles (`cognito:groups`) travel in the token; each route
+  then checks roles and organisation itself. Another organisation's resources answer 404.
+- **Partner routes** (`PartnerApiKey`): `X-Api-Key: <key>` of the partner usage plan (rate-limited, 429).
+- Locally (`make run`) a token issuer stands in for Cognito and prints tokens for each demo role.
+
+## Conventions
+- Errors are RFC 9457 `application/problem+json` with a stable `type` URI
+  (`https://records.example/problems/<slug>`), a human `detail` and, for bad input, `errors[]` naming fields.
+- Every entity carries a `version`; reads return it as `ETag`. Changes need `If-Match` (428 when missing,
+  412 when stale).
+- Creating POSTs accept an `Idempotency-Key`; a retry with the same key never creates twice.
+- Lists are pages `{items, next_cursor}`; pass `next_cursor` back as `cursor` until it is null.
+- Send `X-Correlation-Id` to follow a request through logs, events and sagas.
+"""
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _problem_types(template: dict[str, Any]) -> dict[int, dict[str, str]]:
+    """Problem types (URI → title) by status: the functions' (shared.problems), then the gateway's (template)."""
+    types: dict[int, dict[str, str]] = {}
+    for value in vars(problems).values():
+        if isinstance(value, type) and issubclass(value, problems.Problem) and value is not problems.Problem:
+            types.setdefault(value.status, {})[problems.PROBLEM_BASE + value.slug] = value.title
+    gateway = template["Resources"][API_RESOURCE]["Properties"].get("GatewayResponses", {})
+    for response in gateway.values():
+        for body in (response.get("ResponseTemplates") or {}).values():
+            problem = json.loads(body)
+            if problem.get("type"):
+                types.setdefault(int(response["StatusCode"]), {}).setdefault(problem["type"], problem.get("title", ""))
+    return types
+
+
+def _error_responses(template: dict[str, Any]) -> dict[str, Any]:
+    known = _problem_types(template)
+    responses = {}
+    for status, (name, description) in ERRORS.items():
+        kinds = known.get(status, {})
+        if not kinds:
+            raise ValueError(f"no problem type answers {status}; add one to shared.problems or the template")
+        text = description + "\n\nProblem types: " + ", ".join(f"`{t}`" for t in kinds)
+        first_type, first_title = next(iter(kinds.items()))
+        example = {"type": first_type, "title": first_title, "status": status, "detail": description}
+        responses[name] = {
+            "description": text,
+            "headers": {"X-Correlation-Id": _ref("headers", "CorrelationId")},
+            "content": {problems.PROBLEM_CONTENT_TYPE: {"schema": _ref("schemas", "Problem"), "example": example}},
+        }
+    return responses
+
+
+def _operation(route: Route, op: Operation, operation_id: str) -> dict[str, Any]:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
+         "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"{([^}]+)}", route.path)
+    ]
+    parameters += [_ref("parameters", QUERY[name][0]) for name in op.query]
+    if op.if_match:
+        parameters.append(_ref("parameters", "IfMatch"))
+    if op.idempotent:
+        parameters.append(_ref("parameters", "IdempotencyKey"))
+    parameters.append(_ref("parameters", "CorrelationId"))
+
+    headers = {"X-Correlation-Id": _ref("headers", "CorrelationId")}
+    if op.etag:
+        headers["ETag"] = _ref("headers", "ETag")
+    if op.location:
+        headers["Location"] = _ref("headers", "Location")
+    if op.idempotent:
+        headers["Idempotent-Replayed"] = _ref("headers", "IdempotentReplayed")
+    success = {"description": {200: "OK", 201: "Created", 202: "Accepted; completes asynchronously"}[op.status],
+               "headers": headers, "content": {"application/json": {"schema": _ref("schemas", op.response)}}}
+
+    statuses = set(op.errors) | {503}
+    if route.security == "StaffToken":
+        statuses.add(401)
+    elif route.security == "PartnerApiKey":
+        statuses |= {403, 429}
+    if op.request or op.idempotent:
+        statuses.add(400)
+    if op.request:
+        statuses |= {413, 415}
+    if op.if_match:
+        statuses |= {412, 428}
+    if op.idempotent:
+        statuses |= {409, 422}
+    responses = {str(op.status): success}
+    responses.update({str(s): _ref("responses", ERRORS[s][0]) for s in sorted(statuses)})
+
+    operation: dict[str, Any] = {
+        "operationId": operation_id, "summary": op.summary, "description": op.description,
+        "tags": [route.capability], "security": [{route.security: []}] if route.security else [],
+        "parameters": parameters,
+    }
+    if op.request:
+        body_schema = _ref("schemas", op.request)
+        content = {"application/json": {"schema": body_schema}}
+        if route.method == "PATCH":
+            content["application/merge-patch+json"] = {"schema": body_schema}
+        operation["requestBody"] = {"required": True, "content": content}
+    operation["responses"] = responses
+    return operation
+
+
+def build(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    template = template or load_template()
+    routes = template_routes(template)
+    keys = [(r.method, r.path) for r in routes]
+    if len(set(keys)) != len(keys):
+        raise ValueError("template.yaml declares a route twice")
+    missing = set(keys) - set(OPERATIONS)
+    if missing:
+        raise ValueError(f"describe these template routes in OPERATIONS: {sorted(missing)}")
+    unknown = set(OPERATIONS) - set(keys)
+    if unknown:
+        raise ValueError(f"OPERATIONS describes routes the template does not declare: {sorted(unknown)}")
+
+    views: dict[str, dict[tuple[str, str], str]] = {}
+    tags: dict[str, str] = {}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        if route.module not in views:
+            views[route.module] = chalice_views(route.module)
+        operation_id = views[route.module].get((route.method, route.path))
+        if operation_id is None:
+            raise ValueError(f"{route.module} has no view for {route.method} {route.path}")
+        tags.setdefault(route.capability, template["Resources"][route.function]["Properties"].get("Description", ""))
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(
+            route, OPERATIONS[(route.method, route.path)], operation_id)
+
+    stage = template.get("Parameters", {}).get("Stage", {}).get("Default", "v1")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Records management API", "version": VERSION, "description": INFO_DESCRIPTION},
+        "servers": [
+            {"url": LOCAL_URL, "description": "The local system (`make run`)."},
+            {"url": "https://{restApiId}.execute-api.{region}.amazonaws.com/{stage}",
+             "description": "A deployed stack (the `ApiUrl` output).",
+             "variables": {"restApiId": {"default": "example", "description": "The RecordsApi id."},
+                           "region": {"default": "eu-west-1"},
+                           "stage": {"default": stage, "description": "The `Stage` parameter."}}},
+        ],
+        "tags": [{"name": name, "description": description} for name, description in tags.items()],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "StaffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                               "description": "Cognito ID token of the staff user pool (the `StaffCognito` "
+                                              "authorizer). Carries `custom:org_id` and `cognito:groups`."},
+                "PartnerApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
+                                  "description": "API key of the partner usage plan."},
+            },
+            "schemas": copy.deepcopy(SCHEMAS),
+            "parameters": {**{name: param for name, param in QUERY.values()}, **REQUEST_HEADERS},
+            "headers": RESPONSE_HEADERS,
+            "responses": _error_responses(template),
+        },
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the committed document is stale")
+    args = parser.parse_args(argv)
+    text = render(build())
+    if args.check:
+        current = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
+        if current != text:
+            print(f"{DOCUMENT.relative_to(ROOT)} is stale: run `python -m infrastructure.api.build_openapi`",
+                  file=sys.stderr)
+            return 1
+        print(f"{DOCUMENT.relative_to(ROOT)} is up to date")
+        return 0
+    DOCUMENT.write_text(text, encoding="utf-8")
+    print(f"wrote {DOCUMENT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

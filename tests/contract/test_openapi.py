@@ -1,0 +1,252 @@
+"""The published OpenAPI document tells the truth about the API.
+
+GIVEN infrastructure/api/openapi.json, template.yaml and every capability's Chalice app
+THEN the document is current, valid OpenAPI 3.1, declares exactly the template's routes
+(which are exactly the apps' routes), with the template's security, and publishes the
+very request schemas, query parameters and headers the handlers use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import importlib
+import inspect
+import json
+import pathlib
+from typing import Any
+
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+import pytest
+
+from infrastructure.api import build_openapi as builder
+from shared.auth import Caller
+from tests.support.template import template
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DOCUMENT = json.loads(builder.DOCUMENT.read_text(encoding="utf-8"))
+METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+# ----------------------------------------------------------------- the three sources
+def document_operations() -> dict[tuple[str, str], dict[str, Any]]:
+    return {(method.upper(), path): op for path, item in DOCUMENT["paths"].items()
+            for method, op in item.items() if method in METHODS}
+
+
+@dataclass(frozen=True)
+class TemplateRoute:
+    function: str
+    partner: bool  # Authorizer NONE + ApiKeyRequired; every other route uses the Cognito authorizer
+
+
+def template_routes() -> dict[tuple[str, str], TemplateRoute]:
+    """Read straight from template.yaml (not through the builder), so the builder is checked too."""
+    routes: dict[tuple[str, str], TemplateRoute] = {}
+    for logical_id, resource in template()["Resources"].items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event.get("Type") != "Api":
+                continue
+            props = event["Properties"]
+            auth = props.get("Auth") or {}
+            key = (props["Method"].upper(), props["Path"])
+            assert key not in routes, f"template.yaml declares {key} twice"
+            routes[key] = TemplateRoute(logical_id, auth.get("Authorizer") == "NONE" and bool(auth.get("ApiKeyRequired")))
+    return routes
+
+
+def capability_apps() -> dict[str, Any]:
+    """Every functions/<cap>/<cap>/app.py that defines a Chalice app, imported as Lambda would."""
+    apps = {}
+    for code_root in sorted((ROOT / "functions").iterdir()):
+        if (code_root / code_root.name / "app.py").is_file():
+            module = importlib.import_module(f"{code_root.name}.app")
+            app = getattr(module, "app", None)
+            if app is not None and hasattr(app, "routes"):
+                apps[code_root.name] = module
+    return apps
+
+
+def chalice_routes() -> dict[tuple[str, str], tuple[str, Any]]:
+    """(METHOD, path) → (capability, chalice RouteEntry), across every capability."""
+    routes: dict[tuple[str, str], tuple[str, Any]] = {}
+    for capability, module in capability_apps().items():
+        for path, methods in module.app.routes.items():
+            for method, entry in methods.items():
+                assert (method, path) not in routes, f"{method} {path} is declared by two capabilities"
+                routes[(method, path)] = (capability, entry)
+    return routes
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        kind, name = node["$ref"].removeprefix("#/components/").split("/")
+        node = DOCUMENT["components"][kind][name]
+    return node
+
+
+def parameters(op: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p for p in map(resolve, op.get("parameters", [])) if p["in"] == where}
+
+
+def request_schema(op: dict[str, Any]) -> dict[str, Any] | None:
+    body = op.get("requestBody")
+    return resolve(body["content"]["application/json"]["schema"]) if body else None
+
+
+# ----------------------------------------------------------------- (a) kept in step
+def test_committed_document_is_what_the_builder_generates():
+    assert builder.main(["--check"]) == 0, "openapi.json is stale: run `python -m infrastructure.api.build_openapi`"
+
+
+# ----------------------------------------------------------------- (b) same routes everywhere
+def test_document_template_and_apps_declare_the_same_routes():
+    documented, declared, served = set(document_operations()), set(template_routes()), set(chalice_routes())
+    assert documented - declared == set(), "documented but not in template.yaml"
+    assert declared - documented == set(), "in template.yaml but not documented"
+    assert served - declared == set(), "served by a Chalice app but not routed by template.yaml"
+    assert declared - served == set(), "routed by template.yaml but no Chalice app serves it"
+
+
+def test_local_only_routes_are_not_published():
+    assert not [p for p in DOCUMENT["paths"] if p.startswith("/_local") or p in ("/openapi.json", "/docs")]
+
+
+def test_operation_ids_are_the_view_names_of_the_function_the_template_routes_to():
+    served, declared = chalice_routes(), template_routes()
+    resources = template()["Resources"]
+    for key, op in document_operations().items():
+        capability, entry = served[key]
+        assert op["operationId"] == entry.view_name, key
+        handler = resources[declared[key].function]["Properties"]["Handler"]
+        assert handler.startswith(f"{capability}.app."), f"{key} is routed to {handler}, served by {capability}"
+        assert op["tags"] == [capability], key
+    ids = [op["operationId"] for op in document_operations().values()]
+    assert len(ids) == len(set(ids))
+
+
+# ----------------------------------------------------------------- (c) valid OpenAPI 3.1
+def test_document_is_valid_openapi_3_1():
+    assert DOCUMENT["openapi"].startswith("3.1.")
+    validate_openapi(DOCUMENT, cls=OpenAPIV31SpecValidator)
+
+
+def test_every_4xx_and_5xx_answer_is_a_problem_document():
+    for key, op in document_operations().items():
+        for status, response in op["responses"].items():
+            if int(status) >= 400:
+                content = resolve(response)["content"]
+                assert list(content) == ["application/problem+json"], (key, status)
+                assert resolve(content["application/problem+json"]["schema"]) is DOCUMENT["components"]["schemas"]["Problem"]
+
+
+# ----------------------------------------------------------------- (d) security as the template says
+def test_security_matches_the_template():
+    declared = template_routes()
+    schemes = DOCUMENT["components"]["securitySchemes"]
+    assert schemes["StaffToken"] == {**schemes["StaffToken"], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    assert schemes["PartnerApiKey"] == {**schemes["PartnerApiKey"], "type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    for key, op in document_operations().items():
+        expected = "PartnerApiKey" if declared[key].partner else "StaffToken"
+        assert op["security"] == [{expected: []}], key
+        if expected == "StaffToken":  # the Cognito authorizer refuses a missing or bad token with 401
+            assert "401" in op["responses"], key
+        else:  # API Gateway refuses a missing or bad API key with 403, and throttles the usage plan with 429
+            assert {"403", "429"} <= set(op["responses"]) and "401" not in op["responses"], key
+
+
+def test_only_partner_routes_skip_the_callers_identity():
+    """A route the gateway lets through without a token must be declared `public` in its app, and vice versa."""
+    declared, served = template_routes(), chalice_routes()
+    for key, (_, entry) in served.items():
+        public = inspect.getclosurevars(entry.view_function).nonlocals.get("public")
+        assert public is not None, "shared.http.Api.route no longer exposes `public`; update this test"
+        assert public == declared[key].partner, key
+
+
+# ----------------------------------------------------------------- (e) what the handlers really use
+class _LogicCalled(Exception):
+    """The view got as far as its logic call: everything it reads from the request has been read."""
+
+
+class _Logic:
+    def __getattr__(self, name: str):
+        def call(*_: Any, **__: Any):
+            raise _LogicCalled(name)
+        return call
+
+
+@dataclass
+class ProbeContext:
+    """A RequestContext stand-in recording what a view reads from the request."""
+
+    schemas: list[dict[str, Any]] = field(default_factory=list)
+    headers: set[str] = field(default_factory=set)
+    allowed: set[str] | None = None
+
+    def json(self, schema: dict[str, Any]) -> dict[str, Any]:
+        self.schemas.append(schema)
+        return {}
+
+    def header(self, name: str) -> str:
+        self.headers.add(name.lower())
+        return '"1"'
+
+    def params(self, allowed: set[str]) -> dict[str, str]:
+        self.allowed = set(allowed)
+        return {}
+
+    def require_caller(self) -> Caller:
+        return Caller(user_id="probe", org_id="probe", roles=frozenset({"sysadmin", "admin", "auditor"}))
+
+
+def _probe(monkeypatch, capability: str, entry) -> ProbeContext:
+    module = capability_apps()[capability]
+    monkeypatch.setattr(module, "logic", _Logic())
+    view = inspect.unwrap(entry.view_function)
+    ctx = ProbeContext()
+    with pytest.raises(_LogicCalled):
+        view(ctx, **{name: "probe" for name in entry.view_args})
+    return ctx
+
+
+@pytest.mark.parametrize("key", sorted(template_routes()), ids=lambda k: f"{k[0]} {k[1]}")
+def test_document_publishes_what_the_handler_reads(monkeypatch, key):
+    capability, entry = chalice_routes()[key]
+    op = document_operations()[key]
+    ctx = _probe(monkeypatch, capability, entry)
+
+    # The request body schema is the very one the handler validates with.
+    assert len(ctx.schemas) <= 1
+    assert request_schema(op) == (ctx.schemas[0] if ctx.schemas else None)
+    if ctx.schemas:
+        assert op["requestBody"]["required"] is True
+        assert {"400", "413", "415"} <= set(op["responses"])
+
+    # Query parameters: exactly those the handler accepts (any other answers 400).
+    assert set(parameters(op, "query")) == (ctx.allowed or set())
+    if ctx.allowed is not None:
+        assert "400" in op["responses"]
+
+    # Path parameters: exactly the route's.
+    assert set(parameters(op, "path")) == set(entry.view_args)
+    assert all(p["required"] for p in parameters(op, "path").values())
+
+    # If-Match: required exactly where the handler reads it.
+    headers = parameters(op, "header")
+    reads_if_match = "if-match" in ctx.headers
+    assert ("If-Match" in headers) == reads_if_match
+    if reads_if_match:
+        assert headers["If-Match"]["required"] is True
+        assert {"412", "428"} <= set(op["responses"])
+
+    # Idempotency-Key: optional, exactly on the routes declared idempotent.
+    idempotent = inspect.getclosurevars(entry.view_function).nonlocals.get("idempotent")
+    assert idempotent is not None, "shared.http.Api.route no longer exposes `idempotent`; update this test"
+    assert ("Idempotency-Key" in headers) == idempotent
+    if idempotent:
+        assert headers["Idempotency-Key"]["required"] is False
+        assert {"409", "422"} <= set(op["responses"])
+    assert headers["X-Correlation-Id"]["required"] is False
+
