@@ -1,0 +1,364 @@
+"""API Gateway (REST, v1) stand-in: routes, authorizers, API keys, CORS, proxy events.
+
+Routes are the template's Api events, matched as API Gateway does (literal path
+segments win over parameters; the method is chosen after the resource). Each request
+becomes the real Lambda proxy event; the function's proxy result becomes the HTTP
+response. Errors the gateway makes itself are rendered from the API's
+GatewayResponses. Local-only endpoints (/_local/*, /docs, /openapi.json) are served
+by `local_api.LocalApi`, never shadowing a template route.
+"""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import json
+import logging
+import re
+import threading
+import time
+from typing import Any, Protocol
+import urllib.parse
+import uuid
+
+from .template import ACCOUNT_ID, Api, GatewayResponse, Route
+from .tokens import TokenVerifier
+from .workers import InvokeTimeout, Workers, WorkerUnavailable
+
+log = logging.getLogger("local.gateway")
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+DRAIN_LIMIT_BYTES = 8 * MAX_BODY_BYTES  # larger bodies are cut off (the connection closes) rather than read
+INTEGRATION_TIMEOUT = 29.0  # API Gateway's integration timeout, seconds
+PROBLEMS = "https://records.example/problems/"
+
+# Gateway responses the template may leave out: API Gateway's own status codes,
+# spoken as problem+json like the rest of the API.
+_DEFAULT_RESPONSES = {
+    "UNAUTHORIZED": (401, "unauthenticated", "Unauthenticated", "A valid bearer token is required."),
+    "INVALID_API_KEY": (403, "invalid-api-key", "Invalid API key", "A valid X-Api-Key header is required."),
+    "MISSING_AUTHENTICATION_TOKEN": (403, "not-found", "Not found", "No route matches this method and path."),
+    "REQUEST_TOO_LARGE": (413, "payload-too-large", "Payload too large", "The request body is too large."),
+    "INTEGRATION_TIMEOUT": (504, "gateway-timeout", "Gateway timeout",
+                            f"The function did not answer within {INTEGRATION_TIMEOUT:.0f} seconds."),
+    "DEFAULT_5XX": (502, "bad-gateway", "Bad gateway", "The function failed or returned a malformed response."),
+}
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def has_header(self, name: str) -> bool:
+        return any(k.lower() == name.lower() for k, _ in self.headers)
+
+
+def json_reply(status: int, payload: Any, content_type: str = "application/json") -> Reply:
+    return Reply(status, [("Content-Type", content_type)], json.dumps(payload).encode())
+
+
+def problem(status: int, slug: str, title: str, detail: str) -> Reply:
+    return json_reply(status, {"type": PROBLEMS + slug, "title": title, "status": status, "detail": detail},
+                      "application/problem+json")
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # as sent (percent-encoded), without the query
+    query: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str
+
+    def header(self, name: str) -> str | None:
+        found = [v for k, v in self.headers if k.lower() == name.lower()]
+        return found[-1] if found else None
+
+
+class LocalEndpoints(Protocol):
+    def handle(self, request: Request) -> Reply | None: ...
+
+
+class Router:
+    """Path templates → routes. The most specific resource matching the path wins."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        by_path: dict[str, list[Route]] = {}
+        for route in routes:
+            by_path.setdefault(route.path, []).append(route)
+        self._resources = sorted(((_compile(path), path, found) for path, found in by_path.items()),
+                                 key=lambda entry: _specificity(entry[1]), reverse=True)
+
+    def resource(self, path: str) -> tuple[list[Route], dict[str, str]] | None:
+        for (regex, names), _, routes in self._resources:
+            match = regex.fullmatch(path)
+            if match:
+                return routes, {n: urllib.parse.unquote(v) for n, v in zip(names, match.groups())}
+        return None
+
+
+def _compile(template: str) -> tuple[re.Pattern[str], list[str]]:
+    names, parts = [], []
+    for segment in template.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            greedy = segment.endswith("+}")
+            names.append(segment[1:-2] if greedy else segment[1:-1])
+            parts.append("(.+)" if greedy else "([^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("/" + "/".join(parts)), names
+
+
+def _specificity(template: str) -> tuple[int, ...]:
+    return tuple(0 if s.endswith("+}") else 1 if s.startswith("{") else 2 for s in template.strip("/").split("/"))
+
+
+class Gateway:
+    def __init__(self, apis: dict[str, Api], routes: list[Route], workers: Workers,
+                 verifiers: dict[tuple[str, str], TokenVerifier], api_key: dict[str, str],
+                 local: LocalEndpoints) -> None:
+        self.apis = apis
+        self.router = Router(routes)
+        self.workers = workers
+        self.verifiers = verifiers
+        self.api_key = api_key
+        self.local = local
+        self._default_api = next(iter(apis.values()), None)
+        self._server: ThreadingHTTPServer | None = None
+
+    # ----------------------------------------------------------------- serving
+    def serve(self, host: str, port: int) -> None:
+        gateway = self
+
+        class Handler(_HttpHandler):
+            def dispatch(self, request: Request | None) -> Reply:
+                if request is None:
+                    return gateway.error(gateway._default_api, "REQUEST_TOO_LARGE")
+                return gateway.handle(request)
+
+        self._server = _Server((host, port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="gateway").start()
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # ----------------------------------------------------------------- routing
+    def handle(self, request: Request) -> Reply:
+        found = None if request.path.startswith("/_local/") else self.router.resource(request.path)
+        if found is None:
+            return self.local.handle(request) or self.error(self._default_api, "MISSING_AUTHENTICATION_TOKEN")
+        routes, path_params = found
+        api = self.apis[routes[0].api]
+        route = next((r for r in routes if r.method in (request.method, "ANY")), None)
+        if route is None:
+            if request.method == "OPTIONS" and api.cors:
+                return self.preflight(api, routes)
+            return self.error(api, "MISSING_AUTHENTICATION_TOKEN")
+        claims = None
+        if route.authorizer:
+            verifier = self.verifiers[(api.logical_id, route.authorizer)]
+            claims = verifier.claims(request.header(api.authorizers[route.authorizer]["header"]))
+            if claims is None:
+                return self.error(api, "UNAUTHORIZED")
+        if route.api_key_required and request.header("X-Api-Key") != self.api_key["value"]:
+            return self.error(api, "INVALID_API_KEY")
+        reply = self.integrate(api, route, request, path_params, claims)
+        origin = api.cors.get("Access-Control-Allow-Origin")
+        if origin and not reply.has_header("Access-Control-Allow-Origin"):
+            reply.headers.append(("Access-Control-Allow-Origin", origin))
+        return reply
+
+    def preflight(self, api: Api, routes: list[Route]) -> Reply:
+        headers = dict(api.cors)
+        methods = sorted({r.method for r in routes} | {"OPTIONS"})
+        headers.setdefault("Access-Control-Allow-Methods", ",".join(methods))
+        return Reply(200, [("Content-Type", "application/json"), *headers.items()], b"")
+
+    def error(self, api: Api | None, kind: str) -> Reply:
+        """A gateway response: the API's own for this type, else its DEFAULT_4XX/5XX, else API Gateway's."""
+        status, slug, title, detail = _DEFAULT_RESPONSES[kind]
+        responses = api.gateway_responses if api else {}
+        spec: GatewayResponse | None = responses.get(kind) or responses.get(
+            "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX")
+        if spec is None:
+            return problem(status, slug, title, detail)
+        headers = {"Content-Type": "application/json", **spec.headers}
+        return Reply(spec.status or status, list(headers.items()), spec.body.encode())
+
+    # ------------------------------------------------------------- integration
+    def integrate(self, api: Api, route: Route, request: Request, path_params: dict[str, str],
+                  claims: dict[str, str] | None) -> Reply:
+        worker = self.workers.get(route.function)
+        event = proxy_event(api, route, request, path_params, claims, self.api_key if route.api_key_required else None)
+        try:
+            invocation = worker.invoke(json.dumps(event).encode(), timeout=INTEGRATION_TIMEOUT)
+        except InvokeTimeout:
+            return self.error(api, "INTEGRATION_TIMEOUT")
+        except WorkerUnavailable as exc:
+            log.error("%s", exc)
+            return self.error(api, "DEFAULT_5XX")
+        if invocation.error:
+            log.error("%s failed: %s", route.function, invocation.payload.decode(errors="replace")[:2000])
+            return self.error(api, "DEFAULT_5XX")
+        try:
+            return proxy_reply(invocation.result())
+        except (ValueError, TypeError, KeyError) as exc:
+            log.error("%s returned a malformed proxy response (%s)", route.function, exc)
+            return self.error(api, "DEFAULT_5XX")
+
+
+def proxy_event(api: Api, route: Route, request: Request, path_params: dict[str, str],
+                claims: dict[str, str] | None, api_key: dict[str, str] | None) -> dict[str, Any]:
+    """The REST API (v1) Lambda proxy event, field for field."""
+    headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    forwarded = [("X-Forwarded-For", request.source_ip), ("X-Forwarded-Proto", "http"),
+                 ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}")]
+    for name, value in [*request.headers, *forwarded]:
+        headers[name] = value
+        multi_headers.setdefault(name, []).append(value)
+    query = urllib.parse.parse_qsl(request.query, keep_blank_values=True)
+    multi_query: dict[str, list[str]] = {}
+    for name, value in query:
+        multi_query.setdefault(name, []).append(value)
+    body, is_base64 = _event_body(request, api.binary_media_types)
+    now = time.time()
+    request_id = str(uuid.uuid4())
+    context: dict[str, Any] = {
+        "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6], "resourcePath": route.path,
+        "httpMethod": request.method, "extendedRequestId": base64.b64encode(uuid.uuid4().bytes)[:16].decode(),
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+        "path": f"/{api.stage}{urllib.parse.unquote(request.path)}", "accountId": ACCOUNT_ID, "protocol": "HTTP/1.1", "stage": api.stage,
+        "domainPrefix": "localhost", "requestTimeEpoch": int(now * 1000), "requestId": request_id,
+        "identity": {
+            "cognitoIdentityPoolId": None, "accountId": None, "cognitoIdentityId": None, "caller": None,
+            "sourceIp": request.source_ip, "principalOrgId": None, "accessKey": None,
+            "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None, "userArn": None,
+            "userAgent": request.header("User-Agent"), "user": None,
+            "apiKey": api_key["value"] if api_key else None, "apiKeyId": api_key["id"] if api_key else None,
+        },
+        "domainName": request.header("Host") or "localhost", "apiId": api.logical_id.lower(),
+    }
+    if claims is not None:
+        context["authorizer"] = {"claims": claims}
+    return {
+        "resource": route.path, "path": urllib.parse.unquote(request.path), "httpMethod": request.method,
+        "headers": headers or None, "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": dict(query) or None, "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_params or None, "stageVariables": None,
+        "requestContext": context, "body": body, "isBase64Encoded": is_base64,
+    }
+
+
+def _event_body(request: Request, binary_types: tuple[str, ...]) -> tuple[str | None, bool]:
+    if not request.body:
+        return None, False
+    content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+    binary = any(t == "*/*" or t == content_type or (t.endswith("/*") and content_type.startswith(t[:-1]))
+                 for t in binary_types)
+    if not binary:
+        try:
+            return request.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(request.body).decode(), True
+
+
+def proxy_reply(result: Any) -> Reply:
+    """The function's proxy result as an HTTP response; anything malformed raises."""
+    if not isinstance(result, dict):
+        raise TypeError("the result is not an object")
+    status = int(result["statusCode"])
+    headers = [(k, str(v)) for k, values in (result.get("multiValueHeaders") or {}).items() for v in values]
+    named = {k.lower() for k, _ in headers}
+    headers += [(k, str(v)) for k, v in (result.get("headers") or {}).items() if k.lower() not in named]
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return Reply(status, headers, data)
+
+
+# ------------------------------------------------------------------------ HTTP
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+    allow_reuse_address = True
+
+
+class _HttpHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as clients of API Gateway expect
+
+    def dispatch(self, request: Request | None) -> Reply:
+        raise NotImplementedError
+
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        body = self._read_body()
+        request = None
+        if body is not None:
+            raw_path, _, query = self.path.partition("?")
+            request = Request(self.command, raw_path, query, list(self.headers.items()),
+                              body, self.client_address[0])
+        try:
+            reply = self.dispatch(request)
+        except Exception:  # noqa: BLE001 — the stand-in must answer, as the real gateway would
+            log.exception("gateway error on %s %s", self.command, self.path)
+            reply = problem(500, "internal", "Internal error", "The local gateway failed; see its log.")
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+        log.info("%s %s %d %.1fms", self.command, self.path.partition("?")[0], reply.status,
+                 (time.perf_counter() - started) * 1000)
+
+    def _read_body(self) -> bytes | None:
+        """The body, or None when it is over the limit."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks, size = [], 0
+            while True:
+                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if length == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return b"".join(chunks)
+                size += length
+                if size > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    return None
+                chunks.append(self.rfile.read(length))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            if self.headers.get("Expect", "").lower() == "100-continue" or length > DRAIN_LIMIT_BYTES:
+                self.close_connection = True  # the client waits for our answer, or the body is not worth reading
+            else:
+                self._discard(length)  # so a client still sending its body gets to read the 413
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def _discard(self, length: int) -> None:
+        while length > 0:
+            chunk = self.rfile.read(min(1 << 20, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+
+    def handle_expect_100(self) -> bool:
+        """Refuse an over-large body before the client sends it; the handler then answers 413."""
+        if int(self.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+            return True
+        return super().handle_expect_100()
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def log_message(self, *args: Any) -> None:
+        """One line per request is written by _serve."""

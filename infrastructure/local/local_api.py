@@ -1,0 +1,140 @@
+"""Endpoints of the local system only (not in AWS, not in the template).
+
+    GET  /_local/health                 200 once started, while moto and every worker answer; else 503
+    POST /_local/token                  a Cognito ID token for any user, org and roles
+    GET  /_local/schedules              the template's schedules
+    POST /_local/schedules/<name>/run   fire one now; answers the function's result
+    GET  /openapi.json, GET /docs       the API description and a browser UI for it
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import threading
+from typing import Any
+import urllib.request
+
+from . import demo
+from .gateway import Reply, Request, json_reply, problem
+from .schedules import Scheduler
+from .tokens import ROLES, TokenIssuer, TokenRefused
+from .workers import Workers, WorkerUnavailable
+
+_TOKEN_FIELDS = {"user_id", "email", "org_id", "roles", "demo"}
+_RUN = re.compile(r"/_local/schedules/([^/]+)/run")
+_DOCS = b"""<!doctype html>
+<html><head><meta charset="utf-8"><title>Records API (local)</title>
+<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script>
+</body></html>
+"""
+
+
+class LocalApi:
+    def __init__(self, *, workers: Workers, issuer: TokenIssuer | None, scheduler: Scheduler,
+                 openapi: pathlib.Path, moto_url: str) -> None:
+        self.workers = workers
+        self.issuer = issuer
+        self.scheduler = scheduler
+        self.openapi = openapi
+        self.moto_url = moto_url
+        self.started = threading.Event()  # set once the demo data is seeded: tests may start then
+
+    def handle(self, request: Request) -> Reply | None:
+        fixed = {
+            ("GET", "/_local/health"): self.health,
+            ("POST", "/_local/token"): self.token,
+            ("GET", "/_local/schedules"): lambda _: json_reply(200, {"schedules": self.scheduler.describe()}),
+            ("GET", "/openapi.json"): self.openapi_document,
+            ("GET", "/docs"): lambda _: Reply(200, [("Content-Type", "text/html; charset=utf-8")], _DOCS),
+        }
+        endpoint = fixed.get((request.method, request.path))
+        if endpoint:
+            return endpoint(request)
+        run = _RUN.fullmatch(request.path)
+        if run and request.method == "POST":
+            return self.run_schedule(run.group(1))
+        return None
+
+    def health(self, _: Request) -> Reply:
+        try:
+            with urllib.request.urlopen(f"{self.moto_url}/moto-api/config", timeout=2):
+                moto = "ok"
+        except OSError as exc:
+            moto = f"down: {exc}"
+        functions = self.workers.health()
+        healthy = moto == "ok" and all(f["status"] != "down" for f in functions.values())
+        if not healthy:
+            status = "unavailable"
+        elif not self.started.is_set():
+            status = "starting"
+        else:
+            status = "ok"
+        return json_reply(200 if status == "ok" else 503, {"status": status, "moto": moto, "functions": functions})
+
+    def token(self, request: Request) -> Reply:
+        if self.issuer is None:
+            return problem(404, "not-found", "Not found", "The template has no Cognito user pool to issue tokens from.")
+        try:
+            body = json.loads(request.body) if request.body.strip() else {"demo": next(iter(demo.USERS))}
+        except ValueError:
+            return problem(400, "malformed-request", "Malformed request", "The body is not valid JSON.")
+        errors = token_request_errors(body)
+        if errors:
+            return json_reply(400, {"type": "https://records.example/problems/validation-failed",
+                                    "title": "Validation failed", "status": 400,
+                                    "detail": errors[0]["message"], "errors": errors}, "application/problem+json")
+        spec = token_spec(body)
+        try:
+            return json_reply(200, self.issuer.issue(spec["user_id"], spec["email"], spec["org_id"], spec["roles"]))
+        except TokenRefused as exc:
+            return problem(403, "forbidden", "Forbidden", f"The user pool refused to sign this user in: {exc}")
+
+    def run_schedule(self, name: str) -> Reply:
+        schedule = self.scheduler.find(name)
+        if schedule is None:
+            return problem(404, "not-found", "Not found", f"No schedule named {name!r}; see GET /_local/schedules.")
+        try:
+            invocation = self.scheduler.run(schedule)
+        except WorkerUnavailable as exc:
+            return problem(503, "service-unavailable", "Service unavailable", str(exc))
+        return json_reply(200, {"schedule": schedule.name, "function": schedule.function,
+                                "ok": invocation.error is None, "result": invocation.result()})
+
+    def openapi_document(self, request: Request) -> Reply:
+        """The document as built, with this local API listed first among its servers ("Try it out")."""
+        if not self.openapi.exists():
+            return problem(404, "not-found", "Not found", f"{self.openapi.name} has not been built yet.")
+        document = json.loads(self.openapi.read_bytes())
+        local = {"url": f"http://{request.header('Host') or 'localhost'}", "description": "this local system"}
+        document["servers"] = [local, *document.get("servers", [])]
+        return json_reply(200, document)
+
+
+def token_request_errors(body: Any) -> list[dict[str, str]]:
+    if not isinstance(body, dict):
+        return [{"field": "", "message": "The body must be a JSON object."}]
+    errors = [{"field": k, "message": f"Unknown field {k!r}."} for k in sorted(set(body) - _TOKEN_FIELDS)]
+    for field in ("user_id", "email", "org_id", "demo"):
+        if body.get(field) is not None and not (isinstance(body[field], str) and body[field].strip()):
+            errors.append({"field": field, "message": f"{field} must be a non-empty string."})
+    if "demo" in body and body["demo"] not in demo.USERS:
+        errors.append({"field": "demo", "message": f"Unknown demo user; one of: {', '.join(demo.USERS)}."})
+    roles = body.get("roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        errors.append({"field": "roles", "message": "roles must be a list of strings."})
+    else:
+        errors += [{"field": "roles", "message": f"Unknown role {r!r}; one of: {', '.join(ROLES)}."}
+                   for r in roles if r not in ROLES]
+    return errors
+
+
+def token_spec(body: dict[str, Any]) -> dict[str, Any]:
+    """The demo user named (if any), overridden by the fields given."""
+    base = demo.USERS.get(body.get("demo", ""), {})
+    user_id = body.get("user_id") or base.get("id") or "local-user"
+    return {"user_id": user_id, "email": body.get("email") or base.get("email") or f"{user_id}@local.example",
+            "org_id": body.get("org_id") or base.get("org_id"), "roles": body.get("roles", base.get("roles", []))}

@@ -1,0 +1,216 @@
+"""Event source mappings: DynamoDB streams and SQS queues feeding their functions.
+
+As Lambda's own pollers do: stream records pass the source's FilterCriteria, go in
+batches of at most BatchSize, are retried on failure (from the first failed record
+with ReportBatchItemFailures, halving the batch with BisectBatchOnFunctionError) up
+to MaximumRetryAttempts, then described to the OnFailure destination. Queue messages
+are deleted when handled; failed ones are made visible again after a second (not the
+queue's VisibilityTimeout, so retries and the redrive to a dead-letter queue happen
+in seconds locally).
+
+Stream pollers start at the end of their stream: what is on it at start was written
+by restoring the data folder, and was published before the restart.
+"""
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timezone
+import json
+import logging
+import threading
+from typing import Any
+import uuid
+
+from .aws import client, queue_url
+from .patterns import matches
+from .template import REGION, QueueSource, StreamSource
+from .workers import Invocation, Workers, WorkerUnavailable
+
+log = logging.getLogger("local.pollers")
+STREAM_IDLE_SECONDS = 0.25
+QUEUE_WAIT_SECONDS = 1
+RETRY_VISIBILITY_SECONDS = 1
+_SQS_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
+                          "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
+                          "DeadLetterQueueSourceArn")
+
+
+def _json_bytes(value: Any) -> str:
+    """Binary attribute values travel base64-encoded in Lambda events."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _invoke(workers: Workers, function: str, records: list[dict[str, Any]]) -> Invocation | None:
+    try:
+        invocation = workers.get(function).invoke(json.dumps({"Records": records}, default=_json_bytes).encode())
+    except WorkerUnavailable as exc:
+        log.error("%s", exc)
+        return None
+    if invocation.error:
+        log.warning("%s failed on a batch of %d: %s", function, len(records),
+                    invocation.payload.decode(errors="replace")[:500])
+    return invocation
+
+
+def _failed_ids(invocation: Invocation | None, report_failures: bool, ids: list[str]) -> list[str]:
+    """Which records failed; a malformed report fails the whole batch, as in AWS."""
+    if invocation is None or invocation.error:
+        return ids
+    if not report_failures:
+        return []
+    result = invocation.result()
+    failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+    if not failures:
+        return []
+    try:
+        failed = [str(f["itemIdentifier"]) for f in failures]
+    except (KeyError, TypeError):
+        return ids
+    return failed if set(failed) <= set(ids) else ids
+
+
+class StreamPoller(threading.Thread):
+    def __init__(self, source: StreamSource, workers: Workers, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=f"stream-{source.function}.{source.event_id}")
+        self.source = source
+        self.workers = workers
+        self.stop = stop
+        streams = client("dynamodbstreams")
+        # moto keeps one shard per stream.
+        shard = streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        self._shard = shard
+        self._iterator = streams.get_shard_iterator(StreamArn=source.stream_arn, ShardId=shard,
+                                                    ShardIteratorType="LATEST")["ShardIterator"]
+
+    def run(self) -> None:
+        pending: list[dict[str, Any]] = []
+        while not self.stop.is_set():
+            try:
+                if not pending:
+                    pending = self._fetch()
+                    if not pending:
+                        self.stop.wait(STREAM_IDLE_SECONDS)
+                        continue
+                pending = pending[self._deliver(pending[:self.source.batch_size]):]
+            except Exception:  # noqa: BLE001 — the poller outlives any one failure, as Lambda's does
+                if not self.stop.is_set():
+                    log.exception("stream poller %s", self.name)
+                    self.stop.wait(1)
+
+    def _fetch(self) -> list[dict[str, Any]]:
+        response = client("dynamodbstreams").get_records(ShardIterator=self._iterator, Limit=1000)
+        self._iterator = response["NextShardIterator"]
+        records = [self._record(raw) for raw in response["Records"]]
+        return [r for r in records if not self.source.filters or any(matches(p, r) for p in self.source.filters)]
+
+    def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
+        dynamodb = dict(raw["dynamodb"])
+        created = dynamodb.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+        return {"eventID": raw["eventID"], "eventName": raw["eventName"], "eventVersion": raw.get("eventVersion", "1.1"),
+                "eventSource": "aws:dynamodb", "awsRegion": raw.get("awsRegion", REGION), "dynamodb": dynamodb,
+                "eventSourceARN": self.source.stream_arn}
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> int:
+        """Deliver the head of the pending records; return how many are done with."""
+        size, attempts = len(batch), 0
+        while not self.stop.is_set():
+            chunk = batch[:size]
+            sequence = [r["dynamodb"]["SequenceNumber"] for r in chunk]
+            failed = _failed_ids(_invoke(self.workers, self.source.function, chunk), self.source.report_failures,
+                                 sequence)
+            first_failed = min((sequence.index(f) for f in failed), default=len(chunk))
+            if first_failed > 0:
+                return first_failed  # checkpoint past what succeeded; the rest is a new batch
+            attempts += 1
+            if 0 <= self.source.max_retries < attempts:
+                self._give_up(chunk, attempts)
+                return len(chunk)
+            if self.source.bisect and size > 1:
+                size //= 2
+            self.stop.wait(min(0.1 * 2 ** attempts, 2.0))
+        return 0
+
+    def _give_up(self, chunk: list[dict[str, Any]], attempts: int) -> None:
+        log.error("%s: %d stream records failed %d times; sending them to %s", self.source.function, len(chunk),
+                  attempts, self.source.on_failure or "nowhere (no OnFailure destination)")
+        if not self.source.on_failure:
+            return
+        if ":sqs:" not in self.source.on_failure:
+            log.warning("OnFailure destination %s is not emulated (only SQS is)", self.source.on_failure)
+            return
+        first, last = chunk[0]["dynamodb"], chunk[-1]["dynamodb"]
+        record = {
+            "requestContext": {"requestId": str(uuid.uuid4()),
+                               "functionArn": self.workers.get(self.source.function).arn,
+                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0", "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "DDBStreamBatchInfo": {
+                "shardId": self._shard, "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
+                "approximateArrivalOfLastRecord": last.get("ApproximateCreationDateTime"),
+                "batchSize": len(chunk), "streamArn": self.source.stream_arn,
+            },
+        }
+        client("sqs").send_message(QueueUrl=queue_url(self.source.on_failure), MessageBody=json.dumps(record))
+
+
+class QueuePoller(threading.Thread):
+    def __init__(self, source: QueueSource, workers: Workers, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=f"queue-{source.function}.{source.event_id}")
+        self.source = source
+        self.workers = workers
+        self.stop = stop
+        self.url = queue_url(source.queue_arn)
+
+    def run(self) -> None:
+        sqs = client("sqs")
+        while not self.stop.is_set():
+            try:
+                messages = sqs.receive_message(
+                    QueueUrl=self.url, MaxNumberOfMessages=min(self.source.batch_size, 10),
+                    WaitTimeSeconds=QUEUE_WAIT_SECONDS, AttributeNames=["All"],
+                    MessageAttributeNames=["All"]).get("Messages", [])
+                if messages:
+                    self._deliver(messages)
+            except Exception:  # noqa: BLE001 — the poller outlives any one failure, as Lambda's does
+                if not self.stop.is_set():
+                    log.exception("queue poller %s", self.name)
+                    self.stop.wait(1)
+
+    def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        records = [self._record(m) for m in messages]
+        ids = [m["MessageId"] for m in messages]
+        failed = set(_failed_ids(_invoke(self.workers, self.source.function, records), self.source.report_failures,
+                                 ids))
+        sqs = client("sqs")
+        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
+                if m["MessageId"] not in failed]
+        retry = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": RETRY_VISIBILITY_SECONDS}
+                 for i, m in enumerate(messages) if m["MessageId"] in failed]
+        if done:
+            sqs.delete_message_batch(QueueUrl=self.url, Entries=done)
+        if retry:
+            sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=retry)
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        attributes = {k: v for k, v in (message.get("Attributes") or {}).items() if k in _SQS_RECORD_ATTRIBUTES}
+        message_attributes = {
+            name: {"stringValue": a.get("StringValue"),
+                   "binaryValue": _json_bytes(a["BinaryValue"]) if "BinaryValue" in a else None,
+                   "stringListValues": a.get("StringListValues", []),
+                   "binaryListValues": [_json_bytes(b) for b in a.get("BinaryListValues", [])],
+                   "dataType": a["DataType"]}
+            for name, a in (message.get("MessageAttributes") or {}).items()}
+        record = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
+                  "body": message["Body"], "attributes": attributes, "messageAttributes": message_attributes,
+                  "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
+                  "eventSourceARN": self.source.queue_arn, "awsRegion": REGION}
+        if "MD5OfMessageAttributes" in message:
+            record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+        return record

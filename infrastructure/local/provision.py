@@ -1,0 +1,133 @@
+"""Creates the template's resources in the emulator, in dependency order.
+
+Tables (with their streams and TTL), queues (then their redrive policies, once every
+dead-letter queue exists), event buses, rules with their targets, Cognito user pools
+with clients and groups, and state machines with their definitions substituted.
+Values only the emulator knows are recorded in `template.discovered`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from botocore.exceptions import ClientError
+
+from .aws import api_arguments, client
+from .template import ACCOUNT_ID, PARTITION, Template
+
+log = logging.getLogger("local.provision")
+
+
+def provision(template: Template) -> None:
+    _tables(template)
+    _queues(template)
+    _event_buses(template)
+    _rules(template)
+    _user_pools(template)
+    _state_machines(template)
+
+
+def _tables(template: Template) -> None:
+    dynamodb = client("dynamodb")
+    for logical in template.of_type("AWS::DynamoDB::Table"):
+        props = template.properties(logical)
+        name = template.physical_name(logical)
+        args = api_arguments("dynamodb", "CreateTable", props)
+        args["TableName"] = name
+        stream = props.get("StreamSpecification")
+        if stream:
+            args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        args.pop("SSESpecification", None)  # CloudFormation's shape differs; encryption means nothing locally
+        try:
+            table = dynamodb.create_table(**args)["TableDescription"]
+        except ClientError as exc:  # a DynamoDB elsewhere (AWS_ENDPOINT_URL_DYNAMODB) may keep its tables
+            if exc.response["Error"]["Code"] != "ResourceInUseException":
+                raise
+            table = dynamodb.describe_table(TableName=name)["Table"]
+        if table.get("LatestStreamArn"):
+            template.discovered[(logical, "StreamArn")] = table["LatestStreamArn"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+                     "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication", "SqsManagedSseEnabled")
+
+
+def _queues(template: Template) -> None:
+    sqs = client("sqs")
+    queues = {logical: template.properties(logical) for logical in template.of_type("AWS::SQS::Queue")}
+    for logical, props in queues.items():
+        attributes = {key: _attribute(props[key]) for key in _QUEUE_ATTRIBUTES if key in props}
+        sqs.create_queue(QueueName=template.physical_name(logical), Attributes=attributes)
+    for logical, props in queues.items():
+        if "RedrivePolicy" in props:
+            sqs.set_queue_attributes(QueueUrl=template.resolve({"Ref": logical}),
+                                     Attributes={"RedrivePolicy": json.dumps(props["RedrivePolicy"])})
+
+
+def _attribute(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _event_buses(template: Template) -> None:
+    for logical in template.of_type("AWS::Events::EventBus"):
+        client("events").create_event_bus(Name=template.physical_name(logical))
+
+
+def _rules(template: Template) -> None:
+    events = client("events")
+    for logical in template.of_type("AWS::Events::Rule"):
+        props = template.properties(logical)
+        name = template.physical_name(logical)
+        bus = props.get("EventBusName", "default")
+        args = {"Name": name, "EventBusName": bus, "State": props.get("State", "ENABLED")}
+        if "EventPattern" in props:
+            args["EventPattern"] = json.dumps(props["EventPattern"])
+        if "ScheduleExpression" in props:
+            args["ScheduleExpression"] = props["ScheduleExpression"]
+        events.put_rule(**args)
+        targets = [_target(t) for t in props.get("Targets", [])]
+        for target in targets:
+            if ":sqs:" not in target["Arn"]:
+                log.warning("rule %s: target %s is not delivered locally (only SQS targets are)", logical, target["Arn"])
+        if targets:
+            events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
+
+
+def _target(target: dict) -> dict:
+    keys = ("Id", "Arn", "Input", "InputPath", "InputTransformer", "SqsParameters", "RetryPolicy", "DeadLetterConfig")
+    return {key: target[key] for key in keys if key in target}
+
+
+def _user_pools(template: Template) -> None:
+    cognito = client("cognito-idp")
+    for logical in template.of_type("AWS::Cognito::UserPool"):
+        props = template.properties(logical)
+        args = api_arguments("cognito-idp", "CreateUserPool", props)
+        args["PoolName"] = props.get("UserPoolName", template.physical_name(logical))
+        template.discovered[(logical, "Ref")] = cognito.create_user_pool(**args)["UserPool"]["Id"]
+    for logical in template.of_type("AWS::Cognito::UserPoolClient"):
+        args = api_arguments("cognito-idp", "CreateUserPoolClient", template.properties(logical))
+        args.setdefault("ClientName", logical)
+        template.discovered[(logical, "Ref")] = cognito.create_user_pool_client(**args)["UserPoolClient"]["ClientId"]
+    for logical in template.of_type("AWS::Cognito::UserPoolGroup"):
+        cognito.create_group(**api_arguments("cognito-idp", "CreateGroup", template.properties(logical)))
+
+
+def _state_machines(template: Template) -> None:
+    for logical in template.of_type("AWS::Serverless::StateMachine"):
+        props = template.properties(logical)
+        if "DefinitionUri" in props:
+            definition = (template.root / props["DefinitionUri"]).read_text(encoding="utf-8")
+        else:
+            definition = json.dumps(props["Definition"])
+        for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+            definition = definition.replace("${" + key + "}", str(value))
+        role = props.get("Role", f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{logical}Role")
+        client("stepfunctions").create_state_machine(
+            name=template.physical_name(logical), definition=definition, roleArn=role,
+            type=props.get("Type", "STANDARD"))
+        if props.get("Events"):
+            log.warning("state machine %s: its event sources are not emulated", logical)
