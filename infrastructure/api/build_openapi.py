@@ -356,7 +356,9 @@ def _problem_types(template: dict[str, Any]) -> dict[int, dict[str, str]]:
         for body in (response.get("ResponseTemplates") or {}).values():
             problem = json.loads(body)
             if problem.get("type"):
-                types.setdefault(int(response["StatusCode"]), {}).setdefault(problem["type"], problem.get("title", ""))
+                # DEFAULT_5XX keeps the status of the error it stands for; its body names it.
+                status = int(response.get("StatusCode") or problem["status"])
+                types.setdefault(status, {}).setdefault(problem["type"], problem.get("title", ""))
     return types
 
 
