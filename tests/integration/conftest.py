@@ -94,7 +94,10 @@ def aws(monkeypatch):
         sfn.create_state_machine(name="records-test-provision-user", definition=definition,
                                  roleArn="arn:aws:iam::123456789012:role/sfn")
         _reset_cached_clients()
-        yield AwsWorld(ddb=ddb, idp=idp, pool_id=pool_id, sfn=sfn, router=router)
+        world = AwsWorld(ddb=ddb, idp=idp, pool_id=pool_id, sfn=sfn, router=router)
+        yield world
+        # Executions run on moto's threads: let them end here, or their calls reach the next test.
+        world.wait_until_idle()
         boto3.DEFAULT_SESSION.events.unregister("before-send.lambda.Invoke", router)
     _reset_cached_clients()
 
@@ -126,6 +129,15 @@ class AwsWorld:
                 return self.sfn.describe_execution(executionArn=runs[0]["executionArn"])
             time.sleep(0.02)
         raise AssertionError(f"execution {name_prefix} did not finish within {deadline_s}s")
+
+    def wait_until_idle(self, deadline_s: float = 30.0) -> None:
+        end = time.monotonic() + deadline_s
+        for machine in self.sfn.list_state_machines()["stateMachines"]:
+            arn = machine["stateMachineArn"]
+            while self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+                if time.monotonic() > end:
+                    raise AssertionError("executions still running at teardown")
+                time.sleep(0.02)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         return self.sfn.get_execution_history(executionArn=execution_arn)["events"]

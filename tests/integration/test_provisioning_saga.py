@@ -59,7 +59,8 @@ def test_a_failure_at_any_step_removes_the_account_and_marks_the_profile_failed(
                             path_params={"org_id": "org-alpha", "user_id": user["id"]}))[1]
     assert stored["status"] == "failed" and stored["failure"] == "RuntimeError"
     # The e-mail claim is released, so the address can be registered again.
-    assert add_user("org-alpha", "kim@example.org")[0] == 202
+    again = add_user("org-alpha", "kim@example.org")
+    assert again[0] == 202 and again[1]["id"] != user["id"]
 
 
 def test_transient_errors_are_retried_then_succeed(aws):
