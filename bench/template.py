@@ -6,15 +6,14 @@ them from the template, so a new capability is benchmarked as soon as it is decl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 import json
 import pathlib
 import re
 from typing import Any
 
-import yaml
+from infrastructure import cfn
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = cfn.ROOT
 STACK = "records-bench"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -22,24 +21,7 @@ PSEUDO = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::StackName": ST
           "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None}
 
 
-class _CfnLoader(yaml.SafeLoader):
-    pass
-
-
-def _tag(loader, suffix, node):  # !Ref x -> {"Ref": x}, !Sub ... -> {"Sub": ...}
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
-@lru_cache(maxsize=1)
-def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)
+template = cfn.template
 
 
 def resources(type_: str) -> dict[str, dict[str, Any]]:

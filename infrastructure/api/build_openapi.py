@@ -24,11 +24,9 @@ import re
 import sys
 from typing import Any
 
-import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "infrastructure" / "api" / "openapi.json"
-TEMPLATE = ROOT / "template.yaml"
 API_RESOURCE = "RecordsApi"
 LOCAL_URL = "http://127.0.0.1:3000"
 VERSION = "1.0.0"
@@ -47,30 +45,12 @@ _importable()
 
 from audit import schemas as audit  # noqa: E402
 from identity import schemas as identity  # noqa: E402
+from infrastructure.cfn import load_template  # noqa: E402
 from shared import problems  # noqa: E402
 from shared.idempotency import KEY_PATTERN  # noqa: E402
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT  # noqa: E402
 
 # --------------------------------------------------------------------------- template
-
-
-class _CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt ...) kept as {tag: value}."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}
-
-
-_CfnLoader.add_multi_constructor("!", _cfn_tag)
-
-
-def load_template(path: pathlib.Path = TEMPLATE) -> dict[str, Any]:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import json
 
 import boto3
 
-from tests.integration.test_identity_api import SYSADMIN, call, create_org
+from tests.integration.test_identity_api import create_org
 from tests.support.events import FakeLambdaContext, api_event, claims
 from tests.support.template import resource
 

@@ -1,33 +1,14 @@
 """Read template.yaml in tests, so mocks are built from the infrastructure's own definitions."""
 from __future__ import annotations
 
-from functools import lru_cache
-import pathlib
 from typing import Any
 
-import yaml
+from infrastructure import cfn
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-class _CfnLoader(yaml.SafeLoader):
-    pass
+ROOT = cfn.ROOT
 
 
-def _tag(loader, tag_suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        return {tag_suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {tag_suffix: loader.construct_sequence(node, deep=True)}
-    return {tag_suffix: loader.construct_mapping(node, deep=True)}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
-@lru_cache(maxsize=1)
-def template() -> dict[str, Any]:
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)
+template = cfn.template
 
 
 def resource(logical_id: str) -> dict[str, Any]:
