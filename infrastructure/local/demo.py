@@ -1,7 +1,7 @@
 """The demo organisations and users a fresh local system starts with.
 
-Seeded through the identity capability itself — its task function's `seed_demo` job
-(`{"job": "seed_demo", "organisations": [...], "users": [...]}`), the same code path
+Seeded through the identity capability itself — its task function's `bootstrap` job
+(`{"job": "bootstrap", "organisations": [...], "users": [...]}`), the same code path
 as a real bootstrap — never by writing to its table from outside. The job records
 the users and starts their provisioning sagas; tokens for them come from the same
 path as POST /_local/token.
@@ -48,7 +48,7 @@ def seed(workers: Workers) -> bool:
     if worker is None:
         log.warning("no %s in the template: demo data not seeded", SEED_FUNCTION)
         return False
-    event = {"job": "seed_demo", "organisations": ORGANISATIONS, "users": list(USERS.values())}
+    event = {"job": "bootstrap", "organisations": ORGANISATIONS, "users": list(USERS.values())}
     try:
         invocation = worker.invoke(json.dumps(event).encode())
     except WorkerUnavailable as exc:
@@ -56,7 +56,7 @@ def seed(workers: Workers) -> bool:
         return False
     if invocation.error:
         failure = invocation.result() or {}
-        log.warning("demo data not seeded: %s's seed_demo job failed: %s: %s (it is retried on the next start)",
+        log.warning("demo data not seeded: %s's bootstrap job failed: %s: %s (it is retried on the next start)",
                     SEED_FUNCTION, failure.get("errorType"), failure.get("errorMessage"))
         return False
     log.info("demo data seeded: %s", invocation.payload.decode(errors="replace"))

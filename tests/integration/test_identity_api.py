@@ -243,3 +243,77 @@ def test_partner_directory_lists_active_organisations_only(aws):
     assert status == 200
     assert [o["id"] for o in body["items"]] == ["org-alpha"]
     assert set(body["items"][0]) == {"id", "name", "type", "parent_id"}
+
+
+def _active_user(aws, email="kim@example.org"):
+    create_org()
+    user = add_user("org-alpha", email)[1]
+    aws.wait_for_execution(f"provision-{user['id']}")
+    return user
+
+
+def _status_call(user, action, etag):
+    return call(api_event("POST", "/organisations/{org_id}/users/{user_id}/" + action, claims=admin_of("org-alpha"),
+                          path_params={"org_id": "org-alpha", "user_id": user["id"]}, headers={"If-Match": etag}))
+
+
+def _enabled(aws, user):
+    return aws.idp.admin_get_user(UserPoolId=aws.pool_id, Username=user["id"])["Enabled"]
+
+
+def test_the_provider_ends_with_the_newest_state_when_changes_interleave(aws, monkeypatch):
+    """A slow sync of an older change must not overwrite a newer one at the identity provider."""
+    from identity.integration import idp
+    user = _active_user(aws)
+    real_apply, interleaved = idp.apply_state, []
+
+    def apply_then_race(user_id, roles, enabled):
+        real_apply(user_id, roles, enabled)
+        if not interleaved:  # while the deactivation syncs, a reactivation lands in the table
+            interleaved.append(True)
+            monkeypatch.setattr(idp, "apply_state", lambda *a, **k: None)  # its own sync is lost
+            assert _status_call(user, "reactivate", '"3"')[0] == 200
+            monkeypatch.setattr(idp, "apply_state", apply_then_race)
+
+    monkeypatch.setattr(idp, "apply_state", apply_then_race)
+    assert _status_call(user, "deactivate", '"2"')[0] == 200
+    stored = call(api_event("GET", "/organisations/{org_id}/users/{user_id}", claims=admin_of("org-alpha"),
+                            path_params={"org_id": "org-alpha", "user_id": user["id"]}))[1]
+    assert stored["status"] == "active" and stored["version"] == 4
+    assert _enabled(aws, user) is True  # the deactivation's sync re-read and applied the newer state
+
+
+def test_changes_the_provider_missed_are_applied_by_the_reconcile_job(aws, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+    from identity import logic
+    from identity.integration import idp
+    user = _active_user(aws)
+    with monkeypatch.context() as down:
+        down.setattr(idp, "apply_state", lambda *a, **k: (_ for _ in ()).throw(idp.TransientError("Cognito down")))
+        assert _status_call(user, "deactivate", '"2"')[0] == 200  # recorded; the provider is behind
+    assert _enabled(aws, user) is True
+    later = datetime.now(timezone.utc) + timedelta(minutes=10)
+    assert logic.reconcile_identity_provider(now=later) == {"stuck": 0, "restarted": 0, "unsynced": 1, "synced": 1}
+    assert _enabled(aws, user) is False
+    assert logic.reconcile_identity_provider(now=later)["unsynced"] == 0
+
+
+def test_concurrent_deactivations_with_one_etag_change_the_user_once(aws):
+    from concurrent.futures import ThreadPoolExecutor
+    user = _active_user(aws)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(r[0] for r in pool.map(lambda _: _status_call(user, "deactivate", '"2"'), range(8)))
+    assert statuses.count(200) == 1 and set(statuses[1:]) <= {409, 412}  # saw the new state, or a stale ETag
+    assert _enabled(aws, user) is False
+
+
+def test_editing_a_sysadmins_roles_keeps_the_platform_role(aws):
+    from identity import logic
+    from shared.auth import caller_from_claims
+    create_org()
+    logic.bootstrap([], [{"id": "u-ops", "org_id": "org-alpha", "email": "ops@example.org", "display_name": "Ops",
+                          "roles": ["admin", "sysadmin"]}])
+    aws.wait_for_execution("provision-u-ops")
+    admin = caller_from_claims(admin_of("org-alpha"))
+    updated = logic.update_user(admin, "org-alpha", "u-ops", {"roles": ["auditor"]}, expected_version=2)
+    assert updated.roles == ("auditor", "sysadmin")

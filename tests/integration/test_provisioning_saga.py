@@ -52,7 +52,7 @@ def test_a_failure_at_any_step_removes_the_account_and_marks_the_profile_failed(
 
     assert execution["status"] == "FAILED"
     ran = steps_run(aws)
-    assert ran[-2:] == ["remove_idp_user", "mark_profile_failed"]
+    assert ran[-2:] == ["mark_profile_failed", "remove_idp_user"]
     assert ran[:-2] == FORWARD_STEPS[:FORWARD_STEPS.index(failing_step) + 1]  # a business fault is not retried
     assert not account_exists(aws, user["id"])
     stored = call(api_event("GET", "/organisations/{org_id}/users/{user_id}", claims=admin_of("org-alpha"),
@@ -80,6 +80,28 @@ def test_transient_errors_are_retried_then_succeed(aws):
     execution = aws.wait_for_execution(f"provision-{user['id']}")
     assert execution["status"] == "SUCCEEDED"
     assert steps_run(aws) == ["create_idp_user", "assign_roles", "assign_roles", "activate_profile"]
+
+
+def test_an_activation_whose_answer_was_lost_is_not_undone(aws):
+    """ActivateProfile commits, then its invocation fails: the account must survive."""
+    create_org()
+    real = aws.router.handlers["IdentityTasksFunction"]
+
+    def lost_answer(event, context):
+        result = real(event, context)
+        if event.get("step") == "activate_profile":
+            raise TimeoutError("the answer never reached Step Functions")
+        return result
+
+    aws.router.handlers["IdentityTasksFunction"] = lost_answer
+    user = add_user("org-alpha", "kim@example.org")[1]
+    execution = aws.wait_for_execution(f"provision-{user['id']}")
+    assert execution["status"] == "SUCCEEDED"
+    assert steps_run(aws) == FORWARD_STEPS + ["mark_profile_failed"]
+    assert account_exists(aws, user["id"])
+    stored = call(api_event("GET", "/organisations/{org_id}/users/{user_id}", claims=admin_of("org-alpha"),
+                            path_params={"org_id": "org-alpha", "user_id": user["id"]}))[1]
+    assert stored["status"] == "active"
 
 
 def test_compensations_tolerate_nothing_to_undo(aws):
@@ -114,7 +136,8 @@ def test_reconcile_job_restarts_provisioning_that_never_started(aws, monkeypatch
         user = add_user("org-alpha", "kim@example.org")[1]
     assert user["status"] == "provisioning"
     later = datetime.now(timezone.utc) + timedelta(minutes=10)
-    assert logic.reconcile_provisioning(now=later) == {"stuck": 1, "restarted": 1}
+    assert logic.reconcile_identity_provider(now=later) == {"stuck": 1, "restarted": 1, "unsynced": 0, "synced": 0}
     assert aws.wait_for_execution(f"provision-{user['id']}")["status"] == "SUCCEEDED"
     # The scheduled entry point runs the same job; nothing is stuck any more.
-    assert tasks.handler({"job": "reconcile_provisioning"}, FakeLambdaContext()) == {"stuck": 0, "restarted": 0}
+    assert tasks.handler({"job": "reconcile_provisioning"}, FakeLambdaContext()) == {
+        "stuck": 0, "restarted": 0, "unsynced": 0, "synced": 0}

@@ -152,22 +152,19 @@ def update_user(caller: Caller, org_id: str, user_id: str, changes: dict[str, An
     if "display_name" in changes:
         fields["display_name"] = changes["display_name"].strip()
     if "roles" in changes:
-        fields["roles"] = rules.check_roles(changes["roles"])
+        # Platform roles are granted outside the API and survive an edit of organisation roles.
+        kept = tuple(r for r in user.roles if r == SYSADMIN)
+        fields["roles"] = tuple(sorted(rules.check_roles(changes["roles"]) + kept))
         rules.check_role_change(user, fields["roles"], caller)
     if user.version != expected_version:
         raise stale("user")
     updated = user.with_changes(**fields, version=user.version + 1, updated_at=now_iso())
-    added = set(updated.roles) - set(user.roles)
-    removed = set(user.roles) - set(updated.roles)
     event = _event("UserUpdated", _user_subjects(updated),
                    {"changes": {k: list(v) if isinstance(v, tuple) else v for k, v in fields.items()},
                     "user": updated.public()}, caller.as_actor())
-    idp.set_groups(user.id, added, removed)
-    try:
-        repo.update_user(updated, event, expected_version=expected_version)
-    except Exception:
-        idp.set_groups(user.id, removed, added)  # undo at the provider: the table refused
-        raise
+    repo.update_user(updated, event, expected_version=expected_version, idp_pending="roles" in fields)
+    if "roles" in fields:
+        _sync_now(updated)
     return updated
 
 
@@ -180,14 +177,35 @@ def set_status(caller: Caller, org_id: str, user_id: str, target: str, expected_
     updated = user.with_changes(status=target, version=user.version + 1, updated_at=now_iso())
     event = _event("UserDeactivated" if target == "deactivated" else "UserReactivated", _user_subjects(updated),
                    {"user": updated.public()}, caller.as_actor())
-    apply, undo = (idp.disable, idp.enable) if target == "deactivated" else (idp.enable, idp.disable)
-    apply(user.id)
-    try:
-        repo.update_user(updated, event, expected_version=expected_version)
-    except Exception:
-        undo(user.id)
-        raise
+    repo.update_user(updated, event, expected_version=expected_version, idp_pending=True)
+    _sync_now(updated)
     return updated
+
+
+# -------------------------------------------------- identity-provider sync
+# The table is the source of truth. A change is written with an "IdP pending" mark
+# in the same transaction; then the latest state (read again, not the request's) is
+# applied to the provider and the mark cleared only if no newer change landed — else
+# the newer state is applied. Whatever is left pending, the scheduled job applies.
+SYNC_ATTEMPTS = 3
+
+
+def sync_identity_provider(org_id: str, user_id: str) -> str:
+    for _ in range(SYNC_ATTEMPTS):
+        user = repo.get_user(org_id, user_id, consistent=True)
+        if user is None or user.status not in ("active", "deactivated"):
+            return "skipped"
+        idp.apply_state(user.id, user.roles, enabled=user.status == "active")
+        if repo.clear_idp_pending(user):
+            return "applied"
+    return "pending"  # still changing; the next run applies the newest state
+
+
+def _sync_now(user: User) -> None:
+    try:
+        sync_identity_provider(user.org_id, user.id)
+    except Exception:  # the change is recorded; the reconcile job will apply it
+        logger.exception("identity provider not updated yet; the reconcile job will retry", extra={"user_id": user.id})
 
 
 # ---------------------------------------------------------- saga: provisioning
@@ -243,12 +261,19 @@ def step_mark_failed(data: dict[str, Any], error: dict[str, Any] | None) -> dict
 
 
 # ------------------------------------------------------------------- jobs
-def reconcile_provisioning(now: datetime | None = None, stuck_after: timedelta = timedelta(minutes=5)) -> dict[str, int]:
-    """Restart provisioning for users left in 'provisioning' (e.g. the saga never started)."""
-    cutoff = ((now or datetime.now(timezone.utc)) - stuck_after).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    stuck = repo.users_provisioning_before(cutoff)
-    started = sum(1 for user in stuck if workflows.start_provisioning(user, correlation_id()))
-    return {"stuck": len(stuck), "restarted": started}
+def reconcile_identity_provider(now: datetime | None = None, settle: timedelta = timedelta(minutes=5)) -> dict[str, int]:
+    """Scheduled: bring the identity provider in line with the table.
+
+    Users stuck in 'provisioning' get their saga (re)started; changes not yet applied
+    to the provider are applied. Only entries older than `settle` are touched, so work
+    still in flight is left to finish.
+    """
+    cutoff = ((now or datetime.now(timezone.utc)) - settle).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stuck = repo.users_waiting(repo.PROVISIONING, cutoff)
+    restarted = sum(1 for user in stuck if workflows.ensure_provisioning(user, correlation_id()))
+    pending = repo.users_waiting(repo.IDP_SYNC, cutoff)
+    applied = sum(1 for user in pending if sync_identity_provider(user.org_id, user.id) == "applied")
+    return {"stuck": len(stuck), "restarted": restarted, "unsynced": len(pending), "synced": applied}
 
 
 def bootstrap(organisations: list[dict[str, Any]], users: list[dict[str, Any]]) -> dict[str, Any]:
@@ -269,6 +294,6 @@ def bootstrap(organisations: list[dict[str, Any]], users: list[dict[str, Any]]) 
         if existing is None:
             user = _new_user(spec["org_id"], spec, "bootstrap", None, user_id=spec["id"], platform_roles=(SYSADMIN,))
             repo.create_user(user, _event("UserRegistered", _user_subjects(user), user.public(), actor))
-            workflows.start_provisioning(user, correlation_id())
+            _start_provisioning(user)
             created["users"].append(user.id)
     return created

@@ -24,10 +24,10 @@ STEPS: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
 }
 
 JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "reconcile_provisioning": lambda event: logic.reconcile_provisioning(),
+    # The schedule's input names it; it reconciles provisioning and role/status changes alike.
+    "reconcile_provisioning": lambda event: logic.reconcile_identity_provider(),
     "bootstrap": lambda event: logic.bootstrap(event.get("organisations", []), event.get("users", [])),
 }
-JOBS["seed_demo"] = JOBS["bootstrap"]  # the local system's name for it
 
 
 class UnknownTask(Exception):

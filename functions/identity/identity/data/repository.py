@@ -8,7 +8,7 @@ caller read, status moves only from the expected status.
 from __future__ import annotations
 
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from shared import outbox
@@ -21,7 +21,8 @@ from ..domain.model import Organisation, User
 from .tables import (CONNECTION, EmailClaim, OrganisationItem, OutboxItem, UserItem, email_key, org_key,
                      user_key)
 
-PROVISIONING = "PROVISIONING"
+PROVISIONING = "PROVISIONING"  # sparse-index value while a user is being provisioned
+IDP_SYNC = "IDP_SYNC"  # ... and while a change has not yet been applied to the identity provider
 
 
 class _Tx:
@@ -63,14 +64,17 @@ def _user(item: UserItem) -> User:
                 created_at=item.created_at, updated_at=item.updated_at, failure=item.failure)
 
 
-def _user_item(user: User) -> UserItem:
-    provisioning = user.status == "provisioning"
+def _user_item(user: User, idp_pending: bool = False) -> UserItem:
+    if user.status == "provisioning":
+        index = (PROVISIONING, f"{user.created_at}#{user.id}")
+    elif idp_pending:
+        index = (IDP_SYNC, f"{user.updated_at}#{user.id}")
+    else:
+        index = (None, None)
     return UserItem(pk=org_key(user.org_id), sk=user_key(user.id), id=user.id, org_id=user.org_id,
                     email=user.email, display_name=user.display_name, roles=list(user.roles),
                     status=user.status, version=user.version, created_at=user.created_at,
-                    updated_at=user.updated_at, failure=user.failure,
-                    gsi1pk=PROVISIONING if provisioning else None,
-                    gsi1sk=f"{user.created_at}#{user.id}" if provisioning else None)
+                    updated_at=user.updated_at, failure=user.failure, gsi1pk=index[0], gsi1sk=index[1])
 
 
 def _email_claim(user: User) -> EmailClaim:
@@ -141,9 +145,9 @@ def update_organisation(org: Organisation, expected_version: int, event: DomainE
 
 
 # ---------------------------------------------------------------------- users
-def get_user(org_id: str, user_id: str) -> User | None:
+def get_user(org_id: str, user_id: str, consistent: bool = False) -> User | None:
     try:
-        return _user(UserItem.get(org_key(org_id), user_key(user_id)))
+        return _user(UserItem.get(org_key(org_id), user_key(user_id), consistent_read=consistent))
     except UserItem.DoesNotExist:
         return None
     except PynamoDBException as exc:
@@ -158,13 +162,6 @@ def list_users(org_id: str, limit: int, cursor: str | None, status: str | None =
     return items, encode_cursor(result.last_evaluated_key)
 
 
-def find_user_id_by_email(email: str) -> str | None:
-    try:
-        return EmailClaim.get(email_key(email), "EMAIL").user_id
-    except EmailClaim.DoesNotExist:
-        return None
-
-
 def create_user(user: User, event: DomainEvent) -> None:
     def build(tx):
         tx.save(_user_item(user), condition=UserItem.pk.does_not_exist())
@@ -175,7 +172,7 @@ def create_user(user: User, event: DomainEvent) -> None:
 
 
 def update_user(user: User, event: DomainEvent, *, expected_version: int | None = None,
-                expected_status: str | None = None, release_email: bool = False) -> None:
+                expected_status: str | None = None, release_email: bool = False, idp_pending: bool = False) -> None:
     """Save a changed user; guard on the version the caller read and/or the status it expects."""
     condition = UserItem.pk.exists()
     if expected_version is not None:
@@ -185,15 +182,30 @@ def update_user(user: User, event: DomainEvent, *, expected_version: int | None 
     on_stale = stale("user") if expected_version is not None else Conflict(f"The user is no longer {expected_status}.")
 
     def build(tx):
-        tx.save(_user_item(user), condition=condition)
+        tx.save(_user_item(user, idp_pending), condition=condition)
         if release_email:
             tx.delete(_email_claim(user), condition=EmailClaim.user_id == user.id)
         outbox.stage(tx, OutboxItem, event)
 
-    _Tx([on_stale, None, None] if release_email else [on_stale, None]).run(build)
+    # PynamoDB sends deletes before puts: cancellation reasons follow that order.
+    _Tx([None, on_stale, None] if release_email else [on_stale, None]).run(build)
 
 
-def users_provisioning_before(created_before: str, limit: int = 100) -> list[User]:
-    result = UserItem.gsi1.query(PROVISIONING, UserItem.gsi1sk < created_before, limit=limit)
+def clear_idp_pending(user: User) -> bool:
+    """Mark the user's state as applied to the identity provider, unless it changed since it was read."""
+    try:
+        UserItem(pk=org_key(user.org_id), sk=user_key(user.id)).update(
+            actions=[UserItem.gsi1pk.remove(), UserItem.gsi1sk.remove()],
+            condition=(UserItem.version == user.version) & (UserItem.gsi1pk == IDP_SYNC))
+        return True
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
+
+
+def users_waiting(index_value: str, before: str) -> list[User]:
+    """Users in the sparse index (PROVISIONING or IDP_SYNC) since before `before`, all pages."""
+    result = UserItem.gsi1.query(index_value, UserItem.gsi1sk < before, page_size=100)
     return _read(lambda: [_user(i) for i in result])
 

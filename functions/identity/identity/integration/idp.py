@@ -70,11 +70,24 @@ def set_groups(user_id: str, add: Iterable[str], remove: Iterable[str] = ()) -> 
         _call("admin_remove_user_from_group", tolerate=("UserNotFoundException",), Username=user_id, GroupName=group)
 
 
-def disable(user_id: str) -> None:
-    _call("admin_disable_user", Username=user_id)
-    # Tokens already issued stay valid until they expire (≤ 60 min); sign-out revokes refresh tokens.
-    _call("admin_user_global_sign_out", tolerate=("UserNotFoundException", "NotAuthorizedException"), Username=user_id)
+def current_groups(user_id: str) -> set[str]:
+    try:
+        pages = _client().get_paginator("admin_list_groups_for_user").paginate(UserPoolId=_pool(), Username=user_id)
+        return {g["GroupName"] for page in pages for g in page["Groups"]}
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in TRANSIENT_CODES:
+            raise TransientError(f"admin_list_groups_for_user: {exc}") from exc
+        raise IdentityProviderRejected(str(exc)) from exc
 
 
-def enable(user_id: str) -> None:
-    _call("admin_enable_user", Username=user_id)
+def apply_state(user_id: str, roles: Iterable[str], enabled: bool) -> None:
+    """Make the account match the profile: exactly these groups, enabled or not. Safe to repeat."""
+    wanted, have = set(roles), current_groups(user_id)
+    set_groups(user_id, wanted - have, have - wanted)
+    if enabled:
+        _call("admin_enable_user", Username=user_id)
+    else:
+        _call("admin_disable_user", Username=user_id)
+        # Tokens already issued stay valid until they expire (≤ 60 min); sign-out revokes refresh tokens.
+        _call("admin_user_global_sign_out", tolerate=("UserNotFoundException", "NotAuthorizedException"),
+              Username=user_id)
