@@ -36,8 +36,9 @@ def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, expected: Mapping[str, str]) -> dict[str, Any] | None:
-    """Decode a cursor; `expected` pins key attributes (e.g. the partition key) to their allowed values."""
+def decode_cursor(cursor: str | None, *, expected: Mapping[str, str], keys: set[str]) -> dict[str, Any] | None:
+    """Decode a cursor: exactly the `keys` of the table or index read, with `expected` attributes
+    (e.g. the partition key) pinned to their allowed values."""
     if not cursor:
         return None
     try:
@@ -45,7 +46,8 @@ def decode_cursor(cursor: str | None, *, expected: Mapping[str, str]) -> dict[st
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise InvalidCursor("The cursor is not one this API issued.") from None
-    if not isinstance(key, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in key.items()):
+    if (not isinstance(key, dict) or set(key) != keys
+            or not all(isinstance(v, str) and 0 < len(v) <= 1024 for v in key.values())):
         raise InvalidCursor("The cursor is not one this API issued.")
     for attr, value in expected.items():
         if key.get(attr) != value:

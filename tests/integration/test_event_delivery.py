@@ -93,15 +93,47 @@ def test_tampering_with_a_stored_event_breaks_verification(aws, monkeypatch):
     for n in range(3):
         logic.record({"id": f"e{n}", "type": "BoxMoved", "subjects": [{"kind": "box", "id": "b1", "org_id": "o1"}],
                       "payload": {"n": n}})
-    aws.ddb.update_item(TableName="audit", Key={"pk": {"S": "ENTITY#b1"}, "sk": {"S": "SEQ#000000000002"}},
+    aws.ddb.update_item(TableName="audit", Key={"pk": {"S": "ENTITY#o1#b1"}, "sk": {"S": "SEQ#000000000002"}},
                         UpdateExpression="SET #e = :e", ExpressionAttributeNames={"#e": "event"},
                         ExpressionAttributeValues={":e": {"S": json.dumps({"id": "e1", "payload": {"n": 99}})}})
     auditor = claims("u-aud", "o1", ["auditor"])
     body = logic.entity_history(auditor_caller(auditor), "b1", 10, None, check=True)
     assert body["verification"]["valid"] is False and body["verification"]["broken_at"] == 2
-    assert history.head("b1")["seq"] == 3
+    assert history.head("o1", "b1")["seq"] == 3
 
 
 def auditor_caller(claim_set):
     from shared.auth import caller_from_claims
     return caller_from_claims(claim_set)
+
+
+def test_same_entity_id_in_two_organisations_keeps_two_histories(aws, monkeypatch):
+    monkeypatch.setenv("TABLE_NAME", "audit")
+    from audit import logic
+    for org in ("o1", "o2"):
+        logic.record({"id": f"e-{org}", "type": "BoxMoved", "subjects": [{"kind": "box", "id": "shared-id", "org_id": org}]})
+    for org in ("o1", "o2"):
+        body = logic.entity_history(auditor_caller(claims("u", org, ["auditor"])), "shared-id", 10, None, check=True)
+        assert [e["event"]["id"] for e in body["items"]] == [f"e-{org}"]
+        assert body["verification"]["valid"] is True
+
+
+def test_verification_ignores_entries_appended_after_the_head_was_read(aws, monkeypatch):
+    monkeypatch.setenv("TABLE_NAME", "audit")
+    from audit import logic
+    from audit.data import history
+    for n in range(2):
+        logic.record({"id": f"e{n}", "type": "X", "subjects": [{"kind": "box", "id": "b9", "org_id": "o1"}]})
+    real_head, appended = history.head, []
+
+    def head_then_append(org_id, entity_id):
+        current = real_head(org_id, entity_id)
+        if not appended:  # an event lands between reading the head and reading the entries
+            appended.append(True)
+            logic.record({"id": "late", "type": "X", "subjects": [{"kind": "box", "id": "b9", "org_id": "o1"}]})
+        return current
+
+    monkeypatch.setattr(history, "head", head_then_append)
+    body = logic.entity_history(auditor_caller(claims("u", "o1", ["auditor"])), "b9", 10, None, check=True)
+    assert body["verification"] == {"valid": True, "checked": 2, "head_hash": body["entity"]["head_hash"]}
+    assert [e["event"]["id"] for e in body["items"]] == ["e0", "e1"]

@@ -178,7 +178,11 @@ def test_users_list_paginates_with_opaque_cursors(aws):
     assert sorted(seen) == [f"user{n}@example.org" for n in range(5)]
 
 
-@pytest.mark.parametrize("query", [{"cursor": "not-a-cursor!"}, {"limit": "0"}, {"limit": "abc"}, {"colour": "red"}])
+CRAFTED_CURSOR = "eyJwayI6Ik9SRyNvcmctYWxwaGEifQ"  # {"pk":"ORG#org-alpha"}: right partition, not a table key
+
+
+@pytest.mark.parametrize("query", [{"cursor": "not-a-cursor!"}, {"cursor": CRAFTED_CURSOR}, {"limit": "0"},
+                                   {"limit": "abc"}, {"colour": "red"}])
 def test_bad_listing_parameters_are_400(aws, query):
     create_org()
     status, body, _ = call(api_event("GET", "/organisations/{org_id}/users", path_params={"org_id": "org-alpha"},

@@ -26,14 +26,16 @@ def test_validation_names_the_offending_field():
 def test_cursor_round_trip_and_tampering():
     key = {"pk": {"S": "ORG#a"}, "sk": {"S": "USER#1"}}
     cursor = pagination.encode_cursor(key)
-    assert pagination.decode_cursor(cursor, expected={"pk": "ORG#a"}) == {"pk": "ORG#a", "sk": "USER#1"}
+    assert pagination.decode_cursor(cursor, expected={"pk": "ORG#a"}, keys={"pk", "sk"}) == {"pk": "ORG#a", "sk": "USER#1"}
+    with pytest.raises(InvalidCursor):  # well-formed, but not this table's key schema
+        pagination.decode_cursor(pagination.encode_cursor({"pk": "ORG#a"}), expected={"pk": "ORG#a"}, keys={"pk", "sk"})
     assert pagination.typed_key({"pk": "ORG#a"}) == {"pk": {"S": "ORG#a"}}
     with pytest.raises(InvalidCursor):
-        pagination.decode_cursor(cursor, expected={"pk": "ORG#b"})
+        pagination.decode_cursor(cursor, expected={"pk": "ORG#b"}, keys={"pk", "sk"})
     for bad in ("%%%", "bm90IGpzb24", pagination.encode_cursor({"pk": "ORG#a"})[:-3] + "!!!"):
         with pytest.raises(InvalidCursor):
-            pagination.decode_cursor(bad, expected={"pk": "ORG#a"})
-    assert pagination.encode_cursor(None) is None and pagination.decode_cursor(None, expected={}) is None
+            pagination.decode_cursor(bad, expected={"pk": "ORG#a"}, keys={"pk", "sk"})
+    assert pagination.encode_cursor(None) is None and pagination.decode_cursor(None, expected={}, keys=set()) is None
 
 
 @pytest.mark.parametrize("raw, ok", [(None, 25), ("1", 1), ("100", 100), ("0", None), ("101", None), ("-1", None), ("x", None)])

@@ -1,10 +1,12 @@
 """Histories in the audit table.
 
-| item     | pk              | sk                 |
-|----------|-----------------|--------------------|
-| head     | ENTITY#<id>     | HEAD               | seq, hash, org_id, kind
-| entry    | ENTITY#<id>     | SEQ#<000000000001> | event, prev_hash, hash
-| receipt  | ENTITY#<id>     | EVENT#<event id>   | (dedupe: SQS delivers at least once)
+| item     | pk                   | sk                 |
+|----------|----------------------|--------------------|
+| head     | ENTITY#<org>#<id>    | HEAD               | seq, hash, kind
+| entry    | ENTITY#<org>#<id>    | SEQ#<000000000001> | event, prev_hash, hash
+| receipt  | ENTITY#<org>#<id>    | EVENT#<event id>   | (dedupe: SQS delivers at least once)
+Histories are per organisation: two organisations' entities with the same id never
+share a chain, and a caller can only name chains of its own organisation.
 Appending is one transaction: advance the head only from the seq we read, write
 the entry, and write the receipt only if this event was never appended.
 """
@@ -41,28 +43,25 @@ def _table() -> str:
     return os.environ["TABLE_NAME"]
 
 
-def _pk(entity_id: str) -> str:
-    return f"ENTITY#{entity_id}"
+def _pk(org_id: str | None, entity_id: str) -> str:
+    return f"ENTITY#{org_id or '-'}#{entity_id}"
 
 
-def head(entity_id: str) -> dict[str, Any] | None:
-    item = _ddb().get_item(TableName=_table(), Key={"pk": {"S": _pk(entity_id)}, "sk": {"S": "HEAD"}},
+def head(org_id: str | None, entity_id: str) -> dict[str, Any] | None:
+    item = _ddb().get_item(TableName=_table(), Key={"pk": {"S": _pk(org_id, entity_id)}, "sk": {"S": "HEAD"}},
                            ConsistentRead=True).get("Item")
     if not item:
         return None
-    return {"seq": int(item["seq"]["N"]), "hash": item["hash"]["S"], "org_id": item.get("org_id", {}).get("S"),
-            "kind": item.get("kind", {}).get("S")}
+    return {"seq": int(item["seq"]["N"]), "hash": item["hash"]["S"], "kind": item.get("kind", {}).get("S")}
 
 
 def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any]) -> int:
-    current = head(entity_id)
+    current = head(org_id, entity_id)
     seq = (current["seq"] if current else 0) + 1
     prev = current["hash"] if current else GENESIS
     digest = link(prev, seq, event)
-    pk = {"S": _pk(entity_id)}
+    pk = {"S": _pk(org_id, entity_id)}
     head_item = {"pk": pk, "sk": {"S": "HEAD"}, "seq": {"N": str(seq)}, "hash": {"S": digest}, "kind": {"S": kind}}
-    if org_id:
-        head_item["org_id"] = {"S": org_id}
     head_put = {"TableName": _table(), "Item": head_item}
     if current:
         head_put |= {"ConditionExpression": "seq = :prev", "ExpressionAttributeValues": {":prev": {"N": str(seq - 1)}}}
@@ -87,12 +86,12 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
     return seq
 
 
-def entries(entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    start = decode_cursor(cursor, expected={"pk": _pk(entity_id)})
+def entries(org_id: str | None, entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    start = decode_cursor(cursor, expected={"pk": _pk(org_id, entity_id)}, keys={"pk", "sk"})
     kwargs: dict[str, Any] = {
         "TableName": _table(), "Limit": limit, "ConsistentRead": True,
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :seq)",
-        "ExpressionAttributeValues": {":pk": {"S": _pk(entity_id)}, ":seq": {"S": "SEQ#"}},
+        "ExpressionAttributeValues": {":pk": {"S": _pk(org_id, entity_id)}, ":seq": {"S": "SEQ#"}},
     }
     if start:
         kwargs["ExclusiveStartKey"] = typed_key(start)

@@ -103,7 +103,7 @@ def get_organisation(org_id: str) -> Organisation | None:
 
 
 def list_organisations(limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
-    start = typed_key(decode_cursor(cursor, expected={"gsi1pk": "ORGS"}))
+    start = typed_key(decode_cursor(cursor, expected={"gsi1pk": "ORGS"}, keys={"pk", "sk", "gsi1pk", "gsi1sk"}))
     result = OrganisationItem.gsi1.query("ORGS", limit=limit, last_evaluated_key=start)
     items = _read(lambda: [_org(i) for i in result])
     return items, encode_cursor(result.last_evaluated_key)
@@ -155,7 +155,7 @@ def get_user(org_id: str, user_id: str, consistent: bool = False) -> User | None
 
 
 def list_users(org_id: str, limit: int, cursor: str | None, status: str | None = None) -> tuple[list[User], str | None]:
-    start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}))
+    start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}, keys={"pk", "sk"}))
     result = UserItem.query(org_key(org_id), UserItem.sk.startswith("USER#"), limit=limit, last_evaluated_key=start,
                             filter_condition=(UserItem.status == status) if status else None)
     items = _read(lambda: [_user(i) for i in result])
