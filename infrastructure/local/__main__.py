@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     install_invoke_hook(workers)
     workers.launch()  # they import their handlers while the data is restored
     restored = store.restore()
-    pollers = [StreamPoller(s, workers, stop) for s in template.stream_sources()]  # positioned after the restore
+    pollers = [StreamPoller(s, workers, stop) for s in template.stream_sources()]  # replay the restored outbox
     pollers += [QueuePoller(s, workers, stop) for s in template.queue_sources()]
     scheduler = Scheduler(template.schedules(), workers)
     issuer, verifiers = _authorizers(template, moto_url)

@@ -44,6 +44,12 @@ _DEFAULT_RESPONSES = {
 }
 
 
+def _content_length(value: str | None) -> int:
+    """The declared body length; -1 when it is not a non-negative integer."""
+    value = (value or "0").strip()
+    return int(value) if value.isdigit() else -1
+
+
 @dataclass
 class Reply:
     status: int
@@ -296,14 +302,19 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         started = time.perf_counter()
-        body = self._read_body()
+        malformed = False
+        try:
+            body = self._read_body()
+        except ValueError:  # API Gateway answers a malformed request itself, with a 400
+            self.close_connection, malformed, body = True, True, None
         request = None
         if body is not None:
             raw_path, _, query = self.path.partition("?")
             request = Request(self.command, raw_path, query, list(self.headers.items()),
                               body, self.client_address[0])
         try:
-            reply = self.dispatch(request)
+            reply = (problem(400, "malformed-request", "Malformed request", "Content-Length is not a valid length.")
+                     if malformed else self.dispatch(request))
         except Exception:  # noqa: BLE001 — the stand-in must answer, as the real gateway would
             log.exception("gateway error on %s %s", self.command, self.path)
             reply = problem(500, "internal", "Internal error", "The local gateway failed; see its log.")
@@ -336,7 +347,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
                     return None
                 chunks.append(self.rfile.read(length))
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
+        length = _content_length(self.headers.get("Content-Length"))
+        if length < 0:
+            raise ValueError("malformed Content-Length")
         if length > MAX_BODY_BYTES:
             if self.headers.get("Expect", "").lower() == "100-continue" or length > DRAIN_LIMIT_BYTES:
                 self.close_connection = True  # the client waits for our answer, or the body is not worth reading
@@ -354,7 +367,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
 
     def handle_expect_100(self) -> bool:
         """Refuse an over-large body before the client sends it; the handler then answers 413."""
-        if int(self.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+        if _content_length(self.headers.get("Content-Length")) > MAX_BODY_BYTES:
             return True
         return super().handle_expect_100()
 

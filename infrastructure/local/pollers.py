@@ -81,8 +81,11 @@ class StreamPoller(threading.Thread):
         # moto keeps one shard per stream.
         shard = streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
         self._shard = shard
+        # From the start: restored items come back as INSERTs, so outbox items that were not yet
+        # relayed when the system stopped are published now. Delivery is at-least-once;
+        # consumers deduplicate by event id (the audit trail does).
         self._iterator = streams.get_shard_iterator(StreamArn=source.stream_arn, ShardId=shard,
-                                                    ShardIteratorType="LATEST")["ShardIterator"]
+                                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
 
     def run(self) -> None:
         pending: list[dict[str, Any]] = []

@@ -124,8 +124,15 @@ class _Runtime(ThreadingHTTPServer):
         self.timeout = timeout
         self.handler: Callable[..., Any] | None = None
         self.init_error: dict[str, Any] | None = None
+        # One invocation at a time, as in a Lambda execution environment: handlers keep
+        # per-request state in module globals (Chalice's current_request, the logger's keys).
+        self._one_at_a_time = threading.Lock()
 
     def invoke(self, event: Any) -> tuple[int, bytes, str | None]:
+        with self._one_at_a_time:
+            return self._invoke(event)
+
+    def _invoke(self, event: Any) -> tuple[int, bytes, str | None]:
         if self.init_error:
             return 200, json.dumps(self.init_error).encode(), "Unhandled"
         context = LambdaContext(self.function_arn, self.timeout)

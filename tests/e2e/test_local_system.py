@@ -171,11 +171,9 @@ def test_openapi_document_and_docs_page_are_served(local_system):
     document = local_system.request("GET", "/openapi.json")
     docs = local_system.request("GET", "/docs")
 
-    built = (REPO_ROOT / "infrastructure" / "api" / "openapi.json").exists()
-    assert document.status == (200 if built else 404)
-    if built:
-        assert "paths" in document.json()
-        assert document.json()["servers"][0]["url"] == local_system.base_url
+    assert document.status == 200
+    assert "/organisations/{org_id}/users" in document.json()["paths"]
+    assert document.json()["servers"][0]["url"] == local_system.base_url
     assert docs.status == 200
     assert b"/openapi.json" in docs.body
 
@@ -233,11 +231,7 @@ def _history(system, entity_id: str, token: str) -> dict | None:
     return response.json() if response.status == 200 else None
 
 
-def _relay_invocations(system) -> int:
-    return system.log_path.read_text(errors="replace").count("[OutboxRelayFunction] REPORT RequestId")
-
-
-def test_data_survives_a_restart_and_old_events_are_not_published_again(tmp_path):
+def test_data_survives_a_restart_and_replayed_events_are_not_recorded_twice(tmp_path):
     first = start_local_system(tmp_path)
     try:
         admin, auditor = first.token("admin@src"), first.token("auditor@src")
@@ -253,8 +247,22 @@ def test_data_survives_a_restart_and_old_events_are_not_published_again(tmp_path
         renamed = second.request("PATCH", "/organisations/org-src/users/u-archivist-src", token=admin,
                                  json_body={"display_name": "Renamed Archivist"}, headers={"If-Match": user.headers["ETag"]})
         assert renamed.status == 200, renamed.body
-        wait_for(lambda: (_history(second, "u-archivist-src", auditor) or {}).get("entity", {}).get("events")
-                 == before["entity"]["events"] + 1, what="the rename in the audit trail")
-        assert _relay_invocations(second) == 1  # only the rename's event: restored outbox items stay unpublished
+        after = wait_for(lambda: (h := _history(second, "u-archivist-src", auditor)) and
+                         h["entity"]["events"] >= before["entity"]["events"] + 1 and h, what="the rename in the audit trail")
+        # The restored outbox was relayed again (at-least-once); the trail deduplicated it.
+        assert after["entity"]["events"] == before["entity"]["events"] + 1
+        assert [e["event"]["id"] for e in after["items"][:-1]] == [e["event"]["id"] for e in before["items"]]
+        verified = second.request("GET", "/audit/entities/u-archivist-src/events?verify=true", token=auditor).json()
+        assert verified["verification"]["valid"] is True
     finally:
         second.stop()
+
+
+def test_a_malformed_content_length_gets_a_400_answer(local_system):
+    import socket
+    from urllib.parse import urlparse
+    url = urlparse(local_system.base_url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+        conn.sendall(b"POST /organisations HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n")
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400") and b"application/problem+json" in answer
