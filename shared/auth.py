@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import json
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from shared.problems import Forbidden, NotFound, Unauthenticated
 
@@ -79,7 +79,3 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
     context = event.get("requestContext") or {}
     return caller_from_claims((context.get("authorizer") or {}).get("claims"))
-
-
-def valid_roles(roles: Iterable[str]) -> list[str]:
-    return sorted(set(roles))

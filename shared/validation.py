@@ -6,8 +6,6 @@ the contract and the checks cannot drift apart. Schemas compile once per process
 """
 from __future__ import annotations
 
-from functools import lru_cache
-import json
 from typing import Any
 
 import fastjsonschema
@@ -15,15 +13,21 @@ import fastjsonschema
 from shared.problems import ValidationFailed
 
 
-@lru_cache(maxsize=None)
-def _compiled(schema_json: str):
-    return fastjsonschema.compile(json.loads(schema_json))
+_COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _compiled(schema: dict[str, Any]):
+    """Schemas are module constants: compile each once per process (keyed by identity)."""
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (schema, fastjsonschema.compile(schema))
+    return entry[1]
 
 
 def validate(instance: Any, schema: dict[str, Any]) -> Any:
     """Return `instance` (with schema defaults applied) or raise ValidationFailed."""
     try:
-        return _compiled(json.dumps(schema, sort_keys=True))(instance)
+        return _compiled(schema)(instance)
     except fastjsonschema.JsonSchemaValueException as exc:
         field = _field_of(exc)
         raise ValidationFailed(

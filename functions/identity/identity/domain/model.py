@@ -1,13 +1,11 @@
 """Organisations and users as the identity capability sees them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-ORG_TYPES = ("agency", "records_centre", "permanent_archive")
-ORG_STATUSES = ("active", "inactive")
-# provisioning → active ⇄ deactivated; provisioning → failed (saga compensated)
-USER_STATUSES = ("provisioning", "active", "deactivated", "failed")
+# User status: provisioning → active ⇄ deactivated; provisioning → failed (saga compensated).
+# The allowed values are declared once, in schemas.py.
 
 
 @dataclass(frozen=True)
@@ -58,9 +56,3 @@ class User:
     def with_changes(self, **changes: Any) -> "User":
         return replace(self, **changes)
 
-
-@dataclass(frozen=True)
-class Me:
-    user: dict[str, Any]
-    organisation: dict[str, Any] | None
-    roles: list[str] = field(default_factory=list)
