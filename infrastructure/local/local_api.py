@@ -25,12 +25,22 @@ _TOKEN_FIELDS = {"user_id", "email", "org_id", "roles", "demo"}
 _RUN = re.compile(r"/_local/schedules/([^/]+)/run")
 _DOCS = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Records API (local)</title>
-<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
-<script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
+<script src="/docs/swagger-ui-bundle.js"></script>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script>
 </body></html>
 """
+# Swagger UI's files come from a Python package, so /docs works with no network.
+_DOCS_ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "application/javascript"}
+
+
+def _docs_asset(name: str) -> Reply:
+    import swagger_ui_bundle  # only when someone opens /docs
+
+    path = pathlib.Path(swagger_ui_bundle.swagger_ui_path) / name
+    return Reply(200, [("Content-Type", f"{_DOCS_ASSETS[name]}; charset=utf-8"),
+                       ("Cache-Control", "max-age=86400")], path.read_bytes())
 
 
 class LocalApi:
@@ -54,6 +64,9 @@ class LocalApi:
         endpoint = fixed.get((request.method, request.path))
         if endpoint:
             return endpoint(request)
+        asset = request.path.removeprefix("/docs/")
+        if request.method == "GET" and asset in _DOCS_ASSETS:
+            return _docs_asset(asset)
         run = _RUN.fullmatch(request.path)
         if run and request.method == "POST":
             return self.run_schedule(run.group(1))

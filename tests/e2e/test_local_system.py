@@ -176,6 +176,9 @@ def test_openapi_document_and_docs_page_are_served(local_system):
     assert document.json()["servers"][0]["url"] == local_system.base_url
     assert docs.status == 200
     assert b"/openapi.json" in docs.body
+    for asset, kind in (("/docs/swagger-ui-bundle.js", "javascript"), ("/docs/swagger-ui.css", "css")):
+        served = local_system.request("GET", asset)  # from a package: /docs needs no network
+        assert served.status == 200 and kind in served.content_type and len(served.body) > 10_000
 
 
 # ---------------------------------------------------------------- schedules
