@@ -131,7 +131,8 @@ def _stub_identity_integrations(h: Harness, stack: ExitStack) -> None:
     h.load("IdentityFunction", "identity.app")
     idp = importlib.import_module("identity.integration.idp")
     workflows = importlib.import_module("identity.integration.workflows")
-    stack.enter_context(mock.patch.object(workflows, "start_provisioning", return_value=True))
+    for name in ("start_provisioning", "ensure_provisioning"):
+        stack.enter_context(mock.patch.object(workflows, name, return_value=True))
     for name, value in (("create_account", True), ("delete_account", True), ("set_groups", None),
-                        ("disable", None), ("enable", None)):
+                        ("apply_state", None)):
         stack.enter_context(mock.patch.object(idp, name, return_value=value))

@@ -38,3 +38,14 @@ def load_template(path: pathlib.Path = TEMPLATE) -> dict[str, Any]:
 def template() -> dict[str, Any]:
     """The project's template, parsed once per process."""
     return load_template()
+
+
+def create_table(client: Any, props: dict[str, Any], name: str) -> None:
+    """Create a table with the keys, indexes and stream a template's table properties declare."""
+    kwargs: dict[str, Any] = {"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                              "AttributeDefinitions": props["AttributeDefinitions"], "KeySchema": props["KeySchema"]}
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    client.create_table(**kwargs)
