@@ -45,6 +45,7 @@ _importable()
 
 from audit import schemas as audit  # noqa: E402
 from identity import schemas as identity  # noqa: E402
+from stacks import schemas as stacks  # noqa: E402
 from infrastructure.cfn import load_template  # noqa: E402
 from shared import problems  # noqa: E402
 from shared.idempotency import KEY_PATTERN  # noqa: E402
@@ -139,6 +140,43 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "DirectoryEntry": identity.DIRECTORY_ENTRY,
     "DirectoryPage": identity.page_of(identity.DIRECTORY_ENTRY),
     "EntityHistory": audit.ENTITY_HISTORY,
+    "Repository": stacks.REPOSITORY,
+    "RepositoryPage": stacks.page_of(stacks.REPOSITORY),
+    "CreateRepository": stacks.CREATE_REPOSITORY,
+    "UpdateRepository": stacks.UPDATE_REPOSITORY,
+    "Location": stacks.LOCATION,
+    "LocationPage": stacks.page_of(stacks.LOCATION),
+    "CreateLocation": stacks.CREATE_LOCATION,
+    "LocationCreated": stacks.LOCATION_CREATED,
+    "UpdateLocation": stacks.UPDATE_LOCATION,
+    "LocationProfile": stacks.LOCATION_PROFILE,
+    "LocationProfilePage": stacks.page_of(stacks.LOCATION_PROFILE),
+    "CreateLocationProfile": stacks.CREATE_LOCATION_PROFILE,
+    "UpdateLocationProfile": stacks.UPDATE_LOCATION_PROFILE,
+    "ContainerProfile": stacks.CONTAINER_PROFILE,
+    "ContainerProfilePage": stacks.page_of(stacks.CONTAINER_PROFILE),
+    "CreateContainerProfile": stacks.CREATE_CONTAINER_PROFILE,
+    "UpdateContainerProfile": stacks.UPDATE_CONTAINER_PROFILE,
+    "Box": stacks.BOX,
+    "BoxPage": stacks.page_of(stacks.BOX),
+    "RegisterBox": stacks.REGISTER_BOX,
+    "UpdateBox": stacks.UPDATE_BOX,
+    "PlaceBox": stacks.PLACE_BOX,
+    "Placement": stacks.PLACEMENT,
+    "ChangeBoxStatus": stacks.CHANGE_BOX_STATUS,
+    "BulkPlace": stacks.BULK_PLACE,
+    "BulkPlacement": stacks.BULK_PLACEMENT,
+    "LocationHistoryPage": stacks.page_of(stacks.HISTORY_ENTRY),
+    "Space": stacks.SPACE,
+    "Suggestions": stacks.SUGGESTIONS,
+    "Occupancy": stacks.OCCUPANCY,
+    "Sensor": stacks.SENSOR,
+    "SensorPage": stacks.page_of(stacks.SENSOR),
+    "RegisterSensor": stacks.REGISTER_SENSOR,
+    "UpdateSensor": stacks.UPDATE_SENSOR,
+    "PostReadings": stacks.POST_READINGS,
+    "ReadingsAccepted": stacks.READINGS_ACCEPTED,
+    "ReadingPage": stacks.page_of(stacks.READING),
 }
 
 # --------------------------------------------------------------------------- operations
@@ -157,6 +195,7 @@ class Operation:
     if_match: bool = False  # optimistic concurrency: If-Match required (428 / 412)
     idempotent: bool = False  # Idempotency-Key accepted (409 in progress / 422 reused)
     errors: tuple[int, ...] = ()  # statuses the route's own rules answer, beyond the protocol's
+    alternatives: tuple[str, ...] = ()  # other media types of the success body (text, e.g. text/csv)
 
 
 PATCH_NOTE = ("Send only the fields to change, with `If-Match` set to the ETag of your last read; "
@@ -230,12 +269,204 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "each linked to the previous by a hash. With `verify=true` the whole chain is recomputed and the first "
         "broken link, if any, is reported.",
         response="EntityHistory", query=("limit", "cursor", "verify"), errors=(400, 403, 404)),
+    # ------------------------------------------------------------------ stacks
+    ("POST", "/repositories"): Operation(
+        "Create a repository",
+        "Stack managers and admins. A repository (서고) is a stack room with a code (`R01`), which is also its id "
+        "and the first part of every location code inside it, and optional environment targets per medium "
+        "(paper, photo_film, magnetic: temperature and relative-humidity ranges).",
+        response="Repository", status=201, request="CreateRepository", etag=True, location=True, idempotent=True,
+        errors=(403, 409)),
+    ("GET", "/repositories"): Operation(
+        "List repositories", "The repositories of the caller's organisation, by code.",
+        response="RepositoryPage", query=("limit", "cursor"), errors=(400, 403)),
+    ("GET", "/repositories/{repository_id}"): Operation(
+        "Read a repository", "Any staff role of the organisation; another organisation's code answers 404.",
+        response="Repository", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/repositories/{repository_id}"): Operation(
+        "Change a repository",
+        "Stack managers and admins: name, barcode, environment targets, status (an inactive repository takes no "
+        "new ranges). " + PATCH_NOTE,
+        response="Repository", request="UpdateRepository", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/repositories/{repository_id}/locations"): Operation(
+        "List a repository's ranges, sections or shelves",
+        "In code order. `kind` picks the level (default `range`); `within` narrows to a range or section. Shelves "
+        "carry their dimensions and occupancy (boxes, width and weight used and free, fill ratio, holdings by "
+        "record form and producing unit).",
+        response="LocationPage", query=("limit", "cursor", "kind", "within"), errors=(400, 403, 404)),
+    ("GET", "/repositories/{repository_id}/occupancy"): Operation(
+        "Occupancy report",
+        "Figures per repository, range and section (JSON); one row per shelf with `format=csv` (or "
+        "`Accept: text/csv`); a map of each range's shelves coloured by fill ratio with `format=svg` (or "
+        "`Accept: image/svg+xml`). `range` narrows to one range.",
+        response="Occupancy", query=("format", "range"), errors=(400, 403, 404),
+        alternatives=("text/csv", "image/svg+xml")),
+    ("GET", "/repositories/{repository_id}/environment"): Operation(
+        "Environment readings of a repository",
+        "Temperature and humidity readings from the repository's sensors, oldest first, between `from` and `to` "
+        "(ISO 8601; default the last 24 hours; at most 92 days), optionally of one sensor. Each reading lists the "
+        "targets it broke.",
+        response="ReadingPage", query=("limit", "cursor", "from", "to", "sensor_id"), errors=(400, 403, 404)),
+    ("POST", "/locations"): Operation(
+        "Create a range, section or shelf",
+        "Stack managers and admins. The location's code follows from its parent and number (range 3 of R01 is "
+        "`R01-03`, its section 5 `R01-03-05`, that section's shelf 2 `R01-03-05-2`) and is its id. Shelves need a "
+        "location profile. With `layout`, a range is created with its sections and their shelves (or a section "
+        "with its shelves) in the same write, at most 96 locations; nothing is created if any already exists.",
+        response="LocationCreated", status=201, request="CreateLocation", etag=True, location=True,
+        idempotent=True, errors=(403, 404, 409)),
+    ("GET", "/locations/{location_id}"): Operation(
+        "Read a range, section or shelf", "A shelf includes its dimensions and occupancy.",
+        response="Location", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/locations/{location_id}"): Operation(
+        "Change a range, section or shelf",
+        "Stack managers and admins: name, barcode, status (an inactive shelf takes no boxes) and, for a shelf, its "
+        "location profile (refused with 409 when the shelf holds more than the new dimensions allow). "
+        + PATCH_NOTE,
+        response="Location", request="UpdateLocation", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/locations/{location_id}/boxes"): Operation(
+        "Boxes on a shelf", "The boxes whose home is this shelf, including those out on loan (see their status).",
+        response="BoxPage", query=("limit", "cursor"), errors=(400, 403, 404)),
+    ("GET", "/locations/{location_id}/history"): Operation(
+        "A shelf's location history",
+        "Every box that arrived at or left this shelf: from, to, when, who and why; newest first.",
+        response="LocationHistoryPage", query=("limit", "cursor"), errors=(400, 403, 404)),
+    ("POST", "/location-profiles"): Operation(
+        "Create a location profile",
+        "Stack managers and admins: shelf width, height and depth (mm) and load limit (kg). Shelves copy the "
+        "profile's dimensions when they are created or re-profiled.",
+        response="LocationProfile", status=201, request="CreateLocationProfile", etag=True, location=True,
+        idempotent=True, errors=(403, 409)),
+    ("GET", "/location-profiles"): Operation(
+        "List location profiles", "The organisation's shelf profiles.",
+        response="LocationProfilePage", query=("limit", "cursor"), errors=(400, 403)),
+    ("GET", "/location-profiles/{profile_id}"): Operation(
+        "Read a location profile", "Any staff role of the organisation.",
+        response="LocationProfile", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/location-profiles/{profile_id}"): Operation(
+        "Change a location profile",
+        "Applies to shelves created or re-profiled afterwards; existing shelves keep their dimensions. "
+        + PATCH_NOTE,
+        response="LocationProfile", request="UpdateLocationProfile", etag=True, if_match=True,
+        errors=(403, 404)),
+    ("POST", "/container-profiles"): Operation(
+        "Create a container profile",
+        "Stack managers and admins: a kind of archival box (보존상자) — outer dimensions (mm), typical filled "
+        "weight (kg) and how many may be stacked.",
+        response="ContainerProfile", status=201, request="CreateContainerProfile", etag=True, location=True,
+        idempotent=True, errors=(403, 409)),
+    ("GET", "/container-profiles"): Operation(
+        "List container profiles", "The organisation's box profiles.",
+        response="ContainerProfilePage", query=("limit", "cursor"), errors=(400, 403)),
+    ("GET", "/container-profiles/{profile_id}"): Operation(
+        "Read a container profile", "Any staff role of the organisation.",
+        response="ContainerProfile", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/container-profiles/{profile_id}"): Operation(
+        "Change a container profile",
+        "Applies to boxes registered afterwards; registered boxes keep their size. " + PATCH_NOTE,
+        response="ContainerProfile", request="UpdateContainerProfile", etag=True, if_match=True,
+        errors=(403, 404)),
+    ("POST", "/boxes"): Operation(
+        "Register a box",
+        "Stack managers and admins. The barcode (and RFID tag, if any) must be unused in the organisation, by "
+        "boxes and locations alike (409). The box starts `unplaced`.",
+        response="Box", status=201, request="RegisterBox", etag=True, location=True, idempotent=True,
+        errors=(403, 409)),
+    ("GET", "/boxes"): Operation(
+        "List boxes, or find one by barcode or RFID tag",
+        "All boxes of the organisation (optionally of one `status`); with `barcode` or `rfid`, the single box "
+        "that label names (a page of zero or one).",
+        response="BoxPage", query=("limit", "cursor", "box_status", "barcode", "rfid"), errors=(400, 403)),
+    ("GET", "/boxes/{box_id}"): Operation(
+        "Read a box", "Its status, home shelf and current location.",
+        response="Box", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/boxes/{box_id}"): Operation(
+        "Describe a box anew",
+        "Stack managers and admins. A shelved box keeps its size and weight (they hold its space); changing its "
+        "record form or producing unit regroups it in the shelf's holdings. " + PATCH_NOTE,
+        response="Box", request="UpdateBox", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("PUT", "/boxes/{box_id}/placement"): Operation(
+        "Place or move a box",
+        "Stack managers and admins: puts an unplaced box on a shelf, moves a shelved one, or re-shelves a missing "
+        "one. Refused with 409 (nothing written) when the shelf is full, overloaded, out of service or the box "
+        "does not fit it. The same shelf again changes nothing (`unchanged`). Send `If-Match` with the box's ETag.",
+        response="Placement", request="PlaceBox", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("DELETE", "/boxes/{box_id}/placement"): Operation(
+        "Take a box off the shelves",
+        "Stack managers and admins: frees the box's space on its home shelf (e.g. it leaves for a transfer); the "
+        "box becomes `unplaced` (or stays `in_transfer`). Send `If-Match` with the box's ETag.",
+        response="Box", query=("reason",), etag=True, if_match=True, errors=(400, 403, 404, 409)),
+    ("POST", "/boxes/{box_id}/status"): Operation(
+        "Change a box's status by hand",
+        "Stack managers and admins: report a shelved box `missing`, a missing one found (`shelved`), or start or "
+        "cancel a transfer (`in_transfer`). Reservations and check-outs belong to the check-out saga. Send "
+        "`If-Match` with the box's ETag.",
+        response="Box", request="ChangeBoxStatus", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/boxes/{box_id}/history"): Operation(
+        "A box's location history",
+        "Every move: from, to, when, who and why (placements, moves, removals, check-outs and returns); newest "
+        "first.",
+        response="LocationHistoryPage", query=("limit", "cursor"), errors=(400, 403, 404)),
+    ("POST", "/placements/bulk"): Operation(
+        "Place or move many boxes",
+        "Stack managers and admins: up to 500 boxes, each placed in its own transaction and reported in `results` "
+        "(`placed`, `moved`, `found`, `unchanged` or `failed` with a problem); a full shelf fails only the boxes "
+        "that do not fit. Bad input (a malformed code, a box listed twice) refuses the whole call before anything "
+        "is written. With an `Idempotency-Key` a retry returns the first results.",
+        response="BulkPlacement", request="BulkPlace", idempotent=True, errors=(403,)),
+    ("GET", "/space"): Operation(
+        "Space calculator",
+        "Free capacity of a repository, range, section or shelf (`location_id`) and of each of its children: "
+        "shelves, boxes, width and weight used and free, fill ratio. With `container_profile_id`, how many boxes "
+        "of that profile still fit (shelf by shelf).",
+        response="Space", query=("location_id", "container_profile_id"), errors=(400, 403, 404)),
+    ("GET", "/space/suggestions"): Operation(
+        "Where should boxes go",
+        "Shelves for `count` boxes of a container profile (or like `box_id`), following the arrangement scheme "
+        "(Enforcement Decree art. 38②: by record form and producing unit): first shelves already holding the "
+        "same record form and producing unit, then the nearest free space (same section, neighbouring sections, "
+        "other ranges), then space near the producing unit's other boxes, else free space in shelf order. Each "
+        "suggestion says how many fit and how many of the boxes it takes.",
+        response="Suggestions",
+        query=("container_profile_id", "box_id", "count", "record_form", "producing_unit", "repository_id"),
+        errors=(400, 403, 404)),
+    ("POST", "/sensors"): Operation(
+        "Register a sensor",
+        "Stack managers and admins: binds a temperature/humidity sensor (its device id, unique across partners) "
+        "to a repository and to the partner API key its readings come through (the key's id).",
+        response="Sensor", status=201, request="RegisterSensor", etag=True, location=True, idempotent=True,
+        errors=(403, 409)),
+    ("GET", "/sensors"): Operation(
+        "List sensors", "The organisation's sensors (optionally of one repository), with their last reading and "
+        "current violations.",
+        response="SensorPage", query=("limit", "cursor", "repository_id"), errors=(400, 403)),
+    ("GET", "/sensors/{sensor_id}"): Operation(
+        "Read a sensor", "Any staff role of the organisation.",
+        response="Sensor", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/sensors/{sensor_id}"): Operation(
+        "Change a sensor",
+        "Stack managers and admins: move it to another repository, bind it to another partner key, rename or "
+        "retire it (a retired sensor's readings are refused). " + PATCH_NOTE,
+        response="Sensor", request="UpdateSensor", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("POST", "/environment/readings"): Operation(
+        "Post environment readings",
+        "For sensor gateways (partner API key): up to 500 readings per call, each of a registered sensor bound to "
+        "this key. A sensor that is not registered answers 404, one bound to another key or retired 403, and then "
+        "nothing of the call is stored. A reading that breaks its repository's targets raises "
+        "EnvironmentOutOfRange (once, when the sensor leaves the range), one that returns within them "
+        "EnvironmentBackInRange; `changes` lists them. Retries store nothing twice.",
+        response="ReadingsAccepted", request="PostReadings", idempotent=True, errors=(403, 404)),
 }
 
 PATH_PARAMETERS = {
     "org_id": "Organisation id (a slug such as `national-archives`, or a generated UUID).",
     "user_id": "User id.",
     "entity_id": "Id of any entity named by a domain event (an organisation, a user, a box ...).",
+    "repository_id": "A repository's code, e.g. `R01`.",
+    "location_id": "A range, section or shelf code, e.g. `R01-03`, `R01-03-05`, `R01-03-05-2`.",
+    "profile_id": "Profile id.",
+    "box_id": "Box id.",
+    "sensor_id": "Sensor (device) id.",
 }
 
 QUERY: dict[str, tuple[str, dict[str, Any]]] = {
@@ -254,6 +485,63 @@ QUERY: dict[str, tuple[str, dict[str, Any]]] = {
         "name": "verify", "in": "query", "required": False,
         "description": "`true` recomputes the whole hash chain and adds `verification` to the answer.",
         "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}}),
+    "kind": ("LocationKind", {
+        "name": "kind", "in": "query", "required": False, "description": "Which level to list.",
+        "schema": stacks.LOCATION_KIND}),
+    "within": ("Within", {
+        "name": "within", "in": "query", "required": False,
+        "description": "Only locations inside this range or section (a code).", "schema": stacks.LOCATION_CODE}),
+    "format": ("ReportFormat", {
+        "name": "format", "in": "query", "required": False,
+        "description": "`json` (default), `csv` (one row per shelf) or `svg` (a map per range); overrides Accept.",
+        "schema": stacks.REPORT_FORMAT}),
+    "range": ("Range", {
+        "name": "range", "in": "query", "required": False, "description": "Only this range (a code, e.g. `R01-03`).",
+        "schema": stacks.LOCATION_CODE}),
+    "from": ("From", {
+        "name": "from", "in": "query", "required": False,
+        "description": "Start of the period (ISO 8601 with a zone); default 24 hours before `to`.",
+        "schema": {"type": "string", "format": "date-time"}}),
+    "to": ("To", {
+        "name": "to", "in": "query", "required": False, "description": "End of the period; default now.",
+        "schema": {"type": "string", "format": "date-time"}}),
+    "sensor_id": ("SensorFilter", {
+        "name": "sensor_id", "in": "query", "required": False, "description": "Only this sensor's readings.",
+        "schema": stacks.ID}),
+    "box_status": ("BoxStatus", {
+        "name": "status", "in": "query", "required": False, "description": "Only boxes in this status.",
+        "schema": stacks.BOX_STATUS}),
+    "barcode": ("Barcode", {
+        "name": "barcode", "in": "query", "required": False, "description": "The box this barcode names.",
+        "schema": stacks.BARCODE}),
+    "rfid": ("Rfid", {
+        "name": "rfid", "in": "query", "required": False, "description": "The box this RFID tag names.",
+        "schema": stacks.RFID}),
+    "reason": ("Reason", {
+        "name": "reason", "in": "query", "required": False, "description": "Why (kept in the location history).",
+        "schema": stacks.REASON}),
+    "location_id": ("LocationFilter", {
+        "name": "location_id", "in": "query", "required": True,
+        "description": "A repository, range, section or shelf code.", "schema": stacks.LOCATION_CODE}),
+    "container_profile_id": ("ContainerProfileFilter", {
+        "name": "container_profile_id", "in": "query", "required": False,
+        "description": "The boxes' container profile (their size).", "schema": stacks.ID}),
+    "box_id": ("LikeBox", {
+        "name": "box_id", "in": "query", "required": False,
+        "description": "Suggest for boxes like this one (its size, record form and producing unit).",
+        "schema": stacks.ID}),
+    "count": ("Count", {
+        "name": "count", "in": "query", "required": False, "description": "How many boxes (1-500).",
+        "schema": stacks.COUNT}),
+    "record_form": ("RecordForm", {
+        "name": "record_form", "in": "query", "required": False, "description": "The boxes' record form.",
+        "schema": stacks.RECORD_FORM}),
+    "producing_unit": ("ProducingUnit", {
+        "name": "producing_unit", "in": "query", "required": False, "description": "The boxes' producing unit.",
+        "schema": stacks.PRODUCING_UNIT}),
+    "repository_id": ("RepositoryFilter", {
+        "name": "repository_id", "in": "query", "required": False, "description": "Only this repository (a code).",
+        "schema": stacks.REPOSITORY_CODE}),
 }
 
 REQUEST_HEADERS = {
@@ -380,8 +668,11 @@ def _operation(route: Route, op: Operation, operation_id: str) -> dict[str, Any]
         headers["Location"] = _ref("headers", "Location")
     if op.idempotent:
         headers["Idempotent-Replayed"] = _ref("headers", "IdempotentReplayed")
+    content = {"application/json": {"schema": _ref("schemas", op.response)}}
+    for media_type in op.alternatives:
+        content[media_type] = {"schema": {"type": "string"}}
     success = {"description": {200: "OK", 201: "Created", 202: "Accepted; completes asynchronously"}[op.status],
-               "headers": headers, "content": {"application/json": {"schema": _ref("schemas", op.response)}}}
+               "headers": headers, "content": content}
 
     statuses = set(op.errors) | {503}
     if route.security == "StaffToken":

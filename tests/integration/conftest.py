@@ -70,6 +70,7 @@ def aws(monkeypatch):
         ddb = boto3.client("dynamodb")
         create_table(ddb, "IdentityTable", "identity")
         create_table(ddb, "AuditTable", "audit")
+        create_table(ddb, "StacksTable", "stacks")
         idp = boto3.client("cognito-idp")
         pool_props = resource("UserPool")["Properties"]
         pool_id = idp.create_user_pool(

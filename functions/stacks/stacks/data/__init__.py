@@ -1,0 +1,1 @@
+"""Stacks' table: the only code that reads or writes it."""

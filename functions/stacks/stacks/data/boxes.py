@@ -1,0 +1,267 @@
+"""Boxes, their claims, placements, location history and saga-step receipts.
+
+A box change is one transaction: the box (conditional on the version that was read, so
+two concurrent changes never both land), the counters of every shelf it leaves or
+joins (a shelf it joins must have room: `used <= capacity - what the box needs`, and
+must still be the active shelf of the dimensions that were read), one history entry per
+box and shelf involved, the saga-step receipt when a loan drove it, and the event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from shared.concurrency import stale
+from shared.events import DomainEvent
+from shared.pagination import decode_cursor, encode_cursor, typed_key
+from shared.problems import Conflict, InvalidCursor, Problem
+
+from ..domain.capacity import BoxSize, ShelfDimensions, ShelfUse, free_g, free_um, limits_before, UM_PER_MM
+from ..domain.codes import parse
+from ..domain.model import Box, Location, Placement
+from .locations import barcode_taken, get_location, location_ref, _claim as barcode_claim
+from .tables import (BoxItem, ClaimItem, HistoryItem, LocationItem, StepReceiptItem, at_key, box_history_key,
+                     org_key, rfid_key)
+from .tx import Tx, read
+
+
+# ---------------------------------------------------------------- conversions
+def _box(item: BoxItem) -> Box:
+    home = (Placement(item.home_id, int(item.home_footprint_um), int(item.home_weight_g))
+            if item.home_id else None)
+    return Box(org_id=item.org_id, id=item.id, barcode=item.barcode, rfid=item.rfid, title=item.title,
+               container_profile_id=item.container_profile_id,
+               size=BoxSize(int(item.width_mm), int(item.height_mm), int(item.depth_mm), float(item.weight_kg),
+                            int(item.stacking_limit)),
+               producing_unit=item.producing_unit, record_form=item.record_form,
+               contents=tuple(item.contents or ()), note=item.note, status=item.status, home=home,
+               current=item.current, loan_id=item.loan_id, version=int(item.version),
+               created_at=item.created_at, updated_at=item.updated_at)
+
+
+def _box_item(box: Box) -> BoxItem:
+    s = box.size
+    item = BoxItem(pk=org_key(box.org_id), sk=f"BOX#{box.id}", org_id=box.org_id, id=box.id, barcode=box.barcode,
+                   rfid=box.rfid, title=box.title, container_profile_id=box.container_profile_id,
+                   width_mm=s.width_mm, height_mm=s.height_mm, depth_mm=s.depth_mm, weight_kg=s.weight_kg,
+                   stacking_limit=s.stacking_limit, producing_unit=box.producing_unit, record_form=box.record_form,
+                   contents=list(box.contents) or None, note=box.note, status=box.status, current=box.current,
+                   loan_id=box.loan_id, version=box.version, created_at=box.created_at, updated_at=box.updated_at)
+    if box.home:
+        item.home_id, item.home_footprint_um, item.home_weight_g = (box.home.shelf_id, box.home.footprint_um,
+                                                                    box.home.weight_g)
+        item.gsi1pk, item.gsi1sk = at_key(box.org_id, box.home.shelf_id), f"BOX#{box.id}"
+    return item
+
+
+def _rfid_claim(org_id: str, rfid: str, box_id: str) -> ClaimItem:
+    return ClaimItem(pk=rfid_key(org_id, rfid), sk="CLAIM", owner_kind="box", owner_id=box_id)
+
+
+def rfid_taken(rfid: str) -> Conflict:
+    return Conflict(f"The RFID tag {rfid} is already in use in your organisation.",
+                    errors=[{"field": "rfid", "message": "already in use"}])
+
+
+# ---------------------------------------------------------------------- reads
+def get_box(org_id: str, box_id: str, consistent: bool = False) -> Box | None:
+    try:
+        return _box(read(BoxItem.get, org_key(org_id), f"BOX#{box_id}", consistent_read=consistent))
+    except DoesNotExist:
+        return None
+
+
+def rfid_owner(org_id: str, rfid: str) -> str | None:
+    try:
+        return read(ClaimItem.get, rfid_key(org_id, rfid), "CLAIM").owner_id
+    except DoesNotExist:
+        return None
+
+
+def list_boxes(org_id: str, limit: int, cursor: str | None, status: str | None) -> tuple[list[Box], str | None]:
+    pk = org_key(org_id)
+    start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
+    if start and not start["sk"].startswith("BOX#"):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = BoxItem.query(pk, BoxItem.sk.startswith("BOX#"), limit=limit, last_evaluated_key=typed_key(start),
+                           filter_condition=(BoxItem.status == status) if status else None)
+    items = read(lambda: [_box(i) for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def boxes_at(org_id: str, shelf_id: str, limit: int, cursor: str | None) -> tuple[list[Box], str | None]:
+    """Boxes whose home is this shelf (including ones out on loan), by box id."""
+    index_pk = at_key(org_id, shelf_id)
+    start = decode_cursor(cursor, expected={"gsi1pk": index_pk, "pk": org_key(org_id)},
+                          keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+    result = BoxItem.gsi1.query(index_pk, limit=limit, last_evaluated_key=typed_key(start))
+    items = read(lambda: [_box(i) for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first."""
+    start = decode_cursor(cursor, expected={"pk": subject_key}, keys={"pk", "sk"})
+    if start and not start["sk"].startswith("HIST#"):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = HistoryItem.query(subject_key, HistoryItem.sk.startswith("HIST#"), limit=limit, scan_index_forward=False,
+                               last_evaluated_key=typed_key(start))
+    items = read(lambda: [{"box_id": i.box_id, "action": i.action, "from": i.from_location, "to": i.to_location,
+                           "at": i.at, "by": i.actor, "reason": i.reason, "event_id": i.event_id,
+                           "loan_id": i.loan_id} for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def get_receipt(org_id: str, box_id: str, loan_id: str, step: str) -> dict[str, Any] | None:
+    try:
+        return read(StepReceiptItem.get, box_history_key(org_id, box_id), f"STEP#{loan_id}#{step}",
+                    consistent_read=True).result
+    except DoesNotExist:
+        return None
+
+
+# --------------------------------------------------------------------- writes
+@dataclass(frozen=True)
+class ShelfChange:
+    """A shelf's counters move by one box: +1 joining (needs room), -1 leaving."""
+
+    shelf_id: str
+    direction: int  # +1 or -1
+    placement: Placement
+    holding: str
+    shelf: Location | None = None  # as read, for a joining shelf (its version and dimensions guard the write)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    subject_key: str
+    box_id: str
+    action: str
+    from_location: dict[str, Any] | None
+    to_location: dict[str, Any] | None
+    at: str
+    actor: str
+    reason: str | None
+    event_id: str
+    loan_id: str | None = None
+
+    def item(self) -> HistoryItem:
+        return HistoryItem(pk=self.subject_key, sk=f"HIST#{self.at}#{self.event_id}", box_id=self.box_id,
+                           action=self.action, from_location=self.from_location, to_location=self.to_location,
+                           at=self.at, actor=self.actor, reason=self.reason, event_id=self.event_id,
+                           loan_id=self.loan_id)
+
+
+def _no_room(org_id: str, change: ShelfChange) -> Problem:
+    """Why a joining shelf refused (read again after the refusal)."""
+    now = get_location(org_id, parse(change.shelf_id), consistent=True)
+    if now is None:
+        return Conflict(f"Shelf {change.shelf_id} no longer exists.")
+    if not now.active:
+        return Conflict(f"Shelf {change.shelf_id} is out of service.")
+    if change.shelf is not None and now.version != change.shelf.version:
+        return Conflict(f"Shelf {change.shelf_id} changed while the box was being placed; try again.")
+    dims = now.dimensions or ShelfDimensions(0, 0, 0, 0)
+    need_um, need_g = change.placement.footprint_um, change.placement.weight_g
+    if free_um(dims, now.use) < need_um:
+        return Conflict(f"Shelf {change.shelf_id} is full: {free_um(dims, now.use) / UM_PER_MM:g} mm free, "
+                        f"the box needs {need_um / UM_PER_MM:g} mm.")
+    return Conflict(f"Shelf {change.shelf_id} would be overloaded: {free_g(dims, now.use) / 1000:g} kg left, "
+                    f"the box weighs {need_g / 1000:g} kg.")
+
+
+def _shelf_update(tx: Tx, org_id: str, change: ShelfChange) -> None:
+    sign = change.direction
+    place = change.placement
+    holding = LocationItem.holdings[change.holding]
+    actions = [LocationItem.used_um.add(sign * place.footprint_um), LocationItem.used_g.add(sign * place.weight_g),
+               LocationItem.box_count.add(sign), holding.set((holding | 0) + sign)]
+    if sign > 0:
+        shelf = change.shelf
+        assert shelf is not None and shelf.dimensions is not None
+        max_um, max_g = limits_before(shelf.dimensions, place.footprint_um, place.weight_g)
+        condition = ((LocationItem.status == "active") & (LocationItem.version == shelf.version)
+                     & (LocationItem.used_um <= max_um) & (LocationItem.used_g <= max_g))
+        tx.update(location_ref(org_id, parse(change.shelf_id)), actions, condition=condition,
+                  on_fail=lambda: _no_room(org_id, change))
+    else:
+        tx.update(location_ref(org_id, parse(change.shelf_id)), actions, condition=LocationItem.pk.exists(),
+                  on_fail=Conflict(f"Shelf {change.shelf_id} no longer exists."))
+
+
+def create_box(box: Box, event: DomainEvent) -> None:
+    tx = Tx().put(_box_item(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
+    tx.put(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.pk.does_not_exist(),
+           on_fail=barcode_taken(box.barcode))
+    if box.rfid:
+        tx.put(_rfid_claim(box.org_id, box.rfid, box.id), condition=ClaimItem.pk.does_not_exist(),
+               on_fail=rfid_taken(box.rfid))
+    tx.event(event).run()
+
+
+def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[ShelfChange] = (),
+             entries: list[HistoryEntry] = (), receipt: tuple[str, str, dict[str, Any]] | None = None,
+             regroup: tuple[str, str, str] | None = None, unless_step: tuple[str, str] | None = None,
+             on_stale: Problem | None = None) -> None:
+    """Commit a changed box with everything that changes with it (see the module docstring).
+    `receipt` = (loan id, step, result) records a saga step as done, once; `regroup` = (shelf id,
+    old holding, new holding) moves a shelved box from one arrangement group to another;
+    `unless_step` = (loan id, step) refuses the change if that step already ran (a late retry of a
+    forward step after its compensation)."""
+    tx = Tx().put(_box_item(box), condition=(BoxItem.version == before.version) & (BoxItem.status == before.status),
+                  on_fail=on_stale or stale("box"))
+    if box.barcode != before.barcode:
+        tx.delete(barcode_claim(box.org_id, before.barcode, "box", box.id), condition=ClaimItem.owner_id == box.id)
+        tx.put(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.pk.does_not_exist(),
+               on_fail=barcode_taken(box.barcode))
+    if box.rfid != before.rfid:
+        if before.rfid:
+            tx.delete(_rfid_claim(box.org_id, before.rfid, box.id), condition=ClaimItem.owner_id == box.id)
+        if box.rfid:
+            tx.put(_rfid_claim(box.org_id, box.rfid, box.id), condition=ClaimItem.pk.does_not_exist(),
+                   on_fail=rfid_taken(box.rfid))
+    for change in shelves:
+        _shelf_update(tx, box.org_id, change)
+    if regroup is not None:
+        shelf_id, old, new = regroup
+        old_path, new_path = LocationItem.holdings[old], LocationItem.holdings[new]
+        tx.update(location_ref(box.org_id, parse(shelf_id)),
+                  [old_path.set((old_path | 0) - 1), new_path.set((new_path | 0) + 1)],
+                  condition=LocationItem.pk.exists())
+    for entry in entries:
+        tx.put(entry.item(), condition=HistoryItem.pk.does_not_exist())
+    if receipt is not None:
+        loan_id, step, result = receipt
+        tx.put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=f"STEP#{loan_id}#{step}", result=result,
+                               at=box.updated_at),
+               condition=StepReceiptItem.pk.does_not_exist(), on_fail=_StepAlreadyRecorded())
+    if unless_step is not None:
+        loan_id, step = unless_step
+        tx.check(StepReceiptItem, box_history_key(box.org_id, box.id), f"STEP#{loan_id}#{step}",
+                 StepReceiptItem.pk.does_not_exist(), on_fail=StepUndone(f"The loan's {step} already ran."))
+    if event is not None:
+        tx.event(event)
+    tx.run()
+
+
+def record_receipt(box: Box, loan_id: str, step: str, result: dict[str, Any], at: str) -> None:
+    """Record a step that changed nothing (e.g. a release with nothing to undo), provided the box is
+    still as it was read (else the caller decides again)."""
+    (Tx().check(BoxItem, org_key(box.org_id), f"BOX#{box.id}", BoxItem.version == box.version, on_fail=stale("box"))
+     .put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=f"STEP#{loan_id}#{step}", result=result, at=at),
+          condition=StepReceiptItem.pk.does_not_exist(), on_fail=_StepAlreadyRecorded())
+     .run())
+
+
+class _StepAlreadyRecorded(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This step already ran for this loan.")
+
+
+StepAlreadyRecorded = _StepAlreadyRecorded
+
+
+class StepUndone(Conflict):
+    """A forward step arrived after its compensation ran."""

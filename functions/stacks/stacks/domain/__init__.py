@@ -1,0 +1,1 @@
+"""Stacks' domain: locations, capacity, arrangement, box status and environment rules, free of AWS and HTTP."""

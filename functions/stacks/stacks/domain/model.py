@@ -1,0 +1,239 @@
+"""Repositories, locations, profiles, boxes, sensors and readings as the stacks capability sees them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .capacity import UM_PER_MM, BoxSize, ShelfDimensions, ShelfUse, fill_ratio, free_g, free_um
+from .codes import LocationCode, parse
+
+LOCATION_STATUSES = ("active", "inactive")
+RECORD_FORMS = ("document", "drawing", "photo_film", "audio_video", "card", "register", "publication",
+                "artefact", "electronic_media")
+DESTINATION_KINDS = ("reading_room", "conservation_lab", "exhibition", "scanning_room")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """서고: a stack room with environment targets per medium."""
+
+    org_id: str
+    id: str  # its code, e.g. R01
+    name: str
+    barcode: str | None = None
+    environment_targets: dict[str, Any] = field(default_factory=dict)
+    status: str = "active"
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    kind = "repository"
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": "repository", "code": self.id, "name": self.name, "barcode": self.barcode,
+                "environment_targets": self.environment_targets, "status": self.status, "version": self.version,
+                "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def with_changes(self, **changes: Any) -> "Repository":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Location:
+    """A range (서가), section (연) or shelf (단). Shelves carry their dimensions (copied from
+    their location profile) and what is on them (counters kept by conditional writes)."""
+
+    org_id: str
+    id: str  # its code, e.g. R01-03-05-2
+    kind: str
+    name: str | None = None
+    barcode: str | None = None
+    status: str = "active"
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+    # shelves only
+    profile_id: str | None = None
+    dimensions: ShelfDimensions | None = None
+    use: ShelfUse = ShelfUse()
+    holdings: dict[str, int] = field(default_factory=dict)  # "<record form>|<producing unit>" → boxes
+
+    @property
+    def code(self) -> LocationCode:
+        return parse(self.id)
+
+    @property
+    def repository_id(self) -> str:
+        return self.code.repository
+
+    @property
+    def parent_id(self) -> str:
+        return str(self.code.parent)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    def public(self) -> dict[str, Any]:
+        code = self.code
+        data: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "code": self.id, "repository_id": code.repository,
+            "parent_id": str(code.parent), "number": code.number, "name": self.name, "barcode": self.barcode,
+            "status": self.status, "version": self.version, "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+        if self.kind == "shelf" and self.dimensions is not None:
+            dims, use = self.dimensions, self.use
+            data["location_profile_id"] = self.profile_id
+            data["dimensions"] = {"width_mm": dims.width_mm, "height_mm": dims.height_mm, "depth_mm": dims.depth_mm,
+                                  "load_limit_kg": dims.load_limit_kg}
+            data["occupancy"] = {
+                "boxes": use.boxes, "used_width_mm": use.used_um / UM_PER_MM,
+                "free_width_mm": free_um(dims, use) / UM_PER_MM, "used_weight_kg": use.used_g / 1000,
+                "free_weight_kg": free_g(dims, use) / 1000, "fill_ratio": fill_ratio(dims, use),
+                "holdings": [{"record_form": k.split("|", 1)[0], "producing_unit": k.split("|", 1)[1], "boxes": n}
+                             for k, n in sorted(self.holdings.items()) if n > 0],
+            }
+        return data
+
+    def with_changes(self, **changes: Any) -> "Location":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class LocationProfile:
+    """Shelf dimensions and load limit shared by many shelves (ArchivesSpace's location profile)."""
+
+    org_id: str
+    id: str
+    name: str
+    dimensions: ShelfDimensions
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        d = self.dimensions
+        return {"id": self.id, "name": self.name, "width_mm": d.width_mm, "height_mm": d.height_mm,
+                "depth_mm": d.depth_mm, "load_limit_kg": d.load_limit_kg, "version": self.version,
+                "created_at": self.created_at, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class ContainerProfile:
+    """A kind of archival box (보존상자): outer dimensions, typical filled weight, stacking limit."""
+
+    org_id: str
+    id: str
+    name: str
+    size: BoxSize
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        s = self.size
+        return {"id": self.id, "name": self.name, "width_mm": s.width_mm, "height_mm": s.height_mm,
+                "depth_mm": s.depth_mm, "weight_kg": s.weight_kg, "stacking_limit": s.stacking_limit,
+                "version": self.version, "created_at": self.created_at, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a box's space is held: its home shelf and what it uses there."""
+
+    shelf_id: str
+    footprint_um: int
+    weight_g: int
+
+
+@dataclass(frozen=True)
+class Box:
+    """보존상자: a box of record files, on a shelf or not."""
+
+    org_id: str
+    id: str
+    barcode: str
+    container_profile_id: str
+    size: BoxSize
+    producing_unit: str
+    record_form: str
+    title: str | None = None
+    rfid: str | None = None
+    contents: tuple[str, ...] = ()
+    note: str | None = None
+    status: str = "unplaced"
+    home: Placement | None = None
+    current: dict[str, Any] | None = None  # {"kind": "shelf", "id": ...} or a destination
+    loan_id: str | None = None
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def arrangement_key(self) -> str:
+        return holding_key(self.record_form, self.producing_unit)
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "barcode": self.barcode, "rfid": self.rfid, "title": self.title,
+                "container_profile_id": self.container_profile_id, "producing_unit": self.producing_unit,
+                "record_form": self.record_form, "contents": list(self.contents), "note": self.note,
+                "weight_kg": self.size.weight_kg, "status": self.status,
+                "home_location_id": self.home.shelf_id if self.home else None,
+                "current_location": self.current, "loan_id": self.loan_id, "version": self.version,
+                "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def with_changes(self, **changes: Any) -> "Box":
+        return replace(self, **changes)
+
+
+def holding_key(record_form: str, producing_unit: str) -> str:
+    return f"{record_form}|{producing_unit}"
+
+
+def shelf_location(shelf_id: str) -> dict[str, Any]:
+    return {"kind": "shelf", "id": shelf_id}
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A temperature/humidity sensor in a repository, posting through one partner API key."""
+
+    org_id: str
+    id: str
+    repository_id: str
+    api_key_id: str
+    name: str | None = None
+    status: str = "active"
+    violations: tuple[str, ...] = ()
+    last_reading_at: str | None = None
+    last_temperature_c: float | None = None
+    last_humidity_pct: float | None = None
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "repository_id": self.repository_id, "api_key_id": self.api_key_id,
+                "name": self.name, "status": self.status, "violations": list(self.violations),
+                "last_reading": ({"at": self.last_reading_at, "temperature_c": self.last_temperature_c,
+                                  "humidity_pct": self.last_humidity_pct} if self.last_reading_at else None),
+                "version": self.version, "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def with_changes(self, **changes: Any) -> "Sensor":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Reading:
+    sensor_id: str
+    repository_id: str
+    at: str  # ISO 8601 UTC, milliseconds, Z
+    temperature_c: float | None = None
+    humidity_pct: float | None = None
+    violations: tuple[str, ...] = ()
+
+    def public(self) -> dict[str, Any]:
+        return {"sensor_id": self.sensor_id, "repository_id": self.repository_id, "at": self.at,
+                "temperature_c": self.temperature_c, "humidity_pct": self.humidity_pct,
+                "violations": list(self.violations)}

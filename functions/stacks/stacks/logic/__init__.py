@@ -1,0 +1,28 @@
+"""Stacks' use cases, as the HTTP layer (app.py) and the task handler (tasks.py) call them.
+
+Functions take the caller and plain data, return domain objects or plain dicts, and
+know nothing of HTTP. Each concern lives in its own module under `logic/`:
+locations (repositories, ranges, sections, shelves, profiles), boxes, placement (place,
+move, remove, bulk), space (calculator, suggestions, occupancy), environment (sensors,
+readings) and saga (check-out steps).
+"""
+from __future__ import annotations
+
+from .boxes import box_history, boxes_on_shelf, change_status, get_box, list_boxes, register_box, shelf_history, update_box
+from .environment import get_sensor, list_sensors, readings, record_readings, register_sensor, update_sensor
+from .locations import (create_container_profile, create_location, create_location_profile, create_repository,
+                        get_location, get_profile, get_repository, list_locations, list_profiles, list_repositories,
+                        update_location, update_profile, update_repository)
+from .placement import bulk_place, place_box, remove_box
+from .saga import BoxNotAvailable, BoxNotFound, StepContended, check_out_box, release_box, reserve_box, return_box
+from .space import occupancy, occupancy_csv, occupancy_svg, public_report, space, suggestions
+
+__all__ = [
+    "box_history", "boxes_on_shelf", "change_status", "get_box", "list_boxes", "register_box", "shelf_history",
+    "update_box", "get_sensor", "list_sensors", "readings", "record_readings", "register_sensor", "update_sensor",
+    "create_container_profile", "create_location", "create_location_profile", "create_repository", "get_location",
+    "get_profile", "get_repository", "list_locations", "list_profiles", "list_repositories", "update_location",
+    "update_profile", "update_repository", "bulk_place", "place_box", "remove_box", "BoxNotAvailable", "BoxNotFound",
+    "StepContended", "check_out_box", "release_box", "reserve_box", "return_box", "occupancy", "occupancy_csv",
+    "occupancy_svg", "public_report", "space", "suggestions",
+]

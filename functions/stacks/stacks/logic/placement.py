@@ -1,0 +1,208 @@
+"""Placing, moving and removing boxes, one at a time or hundreds per call.
+
+Each box's placement is its own transaction (box + the shelves' counters + history +
+event), so a bulk call gives per-box results: some boxes may find their shelf full while
+the rest are placed. Nothing is ever placed over a shelf's capacity, whatever runs
+concurrently: the shelf's counters are compared with its limits in the write itself.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+import threading
+from typing import Any
+
+from shared.auth import Caller
+from shared.concurrency import stale
+from shared.events import now_iso
+from shared.problems import Conflict, NotFound, Problem, ValidationFailed
+
+from ..data import boxes as store
+from ..data import locations as location_store
+from ..data.boxes import ShelfChange
+from ..domain import status as transitions
+from ..domain.capacity import UM_PER_MM, ShelfUse, footprint_um, free_g, free_um, limits_before, why_not_fits
+from ..domain.codes import InvalidCode, parse
+from ..domain.model import Box, Location, Placement, shelf_location
+from ..domain.rules import manager_org, require_found
+from .boxes import history_entries
+from .common import box_subject, event, location_subject
+
+MAX_BULK = 500
+BULK_WORKERS = 8  # each placement is one transaction; several in flight keep 500 boxes well inside the timeout
+
+
+def _shelf(org_id: str, location_id: str, field: str = "location_id") -> Location:
+    try:
+        code = parse(location_id)
+    except InvalidCode as exc:
+        raise ValidationFailed(f"{field}: {exc}", errors=[{"field": field, "message": str(exc)}]) from None
+    if code.kind != "shelf":
+        raise ValidationFailed(f"{field}: boxes stand on shelves; {location_id} is a {code.kind}.",
+                               errors=[{"field": field, "message": "not a shelf"}])
+    shelf = location_store.get_location(org_id, code)
+    if shelf is None:
+        raise NotFound(f"No shelf {code} in your organisation.")
+    return shelf
+
+
+def _place(box: Box, shelf: Location, actor: dict[str, Any], reason: str | None) -> tuple[str, Box]:
+    """Put a box on a shelf (or move it there); returns (placed | moved | found | unchanged, box)."""
+    org_id = box.org_id
+    try:
+        transitions.check_place(box.status)
+    except transitions.TransitionRefused as exc:
+        raise Conflict(str(exc)) from None
+    if box.home is not None and box.home.shelf_id == shelf.id:
+        if box.status == "shelved":
+            return "unchanged", box
+        action, shelves = "found", []  # a missing box found at home: its space was held all along
+        placement = box.home
+    else:
+        if not shelf.active:
+            raise Conflict(f"Shelf {shelf.id} is out of service.")
+        assert shelf.dimensions is not None
+        reason_not = why_not_fits(shelf.dimensions, box.size)
+        if reason_not:
+            raise Conflict(f"The box does not fit shelf {shelf.id}: {reason_not}.")
+        placement = Placement(shelf.id, footprint_um(shelf.dimensions, box.size), box.size.weight_g)
+        _refuse_if_full(shelf, placement)
+        shelves = [ShelfChange(shelf.id, +1, placement, box.arrangement_key, shelf)]
+        if box.home is not None:
+            shelves.append(ShelfChange(box.home.shelf_id, -1, box.home, box.arrangement_key))
+        action = "moved" if box.home is not None else "placed"
+    stamp = now_iso()
+    after = box.with_changes(status="shelved", home=placement, current=shelf_location(shelf.id),
+                             version=box.version + 1, updated_at=stamp)
+    source = box.current if box.status == "shelved" else (shelf_location(box.home.shelf_id) if box.home else None)
+    subjects = [box_subject(org_id, box.id), location_subject(org_id, shelf.id)]
+    if box.home is not None and box.home.shelf_id != shelf.id:
+        subjects.append(location_subject(org_id, box.home.shelf_id))
+    type_ = {"placed": "BoxPlaced", "moved": "BoxMoved", "found": "BoxFound"}[action]
+    ev = event(type_, subjects, {"box": after.public(), "from": source, "to": shelf_location(shelf.id),
+                                 "reason": reason}, actor)
+    entries = history_entries(org_id, box, action, source, shelf_location(shelf.id), stamp, actor["user_id"],
+                              reason, ev.id)
+    store.save_box(after, box, ev, shelves=shelves, entries=entries)
+    return action, after
+
+
+def _refuse_if_full(shelf: Location, placement: Placement) -> None:
+    """Refuse at once when the shelf as read has no room: a refused transaction costs a write (and
+    the local emulator handles one poorly). The conditional write stays the guarantee under races."""
+    assert shelf.dimensions is not None
+    max_um, max_g = limits_before(shelf.dimensions, placement.footprint_um, placement.weight_g)
+    if shelf.use.used_um > max_um:
+        raise Conflict(f"Shelf {shelf.id} is full: {free_um(shelf.dimensions, shelf.use) / UM_PER_MM:g} mm free, "
+                       f"the box needs {placement.footprint_um / UM_PER_MM:g} mm.")
+    if shelf.use.used_g > max_g:
+        raise Conflict(f"Shelf {shelf.id} would be overloaded: {free_g(shelf.dimensions, shelf.use) / 1000:g} kg "
+                       f"left, the box weighs {placement.weight_g / 1000:g} kg.")
+
+
+class _ShelfBook:
+    """The shelves of one bulk call, kept up to date with the call's own placements, so a shelf
+    the call has filled refuses the next box without a write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._shelves: dict[str, Location | dict[str, Any]] = {}
+
+    def load(self, org_id: str, shelf_ids: list[str]) -> None:
+        for shelf_id in shelf_ids:
+            try:
+                self._shelves[shelf_id] = _shelf(org_id, shelf_id)
+            except Problem as problem:
+                self._shelves[shelf_id] = problem.to_dict()
+
+    def get(self, shelf_id: str) -> Location | dict[str, Any]:
+        with self._lock:
+            return self._shelves[shelf_id]
+
+    def record(self, shelf_id: str, placement: Placement, sign: int) -> None:
+        with self._lock:
+            shelf = self._shelves.get(shelf_id)
+            if isinstance(shelf, Location):
+                use = shelf.use
+                self._shelves[shelf_id] = shelf.with_changes(use=ShelfUse(
+                    use.used_um + sign * placement.footprint_um, use.used_g + sign * placement.weight_g,
+                    use.boxes + sign))
+
+
+def place_box(caller: Caller, box_id: str, body: dict[str, Any], expected_version: int) -> tuple[str, Box]:
+    org_id = manager_org(caller)
+    box = require_found(store.get_box(org_id, box_id), "box")
+    shelf = _shelf(org_id, body["location_id"])
+    if box.version != expected_version:
+        raise stale("box")
+    return _place(box, shelf, caller.as_actor(), body.get("reason"))
+
+
+def remove_box(caller: Caller, box_id: str, reason: str | None, expected_version: int) -> Box:
+    """Take a box off the shelves (it leaves the stacks, e.g. for a transfer): its space is freed."""
+    org_id = manager_org(caller)
+    box = require_found(store.get_box(org_id, box_id), "box")
+    try:
+        transitions.check_remove(box.status, box.home is not None)
+    except transitions.TransitionRefused as exc:
+        raise Conflict(str(exc)) from None
+    if box.version != expected_version:
+        raise stale("box")
+    assert box.home is not None
+    stamp = now_iso()
+    after = box.with_changes(status="unplaced" if box.status != "in_transfer" else box.status, home=None,
+                             current=None, version=box.version + 1, updated_at=stamp)
+    source = shelf_location(box.home.shelf_id)
+    ev = event("BoxRemoved", [box_subject(org_id, box.id), location_subject(org_id, box.home.shelf_id)],
+               {"box": after.public(), "from": source, "to": None, "reason": reason}, caller.as_actor())
+    store.save_box(after, box, ev, shelves=[ShelfChange(box.home.shelf_id, -1, box.home, box.arrangement_key)],
+                   entries=history_entries(org_id, box, "removed", source, None, stamp, caller.user_id, reason, ev.id))
+    return after
+
+
+def bulk_place(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    """Place or move many boxes; each box is its own transaction and gets its own result."""
+    org_id = manager_org(caller)
+    items = body["placements"]
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item["box_id"] in seen:
+            raise ValidationFailed(f"placements[{index}].box_id: box {item['box_id']} is listed twice.",
+                                   errors=[{"field": f"placements.{index}.box_id", "message": "listed twice"}])
+        seen.add(item["box_id"])
+        try:
+            code = parse(item["location_id"])
+        except InvalidCode as exc:
+            raise ValidationFailed(f"placements[{index}].location_id: {exc}",
+                                   errors=[{"field": f"placements.{index}.location_id", "message": str(exc)}]) from None
+        if code.kind != "shelf":
+            raise ValidationFailed(f"placements[{index}].location_id: {code} is a {code.kind}, not a shelf.",
+                                   errors=[{"field": f"placements.{index}.location_id", "message": "not a shelf"}])
+    actor, reason = caller.as_actor(), body.get("reason")
+    book = _ShelfBook()  # each shelf, or the problem every box bound for it gets
+    book.load(org_id, sorted({str(parse(i["location_id"])) for i in items}))
+
+    def one(item: dict[str, Any]) -> dict[str, Any]:
+        shelf_id = str(parse(item["location_id"]))
+        result: dict[str, Any] = {"box_id": item["box_id"], "location_id": shelf_id}
+        shelf = book.get(shelf_id)
+        if isinstance(shelf, dict):
+            return {**result, "outcome": "failed", "problem": shelf}
+        try:
+            box = store.get_box(org_id, item["box_id"])
+            if box is None:
+                raise NotFound(f"No box {item['box_id']} in your organisation.")
+            outcome, after = _place(box, shelf, actor, reason)
+            if outcome in ("placed", "moved"):
+                book.record(shelf_id, after.home, +1)
+                if box.home is not None:
+                    book.record(box.home.shelf_id, box.home, -1)
+            result.update(outcome=outcome, version=after.version)
+        except Problem as problem:
+            result.update(outcome="failed", problem=problem.to_dict())
+        return result
+
+    with ThreadPoolExecutor(max_workers=min(BULK_WORKERS, len(items))) as pool:
+        results = list(pool.map(one, items))
+    summary = {name: sum(1 for r in results if r["outcome"] == name)
+               for name in ("placed", "moved", "found", "unchanged", "failed")}
+    return {"summary": summary, "results": results}
