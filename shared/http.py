@@ -118,6 +118,7 @@ class Api:
     """Routes of one capability on a Chalice app."""
 
     def __init__(self, name: str) -> None:
+        self.name = name
         self.app = Chalice(app_name=name)
         self.app.log.setLevel("WARNING")  # Powertools does the logging
 
@@ -143,7 +144,9 @@ class Api:
                             idempotency.check_key(key), actor=ctx.caller.user_id if ctx.caller else "partner",
                             route=f"{ctx.route} {ctx.path}", body=_body_fingerprint(ctx),
                             action=lambda: view(ctx, **path_params).to_dict(),
-                            lambda_context=ctx.lambda_context)
+                            lambda_context=ctx.lambda_context,
+                            # the function's own table; by default the one named after the capability
+                            table_name=os.environ.get("TABLE_NAME") or self.name)
                         if replayed:
                             stored["headers"]["Idempotent-Replayed"] = "true"
                         return _to_response(stored)

@@ -44,7 +44,7 @@ def _store(table_name: str):
 
 
 def run_once(key: str, *, actor: str, route: str, body: Any, action: Callable[[], dict[str, Any]],
-             lambda_context: Any = None) -> tuple[dict[str, Any], bool]:
+             lambda_context: Any = None, table_name: str | None = None) -> tuple[dict[str, Any], bool]:
     """Run `action` once per (key, actor, route); return (stored response, replayed?)."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -56,7 +56,8 @@ def run_once(key: str, *, actor: str, route: str, body: Any, action: Callable[[]
         config.register_lambda_context(lambda_context)
     executed = []
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_store(os.environ["TABLE_NAME"]), config=config)
+    @idempotent_function(data_keyword_argument="request", persistence_store=_store(table_name or os.environ["TABLE_NAME"]),
+                          config=config)
     def execute(request: dict[str, Any]) -> dict[str, Any]:
         executed.append(True)
         return action()

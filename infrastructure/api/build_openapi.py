@@ -46,6 +46,8 @@ _importable()
 from audit import schemas as audit  # noqa: E402
 from identity import schemas as identity  # noqa: E402
 from stacks import schemas as stacks  # noqa: E402
+from circulation import schemas as circulation  # noqa: E402
+from circulation.domain import problems as circulation_problems  # noqa: E402
 from infrastructure.cfn import load_template  # noqa: E402
 from shared import problems  # noqa: E402
 from shared.idempotency import KEY_PATTERN  # noqa: E402
@@ -177,7 +179,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "PostReadings": stacks.POST_READINGS,
     "ReadingsAccepted": stacks.READINGS_ACCEPTED,
     "ReadingPage": stacks.page_of(stacks.READING),
+    "LoanRequest": circulation.REQUEST,
+    "LoanRequestPage": circulation.REQUEST_PAGE,
+    "CreateLoanRequest": circulation.CREATE_REQUEST,
+    "RejectLoanRequest": circulation.REJECT,
+    "ReturnLoan": circulation.RETURN,
+    "RegisterPage": circulation.REGISTER_PAGE,
+    "CirculationPolicy": circulation.POLICY,
+    "CirculationPolicyDocument": circulation.POLICY_DOCUMENT,
 }
+# Problems a capability defines for itself (beyond shared.problems); their types are part of the contract.
+CAPABILITY_PROBLEMS = (*circulation_problems.PROBLEMS,)
 
 # --------------------------------------------------------------------------- operations
 
@@ -456,6 +468,77 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "EnvironmentOutOfRange (once, when the sensor leaves the range), one that returns within them "
         "EnvironmentBackInRange; `changes` lists them. Retries store nothing twice.",
         response="ReadingsAccepted", request="PostReadings", idempotent=True, errors=(403, 404)),
+    # ------------------------------------------------------------- circulation
+    ("POST", "/circulation/requests"): Operation(
+        "Request a box",
+        "Requesters and archivists ask to take one box of their organisation out of the stacks for a purpose "
+        "(reading, conservation, exhibition, digitisation, transfer), a period (at most the policy's "
+        "`max_period_days`) and a destination. The organisation's policy is checked at once (422 "
+        "`circulation-policy-refused` names the rule); a box circulation does not know answers 422 "
+        "`unknown-box`, one that is missing or in transfer 409.",
+        response="LoanRequest", status=201, request="CreateLoanRequest", etag=True, location=True,
+        idempotent=True, errors=(403, 409)),
+    ("GET", "/circulation/requests"): Operation(
+        "List requests",
+        "Newest first. Stack managers, admins and auditors see the organisation's requests; requesters and "
+        "archivists their own. Filters apply within each page, so a page may hold fewer than `limit` items; "
+        "follow `next_cursor` until it is null.",
+        response="LoanRequestPage", query=("limit", "cursor", "request_status", "request_box", "requester"),
+        errors=(400, 403)),
+    ("GET", "/circulation/requests/{request_id}"): Operation(
+        "Read a request",
+        "Its status, parties, decision, and the current loan (check-out attempt) with due date, return and "
+        "condition. Another organisation's request, or another person's for a requester, answers 404.",
+        response="LoanRequest", etag=True, errors=(400, 403, 404)),
+    ("POST", "/circulation/requests/{request_id}/approve"): Operation(
+        "Approve a request",
+        "Stack managers and admins of the owning organisation; not one's own request unless the policy allows. "
+        "The request becomes `approved`, or `queued` when another request holds the box or others already wait "
+        "for it (first come, first served).",
+        response="LoanRequest", etag=True, if_match=True, idempotent=True, errors=(403, 404, 409)),
+    ("POST", "/circulation/requests/{request_id}/reject"): Operation(
+        "Reject a request", "Stack managers and admins, with a reason kept on the request.",
+        response="LoanRequest", request="RejectLoanRequest", etag=True, if_match=True, idempotent=True,
+        errors=(403, 404, 409)),
+    ("POST", "/circulation/requests/{request_id}/cancel"): Operation(
+        "Cancel a request",
+        "The requester, or a stack manager, while it is requested, approved or queued. A ready request that is "
+        "cancelled hands the box to the next in line.",
+        response="LoanRequest", etag=True, if_match=True, idempotent=True, errors=(403, 404, 409)),
+    ("POST", "/circulation/requests/{request_id}/check-out"): Operation(
+        "Check the box out",
+        "Stack managers and admins, for an approved request. Starts the check-out saga and answers 202 with the "
+        "request `checking_out`; poll it until `checked_out` (the box is reserved in the stacks, the loan is in "
+        "the register, and the box's current location is the destination) or back to `approved`/`queued` with "
+        "`last_failure` (the saga released the box). 409 `box-on-loan` when another request holds the box.",
+        response="LoanRequest", status=202, etag=True, location=True, if_match=True, idempotent=True,
+        errors=(403, 404, 409)),
+    ("POST", "/circulation/requests/{request_id}/return"): Operation(
+        "Take the box back",
+        "Stack managers and admins, with the box's condition (and a note). Starts the return saga and answers "
+        "202 with the request `returning`; it becomes `returned` once the box is home on its shelf and the "
+        "return is in the register, and the next request in the box's queue is promoted.",
+        response="LoanRequest", status=202, request="ReturnLoan", etag=True, location=True, if_match=True,
+        idempotent=True, errors=(403, 404, 409)),
+    ("GET", "/circulation/register"): Operation(
+        "The register (출입 및 열람·반출 관리대장)",
+        "Every check-out and return (and the corrections a failed saga writes), in time order, filterable by "
+        "period (`from`, `until`: days), box and person. `format=csv` exports every matching entry (at most "
+        "10,000; narrow the period for more). Stack managers, admins and auditors.",
+        response="RegisterPage", query=("limit", "cursor", "register_from", "until", "register_box", "person",
+                                        "register_format"),
+        errors=(400, 403), alternatives=("text/csv",)),
+    ("GET", "/circulation/policy"): Operation(
+        "Read the circulation policy",
+        "The organisation's rules (the defaults until changed, with version 0): longest period, which purposes "
+        "boxes of long retention may leave for, where each purpose may take a box, self-approval.",
+        response="CirculationPolicy", etag=True, errors=(400, 403)),
+    ("PUT", "/circulation/policy"): Operation(
+        "Replace the circulation policy",
+        "Stack managers and admins. Send the whole policy with `If-Match` of the last read (`\"0\"` while the "
+        "defaults are in force).",
+        response="CirculationPolicy", request="CirculationPolicyDocument", etag=True, if_match=True,
+        errors=(403,)),
 }
 
 PATH_PARAMETERS = {
@@ -467,9 +550,35 @@ PATH_PARAMETERS = {
     "profile_id": "Profile id.",
     "box_id": "Box id.",
     "sensor_id": "Sensor (device) id.",
+    "request_id": "Check-out request id.",
 }
 
 QUERY: dict[str, tuple[str, dict[str, Any]]] = {
+    "request_status": ("LoanRequestStatus", {
+        "name": "status", "in": "query", "required": False, "description": "Only requests in this status.",
+        "schema": circulation.STATUS}),
+    "request_box": ("LoanRequestBox", {
+        "name": "box_id", "in": "query", "required": False, "description": "Only requests for this box.",
+        "schema": circulation.BOX_ID}),
+    "requester": ("Requester", {
+        "name": "requester", "in": "query", "required": False,
+        "description": "Only this person's requests (user id).", "schema": circulation.USER_ID}),
+    "register_from": ("RegisterFrom", {
+        "name": "from", "in": "query", "required": False, "description": "First day (YYYY-MM-DD, UTC).",
+        "schema": circulation.DAY}),
+    "until": ("RegisterUntil", {
+        "name": "until", "in": "query", "required": False, "description": "Last day (YYYY-MM-DD, UTC).",
+        "schema": circulation.DAY}),
+    "register_box": ("RegisterBox", {
+        "name": "box_id", "in": "query", "required": False, "description": "Only this box's entries.",
+        "schema": circulation.BOX_ID}),
+    "person": ("RegisterPerson", {
+        "name": "person", "in": "query", "required": False,
+        "description": "Only entries this person requested or handled (user id).", "schema": circulation.USER_ID}),
+    "register_format": ("RegisterFormat", {
+        "name": "format", "in": "query", "required": False,
+        "description": "`json` (default) or `csv` (the whole selection, no paging).",
+        "schema": circulation.REGISTER_FORMAT}),
     "limit": ("Limit", {
         "name": "limit", "in": "query", "required": False,
         "description": f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).",
@@ -616,7 +725,7 @@ def _ref(kind: str, name: str) -> dict[str, str]:
 def _problem_types(template: dict[str, Any]) -> dict[int, dict[str, str]]:
     """Problem types (URI → title) by status: the functions' (shared.problems), then the gateway's (template)."""
     types: dict[int, dict[str, str]] = {}
-    for value in vars(problems).values():
+    for value in [*vars(problems).values(), *CAPABILITY_PROBLEMS]:
         if isinstance(value, type) and issubclass(value, problems.Problem) and value is not problems.Problem:
             types.setdefault(value.status, {})[problems.PROBLEM_BASE + value.slug] = value.title
     gateway = template["Resources"][API_RESOURCE]["Properties"].get("GatewayResponses", {})

@@ -1,0 +1,1 @@
+"""Circulation's table: the only code that reads or writes it."""

@@ -1,0 +1,1 @@
+"""Circulation's domain: requests, their lifecycle, policies, the queue, overdue and the register; no AWS."""

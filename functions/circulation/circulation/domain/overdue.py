@@ -1,0 +1,35 @@
+"""Overdue loans: out past the last day of their period, chased once a day each.
+
+Open loans sit in a sparse index sorted by due date, so "everything due before today" is a
+range read; each loan found gets at most one `LoanOverdue` event per day (a marker item keyed
+by loan and day is written with the event, conditionally).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+
+def open_index_key(due: str, org_id: str, request_id: str) -> str:
+    return f"{due}#{org_id}#{request_id}"
+
+
+def parse_open_index_key(key: str) -> tuple[str, str, str]:
+    due, org_id, request_id = key.split("#", 2)
+    return due, org_id, request_id
+
+
+def cutoff(today: date) -> str:
+    """Index keys strictly below this are due before today (a loan due today is not late yet)."""
+    return today.isoformat()
+
+
+def is_overdue(due: str, today: date) -> bool:
+    return date.fromisoformat(due) < today
+
+
+def days_overdue(due: str, today: date) -> int:
+    return max(0, (today - date.fromisoformat(due)).days)
+
+
+def notice_sort_key(today: date) -> str:
+    return f"OVERDUE#{today.isoformat()}"

@@ -1,0 +1,1 @@
+"""Circulation's adapters to systems outside its table: its two sagas (Step Functions)."""

@@ -1,0 +1,124 @@
+"""JSON Schemas of circulation's requests and responses.
+
+The same dicts validate requests (shared.validation) and are published in the OpenAPI
+document (infrastructure/api/build_openapi.py), so they cannot drift.
+"""
+from .domain.lifecycle import STATUSES
+from .domain.model import CONDITIONS, DESTINATIONS, PURPOSES, RETENTION_YEARS
+
+BOX_ID = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"}
+USER_ID = {"type": "string", "minLength": 1, "maxLength": 128, "pattern": r"^[^\s#]+$"}
+DAY = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "description": "A calendar day, YYYY-MM-DD."}
+TEXT = {"type": "string", "maxLength": 2000}
+PURPOSE = {"type": "string", "enum": list(PURPOSES)}
+DESTINATION_KIND = {"type": "string", "enum": list(DESTINATIONS)}
+RETENTION = {"type": "string", "enum": list(RETENTION_YEARS),
+             "description": "The retention of the box's records as the requester knows it. Used only while "
+                            "circulation has no retention for the box from its events; never loosens a known one."}
+STATUS = {"type": "string", "enum": list(STATUSES)}
+REGISTER_FORMAT = {"type": "string", "enum": ["json", "csv"]}
+
+DESTINATION = {
+    "type": "object", "additionalProperties": False, "required": ["kind"],
+    "properties": {"kind": DESTINATION_KIND,
+                   "name": {"type": "string", "minLength": 1, "maxLength": 200,
+                            "description": "Which room, e.g. 'Reading room 2'."}},
+}
+
+CREATE_REQUEST = {
+    "type": "object", "additionalProperties": False, "required": ["box_id", "purpose", "destination", "period"],
+    "properties": {
+        "box_id": BOX_ID, "purpose": PURPOSE, "destination": DESTINATION,
+        "period": {"type": "object", "additionalProperties": False, "required": ["from", "until"],
+                   "properties": {"from": DAY, "until": {**DAY, "description": "Last day; the loan is due back by "
+                                                                               "the end of it."}}},
+        "note": {**TEXT, "maxLength": 1000}, "retention": RETENTION,
+    },
+}
+
+REJECT = {
+    "type": "object", "additionalProperties": False, "required": ["reason"],
+    "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000, "pattern": r"\S"}},
+}
+
+RETURN = {
+    "type": "object", "additionalProperties": False, "required": ["condition"],
+    "properties": {"condition": {"type": "string", "enum": list(CONDITIONS)}, "condition_note": TEXT},
+}
+
+POLICY_DOCUMENT = {
+    "type": "object", "additionalProperties": False,
+    "required": ["max_period_days", "long_retention_years", "long_retention_purposes", "destinations",
+                 "allow_self_approval"],
+    "properties": {
+        "max_period_days": {"type": "integer", "minimum": 1, "maximum": 365},
+        "long_retention_years": {"type": "integer", "minimum": 1, "maximum": 100,
+                                 "description": "Boxes whose records are kept this many years or more (or of "
+                                                "unknown retention) leave only for long_retention_purposes."},
+        "long_retention_purposes": {"type": "array", "items": PURPOSE, "uniqueItems": True,
+                                    "maxItems": len(PURPOSES)},
+        "destinations": {"type": "object", "additionalProperties": False,
+                         "description": "Where boxes may go, per purpose.",
+                         "properties": {p: {"type": "array", "items": DESTINATION_KIND, "uniqueItems": True,
+                                            "maxItems": len(DESTINATIONS)} for p in PURPOSES}},
+        "allow_self_approval": {"type": "boolean"},
+    },
+}
+
+# ------------------------------------------------------------------ responses
+PARTY = {"type": "object", "required": ["user_id", "org_id", "roles"],
+         "properties": {"user_id": {"type": "string"}, "org_id": {"type": ["string", "null"]},
+                        "roles": {"type": "array", "items": {"type": "string"}}}}
+
+REQUEST = {
+    "type": "object",
+    "required": ["id", "org_id", "box_id", "purpose", "destination", "period", "status", "requester", "version"],
+    "properties": {
+        "id": {"type": "string"}, "org_id": {"type": "string"}, "box_id": {"type": "string"}, "purpose": PURPOSE,
+        "destination": {"type": "object", "properties": {"kind": DESTINATION_KIND,
+                                                         "name": {"type": ["string", "null"]}}},
+        "period": {"type": "object", "properties": {"from": {"type": "string"}, "until": {"type": "string"}}},
+        "note": {"type": ["string", "null"]}, "retention": {"type": ["string", "null"]}, "status": STATUS,
+        "requester": PARTY, "approver": {"oneOf": [PARTY, {"type": "null"}]},
+        "decision": {"type": ["object", "null"]},
+        "loan": {"type": ["object", "null"], "description": "The current check-out attempt, once one began.",
+                 "properties": {"id": {"type": "string"}, "attempt": {"type": "integer"},
+                                "checked_out_at": {"type": ["string", "null"]}, "due": {"type": "string"},
+                                "returned_at": {"type": ["string", "null"]},
+                                "condition": {"type": ["string", "null"]},
+                                "condition_note": {"type": ["string", "null"]}}},
+        "queued_at": {"type": ["string", "null"]}, "ready_at": {"type": ["string", "null"]},
+        "last_failure": {"type": ["string", "null"]}, "version": {"type": "integer"},
+        "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+    },
+}
+
+REGISTER_ENTRY = {
+    "type": "object", "required": ["at", "action", "request_id", "loan_id", "box_id", "requester", "handled_by"],
+    "properties": {
+        "at": {"type": "string"},
+        "action": {"type": "string", "enum": ["check_out", "return", "check_out_cancelled", "return_cancelled"]},
+        "request_id": {"type": "string"}, "loan_id": {"type": "string"}, "box_id": {"type": "string"},
+        "box_barcode": {"type": ["string", "null"]}, "box_title": {"type": ["string", "null"]},
+        "requester": {"type": "string"}, "handled_by": {"type": "string"}, "purpose": PURPOSE,
+        "destination": {"type": "object"}, "period": {"type": "object"},
+        "condition": {"type": ["string", "null"]}, "condition_note": {"type": ["string", "null"]},
+        "reason": {"type": ["string", "null"]},
+    },
+}
+
+POLICY = {
+    "type": "object", "required": [*POLICY_DOCUMENT["required"], "version"],
+    "properties": {**POLICY_DOCUMENT["properties"], "version": {"type": "integer"},
+                   "updated_at": {"type": ["string", "null"]}, "updated_by": {"type": ["string", "null"]}},
+}
+
+
+def page_of(item_schema):
+    return {"type": "object", "required": ["items", "next_cursor"],
+            "properties": {"items": {"type": "array", "items": item_schema},
+                           "next_cursor": {"type": ["string", "null"]}}}
+
+
+REQUEST_PAGE = page_of(REQUEST)
+REGISTER_PAGE = page_of(REGISTER_ENTRY)
