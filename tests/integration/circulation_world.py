@@ -158,7 +158,8 @@ class Circulation:
     def give_back(self, request: dict, condition: str = "good", note: str | None = None) -> tuple[dict, dict]:
         body = {"condition": condition} | ({"condition_note": note} if note else {})
         started = self.do(request, "return", body=body, expect=202)
-        run = self.wait("return", f"return-{started['loan']['id']}")
+        from circulation.integration.workflows import return_execution_name
+        run = self.wait("return", return_execution_name(started["loan"]["id"], started["loan"]["return_started_at"]))
         self.sync_boxes()
         return self.get(request["id"]), run
 

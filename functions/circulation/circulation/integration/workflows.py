@@ -1,11 +1,14 @@
 """Starting circulation's sagas (Step Functions). Execution names make starts idempotent.
 
 Check-out: `checkout-<loan id>`; each attempt has its own loan id, so each attempt its own
-name. Return: `return-<loan id>`. A restart by the reconcile job adds a suffix.
+name. Return: `return-<loan id>-<8 hex of when the return started>`: a return that failed
+(the loan reopened) can be started again under a new name, while a retry of the same start
+finds its execution. A restart by the reconcile job adds a suffix.
 """
 from __future__ import annotations
 
 from functools import lru_cache
+import hashlib
 import json
 import os
 from typing import Any
@@ -26,7 +29,11 @@ def check_out_name(request: Request) -> str:
 
 
 def return_name(request: Request) -> str:
-    return f"return-{request.loan_id}"
+    return return_execution_name(request.loan_id or "", request.return_started_at or "")
+
+
+def return_execution_name(loan_id: str, return_started_at: str) -> str:
+    return f"return-{loan_id}-{hashlib.sha256(return_started_at.encode()).hexdigest()[:8]}"
 
 
 def _machine(kind: str) -> str:
