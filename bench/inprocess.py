@@ -113,9 +113,13 @@ def harness() -> Iterator[Harness]:
         for key in [k for k in os.environ if k.startswith("AWS_ENDPOINT_URL")]:
             os.environ.pop(key)  # moto in process only intercepts AWS's own endpoints
         warnings.filterwarnings("ignore")
-        stack.enter_context(mock_aws())
+        # State machines really execute (the shelving section runs the check-out saga).
+        stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True},
+                                             "lambda": {"use_docker": False}}))
         import boto3
 
+        from infrastructure.moto_atomic import make_dynamodb_atomic
+        make_dynamodb_atomic()  # DynamoDB's write atomicity (and no whole-table copy per transaction)
         tpl.create_tables(boto3.client("dynamodb", region_name=tpl.REGION))
         for bus in {fn.environment["EVENT_BUS_NAME"] for fn in functions.values() if "EVENT_BUS_NAME" in fn.environment}:
             boto3.client("events", region_name=tpl.REGION).create_event_bus(Name=bus)

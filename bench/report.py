@@ -76,8 +76,9 @@ def cold_starts(result: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ section 2
-def calls(result: dict[str, Any]) -> str:
-    out = [heading("2. DynamoDB calls per operation (in process, moto; Cognito and saga starts stubbed)")]
+def calls(result: dict[str, Any],
+          title: str = "2. DynamoDB calls per operation (in process, moto; Cognito and saga starts stubbed)") -> str:
+    out = [heading(title)] if title else []
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in result["rows"]:
         groups.setdefault(row["group"], []).append(row)
@@ -133,6 +134,29 @@ def gateway(result: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------- summary
+def shelving(result: dict[str, Any]) -> str:
+    out = [heading("5. Stacks and circulation (in process, moto; sagas really execute)")]
+    out.append(calls({"rows": result["rows"]}, title=""))
+    out.append("\nbulk placement (POST /placements/bulk, new boxes onto empty shelves)")
+    out.append(table(["boxes", "status", "placed", "ms", "boxes/s", "DynamoDB calls", "per box", "ms per box vs first"],
+                     [[r["boxes"], r["error"] or r["status"], (r["summary"] or {}).get("placed", "-"), _ms(r["ms"]),
+                       r["boxes_per_s"], r["dynamodb_total"], r["dynamodb_per_box"], _x(r["ms_per_box_ratio"])]
+                      for r in result["bulk"]], right=(0, 2, 3, 4, 5, 6, 7)))
+    out.append("\nsagas (route answered 202, then the execution measured on its own)")
+    out.append(table(["saga", "end", "states", "DynamoDB calls", "route ms", "steps ms", "end-to-end ms",
+                      "end-to-end vs work"],
+                     [[r["saga"], r["status"], r["state_transitions"], r["dynamodb_total"], _ms(r["api_ms"]),
+                       _ms(r["steps_ms"]), _ms(r["end_to_end_ms"]), _x(r["orchestration_ratio"])]
+                      for r in result["sagas"]], right=(2, 3, 4, 5, 6, 7)))
+    for r in result["sagas"]:
+        steps = ", ".join(f"{i['step']} {sum(i['dynamodb'].values())}" + (" ERR" if i["error"] else "")
+                          for i in r["invocations"])
+        out.append(f"  {r['saga']}: {' → '.join(r['states'])}\n    DynamoDB calls per step: {steps}")
+    out.append("end-to-end = route call to the execution's end (moto's interpreter and the polling included); "
+               "'vs work' divides it by the route's and the steps' own time.")
+    return "\n".join(out)
+
+
 def summary(results: dict[str, Any]) -> str:
     lines = [heading("Summary")]
     cold = results.get("cold_start")

@@ -1,6 +1,6 @@
 """Run the benchmarks and print the report (`make bench`; `--quick` for fewer repetitions).
 
-    .venv/bin/python bench/run.py [--quick] [--only cold,calls,growth,gateway]
+    .venv/bin/python bench/run.py [--quick] [--only cold,calls,growth,shelving,gateway]
 
 Prints plain-text tables to stdout (progress goes to stderr) and writes the same
 results as JSON to bench/results/latest.json. Every figure is set against a
@@ -25,7 +25,7 @@ sys.path[0] = str(ROOT)
 
 from bench import report  # noqa: E402
 
-SECTIONS = ("cold", "calls", "growth", "gateway")
+SECTIONS = ("cold", "calls", "growth", "shelving", "gateway")
 
 
 def log(message: str) -> None:
@@ -38,6 +38,7 @@ def settings(quick: bool) -> dict:
         "growth_repetitions": 5 if quick else 20,
         "gateway_repetitions": 20 if quick else 100,
         "sizes": {"users": (100, 1000), "events": (10, 200)},
+        "bulk_sizes": (100, 500),
     }
 
 
@@ -88,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.cold_starts(results["cold_start"]) if "failed" not in results["cold_start"]
               else f"{report.heading('1. Cold start per function')}\nfailed: {results['cold_start']['failed']}")
 
-    if only & {"calls", "growth"}:
-        from bench import calls, growth, inprocess
+    if only & {"calls", "growth", "shelving"}:
+        from bench import calls, growth, inprocess, shelving
 
         with inprocess.harness() as harness:
             if "calls" in only:
@@ -103,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
                                                                           config["sizes"]))
                 print(report.growth(results["growth"]) if "failed" not in results["growth"]
                       else f"{report.heading('3. Cost growth with data')}\nfailed: {results['growth']['failed']}")
+            if "shelving" in only:
+                log("section 5: stacks and circulation")
+                results["shelving"] = _guarded("shelving", lambda: shelving.run(harness, config["bulk_sizes"]))
+                print(report.shelving(results["shelving"]) if "failed" not in results["shelving"]
+                      else f"{report.heading('5. Stacks and circulation')}\nfailed: {results['shelving']['failed']}")
 
     if "gateway" in only:
         from bench import gateway

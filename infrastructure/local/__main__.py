@@ -23,6 +23,8 @@ import urllib.request  # noqa: E402
 
 from moto.server import ThreadedMotoServer  # noqa: E402
 
+from infrastructure.moto_atomic import make_dynamodb_atomic  # noqa: E402
+
 from . import demo  # noqa: E402
 from .gateway import Gateway  # noqa: E402
 from .local_api import LocalApi  # noqa: E402
@@ -65,6 +67,7 @@ def start_moto(port: int) -> str:
     os.environ["MOTO_PORT"] = str(port)  # moto's Step Functions executor calls back on this port
     for noisy in ("werkzeug", "botocore"):  # moto's per-request log, botocore's endpoint notices
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    make_dynamodb_atomic()  # concurrent requests (bulk placement, racing check-outs) as DynamoDB serialises them
     ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
     url = f"http://127.0.0.1:{port}"
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}

@@ -24,7 +24,7 @@ def provision(template: Template) -> None:
     _event_buses(template)
     _rules(template)
     _user_pools(template)
-    _state_machines(template)
+    create_state_machines(template)
 
 
 def _tables(template: Template) -> None:
@@ -116,7 +116,9 @@ def _user_pools(template: Template) -> None:
         cognito.create_group(**api_arguments("cognito-idp", "CreateGroup", template.properties(logical)))
 
 
-def _state_machines(template: Template) -> None:
+def create_state_machines(template: Template, stepfunctions=None) -> None:
+    """Every state machine of the template, its definition substituted (the bench passes its own client)."""
+    stepfunctions = stepfunctions or client("stepfunctions")
     for logical in template.of_type("AWS::Serverless::StateMachine"):
         props = template.properties(logical)
         if "DefinitionUri" in props:
@@ -126,7 +128,7 @@ def _state_machines(template: Template) -> None:
         for key, value in (props.get("DefinitionSubstitutions") or {}).items():
             definition = definition.replace("${" + key + "}", str(value))
         role = props.get("Role", f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{logical}Role")
-        client("stepfunctions").create_state_machine(
+        stepfunctions.create_state_machine(
             name=template.physical_name(logical), definition=definition, roleArn=role,
             type=props.get("Type", "STANDARD"))
         if props.get("Events"):

@@ -10,13 +10,12 @@ transaction makes hundreds of placements take minutes).
 """
 from __future__ import annotations
 
-import functools
 import json
-import threading
 from typing import Any
 
 import pytest
 
+from infrastructure.moto_atomic import make_dynamodb_atomic
 from tests.support.events import FakeLambdaContext, api_event, claims, response_json
 
 ORG = "org-alpha"
@@ -32,59 +31,7 @@ BOX_PROFILE = {"name": "Standard box", "width_mm": 100, "height_mm": 300, "depth
 
 
 def _serialise_moto_writes(monkeypatch) -> None:
-    import copy
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "get_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, functools.wraps(original)(locked))
-
-    # moto backs a transaction up by deep-copying every table it touches (seconds per transaction
-    # once a table holds a few thousand items); back up only the items it touches instead.
-    class _TablesUncopied:
-        @staticmethod
-        def deepcopy(value, memo=None):
-            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-        def __getattr__(self, name):
-            return getattr(copy, name)
-
-    original_transact = DynamoDBBackend.transact_write_items
-
-    def transact(self, transact_items):
-        with lock:
-            backup = []
-            for entry in transact_items:
-                op = next(iter(entry.values()))
-                table = self.get_table(op["TableName"])
-                key = op.get("Key") or {k: op["Item"][k] for k in (table.hash_key_attr, table.range_key_attr) if k}
-                hash_value = DynamoType(key[table.hash_key_attr])
-                range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
-                backup.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-            monkeypatch.setattr(models, "copy", _TablesUncopied())
-            try:
-                return original_transact(self, transact_items)
-            except Exception:
-                for table, hash_value, range_value, item in backup:
-                    if item is not None:
-                        table.items[hash_value][range_value] = item
-                    elif table.get_item(hash_value, range_value) is not None:
-                        table.items[hash_value].pop(range_value)
-                raise
-            finally:
-                monkeypatch.setattr(models, "copy", copy)
-
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", functools.wraps(original_transact)(transact))
+    make_dynamodb_atomic(monkeypatch.setattr)
 
 
 class Stacks:
