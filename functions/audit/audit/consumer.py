@@ -1,32 +1,8 @@
-"""Audit's consumer of the domain-event queue (EventBridge → SQS → here).
-
-Each SQS record's body is an EventBridge event whose `detail` is the envelope.
-Failures are reported per message, so one poison event goes to the dead-letter
-queue after its retries without holding back the rest of the batch.
-"""
+"""Audit's consumer of the domain-event queue: every event grows the chains of the entities it names."""
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-from shared.observability import logger, metrics, set_correlation_id, tracer
+from shared.consumers import event_consumer
 
 from . import logic
 
-processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def _record(record) -> None:
-    envelope = json.loads(record.body)["detail"]
-    set_correlation_id(envelope.get("correlation_id"))
-    grown = logic.record(envelope)
-    logger.info("event recorded", extra={"event_id": envelope.get("id"), "type": envelope.get("type"), "chains": grown})
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)
+handler = event_consumer(logic.record, "event recorded")

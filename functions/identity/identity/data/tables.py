@@ -15,23 +15,13 @@ from __future__ import annotations
 import os
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.outbox import outbox_model
-from shared.storage import one_client
+from shared.storage import Gsi1, one_client
 
 TABLE_NAME = os.environ.get("TABLE_NAME", "identity")
 REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class _Item(Model):

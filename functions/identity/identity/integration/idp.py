@@ -14,12 +14,10 @@ from typing import Iterable
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.tasks import TransientError  # raised here: every saga retries this error name
+
 TRANSIENT_CODES = {"TooManyRequestsException", "InternalErrorException", "LimitExceededException",
                    "ThrottlingException", "ServiceUnavailable"}
-
-
-class TransientError(Exception):
-    """Worth retrying (the saga retries this error name)."""
 
 
 class IdentityProviderRejected(Exception):

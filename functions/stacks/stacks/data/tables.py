@@ -25,44 +25,14 @@ module is imported: several capabilities' code can share one test process.
 """
 from __future__ import annotations
 
-import os
-
 from pynamodb.attributes import (JSONAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
-from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.outbox import outbox_model
-from shared.storage import one_client
+from shared.storage import Gsi1, OneTable, table_meta
 
 DEFAULT_TABLE = "stacks"
-REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-
-
-def table_name() -> str:
-    return os.environ.get("TABLE_NAME") or DEFAULT_TABLE
-
-
-class _TableFromEnvironment(type):
-    """Makes `Meta.table_name` read TABLE_NAME at each use (PynamoDB re-binds a model whose
-    Meta.table_name changed, see Model._get_connection)."""
-
-    @property
-    def table_name(cls) -> str:
-        return table_name()
-
-
-class _Meta(metaclass=_TableFromEnvironment):
-    region = REGION
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+_Meta = table_meta(DEFAULT_TABLE)  # the table is TABLE_NAME at each use, else "stacks"
 
 
 class _Item(Model):
@@ -257,18 +227,7 @@ class OutboxItem(outbox_model(DEFAULT_TABLE)):
 # BoxItem first: the shared client keeps the first model's view of the table, which must include gsi1.
 MODELS: tuple[type[Model], ...] = (BoxItem, RepositoryItem, LocationItem, ProfileItem, ClaimItem, HistoryItem,
                                    StepReceiptItem, SensorItem, SensorClaimItem, ReadingItem, OutboxItem)
-_bound: dict[str, Connection] = {}
-
-
-def connection() -> Connection:
-    """One botocore client for every item type (and the transactions), bound to the current table."""
-    name = table_name()
-    if name not in _bound:
-        _bound.clear()
-        for model in MODELS:
-            model._connection = None
-        _bound[name] = one_client(*MODELS)
-    return _bound[name]
+connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
 
 
 connection()  # bind now (Lambda's init); a different TABLE_NAME later re-binds on the next write

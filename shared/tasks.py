@@ -1,0 +1,65 @@
+"""One way to answer Step Functions tasks and scheduled jobs (each capability's `tasks.py`).
+
+Saga steps arrive as {"step": name, ...} from the state machines; jobs as {"job": name, ...}
+from their schedules. A step raises to fail: the exception's class name is the error name
+the state machine sees. `TransientError` is in every saga's Retry list; any other error
+goes to the compensation path at once. A busy table (`ServiceUnavailable`) and the
+contention errors a capability names are turned into `TransientError` here.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from shared.observability import logger, metrics, set_correlation_id, tracer
+from shared.problems import ServiceUnavailable
+
+Task = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class UnknownTask(Exception):
+    """The event names no step or job of this function (a bug in a state machine or schedule)."""
+
+
+class InvalidTaskInput(Exception):
+    """The step's input lacks what it needs (a bug in the state machine, not worth retrying)."""
+
+
+class TransientError(Exception):
+    """Worth retrying: every saga's Retry names this error."""
+
+
+def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None, required: tuple[str, ...] = (),
+                 log_keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 transient: tuple[type[Exception], ...] = ()) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler of a capability's steps and jobs; each task takes the whole event."""
+    jobs = jobs or {}
+    retryable = (ServiceUnavailable, *transient)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        set_correlation_id(event.get("correlation_id"))
+        if "job" in event:
+            job = jobs.get(event["job"])
+            if job is None:
+                raise UnknownTask(f"no job {event['job']!r}")
+            result = job(event)
+            logger.info("job done", extra={"job": event["job"], "result": result})
+            return result
+        step = steps.get(event.get("step", ""))
+        if step is None:
+            raise UnknownTask(f"no step {event.get('step')!r}")
+        missing = [name for name in required if not event.get(name)]
+        if missing:
+            raise InvalidTaskInput(f"{event['step']} needs {', '.join(missing)}")
+        logger.append_keys(step=event["step"], execution_id=event.get("execution_id"),
+                           **(log_keys(event) if log_keys else {}))
+        try:
+            result = step(event)
+        except retryable as exc:
+            raise TransientError(str(exc)) from exc
+        logger.info("step done", extra={"result": result})
+        return result
+
+    return handler
