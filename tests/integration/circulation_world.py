@@ -122,8 +122,8 @@ class Circulation:
         self._forwarded |= {e["id"] for e in events}
         return len(events)
 
-    def shelved_box(self, barcode: str, profile_id: str, shelf: str = "R01-01-01-1") -> dict:
-        box = self.stacks.box(barcode, profile_id, who=STACK_MANAGER)
+    def shelved_box(self, barcode: str, profile_id: str, shelf: str = "R01-01-01-1", **extra) -> dict:
+        box = self.stacks.box(barcode, profile_id, who=STACK_MANAGER, **extra)
         status, body, _ = self.stacks.place(box, shelf, who=STACK_MANAGER)
         assert status == 200, body
         self.sync_boxes()

@@ -47,9 +47,29 @@ def test_malformed_json_is_a_400(circulation, box):
     assert status == 400 and body["type"].endswith("/malformed-request")
 
 
-def test_short_retention_may_go_to_an_exhibition(circulation, box):
-    created = circulation.create(box["id"], purpose="exhibition", kind="exhibition", retention="10y")
-    assert created["status"] == "requested" and created["retention"] == "10y"
+def test_the_retention_the_stacks_publish_decides_what_may_go_to_an_exhibition(circulation, shelves):
+    from tests.integration.stacks_world import MANAGER as STACK_MANAGER
+
+    short = circulation.shelved_box("BX-SHORT", shelves["box_profile"], retention="10y")
+    unknown = circulation.shelved_box("BX-UNKNOWN", shelves["box_profile"])
+    assert short["retention"] == "10y" and unknown["retention"] is None
+    created = circulation.create(short["id"], purpose="exhibition", kind="exhibition")
+    assert created["status"] == "requested"
+    # A requester's declaration cannot open the door for a box of unknown retention.
+    status, body, _ = circulation.call("POST", "/circulation/requests", who=REQUESTER, body=request_body(
+        unknown["id"], purpose="exhibition", kind="exhibition", retention="1y"))
+    assert status == 422 and body["rule"] == "long_retention_purpose"
+    # Nor loosen a known one; and when the stacks change the retention, circulation follows.
+    status, body, _ = circulation.call("POST", "/circulation/requests", who=REQUESTER, body=request_body(
+        short["id"], purpose="exhibition", kind="exhibition", retention="permanent"))
+    assert status == 422
+    changed = circulation.stacks.call("PATCH", "/boxes/{box_id}", path={"box_id": short["id"]}, who=STACK_MANAGER,
+                                      body={"retention": "permanent"}, headers={"If-Match": f'"{short["version"]}"'})
+    assert changed[0] == 200 and changed[1]["retention"] == "permanent"
+    circulation.sync_boxes()
+    status, body, _ = circulation.call("POST", "/circulation/requests", who=REQUESTER, body=request_body(
+        short["id"], purpose="exhibition", kind="exhibition"))
+    assert status == 422 and body["rule"] == "long_retention_purpose"
 
 
 def test_the_policy_is_the_organisations_own_and_versioned(circulation, box):

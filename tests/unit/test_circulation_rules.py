@@ -68,9 +68,11 @@ def test_purpose_destination_and_retention(purpose, kind, years, allowed):
             pol.check_purpose(purpose, kind, years, DEFAULT)
 
 
-def test_retention_takes_the_longer_of_known_and_declared():
+def test_retention_comes_from_the_stacks_and_a_declaration_only_tightens_it():
     assert pol.effective_retention("10y", "30y") == 30
     assert pol.effective_retention("permanent", "1y") == float("inf")
+    assert pol.effective_retention("10y", None) == 10
+    assert pol.effective_retention(None, "1y") is None  # unknown stays strict, whatever is declared
     assert pol.effective_retention(None, None) is None
 
 

@@ -7,6 +7,7 @@ from the token as recorded on the request: no route calls another capability.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+import json
 import os
 import time
 from typing import Any
@@ -388,7 +389,6 @@ def step_abandon_check_out(loan: dict[str, Any], error: dict[str, Any] | None,
 
 def _cause_text(cause: str) -> str:
     """A Lambda error's Cause is a JSON document; keep its message."""
-    import json
     try:
         return str(json.loads(cause).get("errorMessage", cause))[:300]
     except (ValueError, AttributeError):

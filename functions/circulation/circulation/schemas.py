@@ -13,8 +13,8 @@ TEXT = {"type": "string", "maxLength": 2000}
 PURPOSE = {"type": "string", "enum": list(PURPOSES)}
 DESTINATION_KIND = {"type": "string", "enum": list(DESTINATIONS)}
 RETENTION = {"type": "string", "enum": list(RETENTION_YEARS),
-             "description": "The retention of the box's records as the requester knows it. Used only while "
-                            "circulation has no retention for the box from its events; never loosens a known one."}
+             "description": "The retention of the box's records as the requester knows it: it can only make the "
+                            "policy stricter (the box's retention comes from the stacks)."}
 STATUS = {"type": "string", "enum": list(STATUSES)}
 REGISTER_FORMAT = {"type": "string", "enum": ["json", "csv"]}
 

@@ -4,7 +4,7 @@ The same dicts validate requests (shared.validation) and are published in the Op
 document (infrastructure/api/build_openapi.py), so they cannot drift.
 """
 from .domain.environment import MEDIA
-from .domain.model import DESTINATION_KINDS, LOCATION_STATUSES, RECORD_FORMS
+from .domain.model import DESTINATION_KINDS, LOCATION_STATUSES, RECORD_FORMS, RETENTIONS
 from .domain.status import MANUAL_TARGETS, STATUSES
 
 MAX_BULK = 500
@@ -25,6 +25,9 @@ API_KEY_ID = {"type": "string", "pattern": "^[A-Za-z0-9]{1,128}$",
 PRODUCING_UNIT = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[^|\s][^|]*$",
                   "description": "The producing unit (처리과), e.g. its code in the organisation chart."}
 RECORD_FORM = {"type": "string", "enum": list(RECORD_FORMS)}
+RETENTION = {"type": "string", "enum": list(RETENTIONS),
+             "description": "The longest retention period (보존기간) of the records in the box; circulation's policy "
+                            "uses it (boxes of unknown retention count as long-retention)."}
 MM = {"type": "integer", "minimum": 1, "maximum": 20000}
 KG = {"type": "number", "minimum": 0.001, "maximum": 100000,
       "description": "Kilograms; weights are counted in whole grams."}
@@ -110,7 +113,7 @@ REGISTER_BOX = {
     "type": "object", "additionalProperties": False,
     "required": ["barcode", "container_profile_id", "producing_unit", "record_form"],
     "properties": {"barcode": BARCODE, "rfid": RFID, "container_profile_id": ID, "producing_unit": PRODUCING_UNIT,
-                   "record_form": RECORD_FORM, "title": NAME, "contents": CONTENTS,
+                   "record_form": RECORD_FORM, "title": NAME, "contents": CONTENTS, "retention": RETENTION,
                    "weight_kg": {**KG, "description": "This box's weight, when it differs from its profile's."},
                    "note": {"type": "string", "maxLength": 2000}},
 }
@@ -119,6 +122,7 @@ UPDATE_BOX = {
     "type": "object", "additionalProperties": False, "minProperties": 1,
     "properties": {"barcode": BARCODE, "rfid": {"oneOf": [RFID, {"type": "null"}]}, "title": NULLABLE_NAME,
                    "contents": CONTENTS, "note": {"type": ["string", "null"], "maxLength": 2000},
+                   "retention": {"oneOf": [RETENTION, {"type": "null"}]},
                    "producing_unit": PRODUCING_UNIT, "record_form": RECORD_FORM, "container_profile_id": ID,
                    "weight_kg": KG},
 }
@@ -244,6 +248,7 @@ BOX = {
                    "title": _NULLABLE_STRING, "container_profile_id": {"type": "string"},
                    "producing_unit": {"type": "string"}, "record_form": {"type": "string"},
                    "contents": {"type": "array", "items": {"type": "string"}}, "note": _NULLABLE_STRING,
+                   "retention": {"type": ["string", "null"], "enum": [*RETENTIONS, None]},
                    "weight_kg": {"type": "number"}, "status": {"type": "string", "enum": list(STATUSES)},
                    "home_location_id": _NULLABLE_STRING, "current_location": CURRENT_LOCATION,
                    "loan_id": _NULLABLE_STRING, **_STAMPS},

@@ -113,7 +113,7 @@ class BoxFacts:
     title: str | None = None
     home_location_id: str | None = None
     current_location: dict[str, Any] | None = None
-    retention: str | None = None  # not published by stacks today; see docs/workflows/check-out.md
+    retention: str | None = None  # the box's retention (보존기간) as the stacks publish it
     version: int = 0
     occurred_at: str = ""
     event_id: str = ""

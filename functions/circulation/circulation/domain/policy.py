@@ -6,9 +6,10 @@ show a copy), a request covers at most 30 days, each purpose goes to the places 
 it, and nobody approves their own request. Each organisation may change these (GET/PUT
 /circulation/policy).
 
-Retention: the stacks capability does not publish a box's retention. When the box read
-model has none, the requester's declared `retention` is used; when neither is known the
-box is treated as long-retention (the strict reading), so missing data never opens a door.
+Retention: the stacks publish each box's `retention` (보존기간) in its events; circulation's
+read model keeps it. A box of unknown retention is treated as long-retention (the strict
+reading), so missing data never opens a door; a requester's declared `retention` can only
+make the rule stricter.
 """
 from __future__ import annotations
 
@@ -92,9 +93,11 @@ def check_period(start: str, until: str, today: date, policy: Policy) -> int:
 
 
 def effective_retention(known: str | None, declared: str | None) -> float | None:
-    """Years a box's records are kept: the longer of what is known and what was declared; None if neither."""
-    values = [RETENTION_YEARS[v] for v in (known, declared) if v in RETENTION_YEARS]
-    return max(values) if values else None
+    """Years a box's records are kept, from the stacks (the box's `retention`); a requester's declaration can
+    only make it longer. None (treated as long-retention) when the stacks do not know it."""
+    if known not in RETENTION_YEARS:
+        return None
+    return max(RETENTION_YEARS[v] for v in (known, declared) if v in RETENTION_YEARS)
 
 
 def is_long_retention(years: float | None, policy: Policy) -> bool:

@@ -36,7 +36,8 @@ def _box(item: BoxItem) -> Box:
                size=BoxSize(int(item.width_mm), int(item.height_mm), int(item.depth_mm), float(item.weight_kg),
                             int(item.stacking_limit)),
                producing_unit=item.producing_unit, record_form=item.record_form,
-               contents=tuple(item.contents or ()), note=item.note, status=item.status, home=home,
+               contents=tuple(item.contents or ()), note=item.note, retention=item.retention, status=item.status,
+               home=home,
                current=item.current, loan_id=item.loan_id, version=int(item.version),
                created_at=item.created_at, updated_at=item.updated_at)
 
@@ -47,7 +48,8 @@ def _box_item(box: Box) -> BoxItem:
                    rfid=box.rfid, title=box.title, container_profile_id=box.container_profile_id,
                    width_mm=s.width_mm, height_mm=s.height_mm, depth_mm=s.depth_mm, weight_kg=s.weight_kg,
                    stacking_limit=s.stacking_limit, producing_unit=box.producing_unit, record_form=box.record_form,
-                   contents=list(box.contents) or None, note=box.note, status=box.status, current=box.current,
+                   contents=list(box.contents) or None, note=box.note, retention=box.retention, status=box.status,
+                   current=box.current,
                    loan_id=box.loan_id, version=box.version, created_at=box.created_at, updated_at=box.updated_at)
     if box.home:
         item.home_id, item.home_footprint_um, item.home_weight_g = (box.home.shelf_id, box.home.footprint_um,

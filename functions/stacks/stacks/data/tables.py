@@ -127,6 +127,7 @@ class BoxItem(_Item):
     record_form = UnicodeAttribute()
     contents = ListAttribute(of=UnicodeAttribute, null=True)
     note = UnicodeAttribute(null=True)
+    retention = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     home_id = UnicodeAttribute(null=True)
     home_footprint_um = NumberAttribute(null=True)

@@ -8,6 +8,8 @@ from .capacity import UM_PER_MM, BoxSize, ShelfDimensions, ShelfUse, fill_ratio,
 from .codes import LocationCode, parse
 
 LOCATION_STATUSES = ("active", "inactive")
+# Retention periods (보존기간, Public Records Management Act art. 19): what the box's records are kept for.
+RETENTIONS = ("1y", "3y", "5y", "10y", "30y", "semi_permanent", "permanent")
 RECORD_FORMS = ("document", "drawing", "photo_film", "audio_video", "card", "register", "publication",
                 "artefact", "electronic_media")
 DESTINATION_KINDS = ("reading_room", "conservation_lab", "exhibition", "scanning_room")
@@ -162,6 +164,7 @@ class Box:
     rfid: str | None = None
     contents: tuple[str, ...] = ()
     note: str | None = None
+    retention: str | None = None  # the longest retention of the records in the box
     status: str = "unplaced"
     home: Placement | None = None
     current: dict[str, Any] | None = None  # {"kind": "shelf", "id": ...} or a destination
@@ -178,6 +181,7 @@ class Box:
         return {"id": self.id, "barcode": self.barcode, "rfid": self.rfid, "title": self.title,
                 "container_profile_id": self.container_profile_id, "producing_unit": self.producing_unit,
                 "record_form": self.record_form, "contents": list(self.contents), "note": self.note,
+                "retention": self.retention,
                 "weight_kg": self.size.weight_kg, "status": self.status,
                 "home_location_id": self.home.shelf_id if self.home else None,
                 "current_location": self.current, "loan_id": self.loan_id, "version": self.version,

@@ -39,7 +39,7 @@ def register_box(caller: Caller, body: dict[str, Any], idempotency_key: str | No
               rfid=body["rfid"].upper() if body.get("rfid") else None, title=_text(body.get("title")),
               container_profile_id=profile.id, size=size, producing_unit=body["producing_unit"].strip(),
               record_form=body["record_form"], contents=tuple(body.get("contents") or ()),
-              note=_text(body.get("note")), created_at=stamp, updated_at=stamp)
+              note=_text(body.get("note")), retention=body.get("retention"), created_at=stamp, updated_at=stamp)
     _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
     store.create_box(box, event("BoxRegistered", [box_subject(org_id, box.id)], box.public(), caller.as_actor()))
     return box
@@ -103,7 +103,7 @@ def update_box(caller: Caller, box_id: str, changes: dict[str, Any], expected_ve
     for name in ("title", "note"):
         if name in changes:
             fields[name] = _text(changes[name])
-    for name in ("barcode", "record_form"):
+    for name in ("barcode", "record_form", "retention"):
         if name in changes:
             fields[name] = changes[name]
     if "producing_unit" in changes:
