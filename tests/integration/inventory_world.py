@@ -146,11 +146,10 @@ class Inventory:
         return [e for e in envelopes if type_ is None or e["type"] == type_]
 
 
-@pytest.fixture
-def inventory(aws, monkeypatch) -> Inventory:
+def make_world(aws, monkeypatch) -> Inventory:
+    """Inventory's table env, its state machine from the template's ASL, and its task handler on the router."""
     monkeypatch.setenv("TABLE_NAME", "inventory")
     monkeypatch.setenv("STOCK_TAKE_STATE_MACHINE_ARN", MACHINE_ARN)
-    _serialise_moto_writes(monkeypatch)
     from inventory import tasks
     from inventory.integration import workflows
     workflows._client.cache_clear()
@@ -160,7 +159,14 @@ def inventory(aws, monkeypatch) -> Inventory:
         "${InventoryTasksFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:InventoryTasksFunction")
     boto3.client("stepfunctions").create_state_machine(name=MACHINE, definition=definition,
                                                        roleArn="arn:aws:iam::123456789012:role/sfn")
-    yield Inventory(aws)
+    return Inventory(aws)
+
+
+@pytest.fixture
+def inventory(aws, monkeypatch) -> Inventory:
+    _serialise_moto_writes(monkeypatch)
+    yield make_world(aws, monkeypatch)
+    from inventory.integration import workflows
     workflows._client.cache_clear()
 
 

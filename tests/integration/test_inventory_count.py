@@ -12,7 +12,7 @@ import pytest
 from tests.integration.inventory_world import (ARCHIVIST, AUDITOR, MANAGER, SHELF_1, SHELF_2, SHELF_3, box_event,
                                                holdings, inventory)  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.usefixtures("holdings")
+
 
 
 def _by_barcode(rows):
@@ -168,3 +168,37 @@ def test_only_managers_count_and_a_stale_etag_is_412(inventory, holdings):
     assert inventory.count(stale)[0] == 412
     assert inventory.get(campaign["id"])["status"] == "open"
     assert inventory.get(campaign["id"], who=MANAGER)["run"] == 0
+
+
+def test_stacks_own_events_feed_the_count(aws, monkeypatch):
+    """The envelopes the stacks handler really stages (register, place, move, report missing)."""
+    from tests.integration.inventory_world import make_world
+    from tests.integration.stacks_world import Stacks, _serialise_moto_writes
+    monkeypatch.setenv("TABLE_NAME", "stacks")
+    _serialise_moto_writes(monkeypatch)
+    stacks = Stacks(aws)
+    stacks.repository("R01")
+    shelf_profile, box_profile = stacks.shelf_profile(), stacks.box_profile()
+    stacks.range_("R01", 1, shelf_profile["id"])
+    placed = {}
+    for code, shelf in (("SB-1", SHELF_1), ("SB-2", SHELF_1), ("SB-3", SHELF_2)):
+        box = stacks.box(code, box_profile["id"])
+        status, body, _ = stacks.place(box, shelf)
+        assert status == 200, body
+        placed[code] = body["box"] if "box" in body else stacks.get_box(box["id"])
+    moved = stacks.place(stacks.get_box(placed["SB-2"]["id"]), SHELF_2)
+    assert moved[0] == 200
+    envelopes = stacks.outbox()
+    assert {"BoxRegistered", "BoxPlaced", "BoxMoved"} <= {e["type"] for e in envelopes}
+
+    world = make_world(aws, monkeypatch)  # from here on, TABLE_NAME is inventory's
+    assert world.feed(list(reversed(envelopes))) == {"batchItemFailures": []}
+    campaign = world.campaign("R01")
+    session = world.session(campaign)
+    world.scan(campaign, session, SHELF_1, ["SB-1", "SB-2"])
+
+    world.count_and_wait(campaign)
+
+    rows = {r["barcode"]: r["result"] for r in world.results(campaign["id"])}
+    assert rows == {"SB-1": "ok", "SB-2": "misplaced", "SB-3": "missing"}
+
