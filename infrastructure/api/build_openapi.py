@@ -193,6 +193,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "FindingPage": inventory.page_of(inventory.FINDING),
     "RecordFinding": inventory.RECORD_FINDING,
     "UpdateFinding": inventory.UPDATE_FINDING,
+    "ExpectedHoldingPage": inventory.page_of(inventory.HOLDING),
     "CountingCycle": inventory.CYCLE,
     "CountingCyclePage": inventory.page_of(inventory.CYCLE),
     "SetCountingCycle": inventory.SET_CYCLE,
@@ -547,6 +548,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "Stack managers and admins, once counted and when every finding has a decision (409 problem otherwise). "
         "Closing a whole-repository campaign restarts the repository's counting cycle. Send `If-Match`.",
         response="Campaign", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/inventory/expected"): Operation(
+        "Boxes expected on a shelf or in a range",
+        "A scanner's worklist: the boxes whose home is the shelf (or in the range), from inventory's read model of "
+        "stacks' box events (it follows stacks within seconds). Stack managers, admins, archivists and auditors.",
+        response="ExpectedHoldingPage", query=("limit", "cursor", "expected_at"), errors=(400, 403)),
     ("POST", "/inventory/cycles"): Operation(
         "Set a repository's counting cycle",
         "Stack managers and admins: every holding of the repository is counted at least every `cycle_years` "
@@ -647,6 +653,9 @@ QUERY: dict[str, tuple[str, dict[str, Any]]] = {
     "stock_take_result": ("StockTakeResult", {
         "name": "result", "in": "query", "required": False, "description": "Only this result.",
         "schema": inventory.RESULT}),
+    "expected_at": ("ExpectedAt", {
+        "name": "location_id", "in": "query", "required": True, "description": "A range or a shelf code.",
+        "schema": inventory.EXPECTED_AT}),
     "report_format": ("CampaignReportFormat", {
         "name": "format", "in": "query", "required": False,
         "description": "`json` (default), `csv` (one row per range) or `svg` (a bar chart); overrides Accept.",

@@ -241,3 +241,17 @@ def test_other_capabilities_events_and_other_organisations_stay_apart(inventory)
     assert inventory.feed([foreign, not_stacks]) == {"batchItemFailures": []}
     assert store.get_holding("org-alpha", "box-z") is None and store.get_holding("org-alpha", "box-q") is None
     assert store.get_holding(OTHER_ORG, "box-z").barcode == "BC-Z"
+
+
+def test_the_worklist_of_a_shelf_or_range_comes_from_the_read_model(inventory, holdings):
+    shelf = inventory.ok("GET", "/inventory/expected", query={"location_id": SHELF_1}, who=ARCHIVIST)
+    assert sorted(h["barcode"] for h in shelf["items"]) == ["BC-A", "BC-B", "BC-C"]
+    first = inventory.ok("GET", "/inventory/expected", query={"location_id": "R01-01", "limit": "3"})
+    rest = inventory.ok("GET", "/inventory/expected", query={"location_id": "R01-01",
+                                                             "cursor": first["next_cursor"]})
+    assert len(first["items"]) == 3 and len(rest["items"]) == 2  # A, B, C on shelf 1; D, E on shelf 2
+    assert inventory.call("GET", "/inventory/expected", query={"location_id": "R01-02",
+                                                               "cursor": first["next_cursor"]})[0] == 400
+    assert inventory.call("GET", "/inventory/expected", query={})[0] == 400
+    assert inventory.ok("GET", "/inventory/expected", query={"location_id": SHELF_1},
+                        who=OTHER_MANAGER)["items"] == []

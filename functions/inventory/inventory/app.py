@@ -6,6 +6,7 @@
   /inventory/campaigns/{campaign_id}/results | /report        per box | per result and range (JSON, CSV, SVG)
   /inventory/campaigns/{campaign_id}/findings[/{finding_id}]  condition findings and their follow-up tasks
   /inventory/campaigns/{campaign_id}/close                    only when every finding has a decision
+  /inventory/expected                                        boxes expected on a shelf or in a range
   /inventory/cycles                                           counting cycle per repository (the schedule's input)
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from shared.concurrency import expected_version
 from shared.http import Api, Reply, RequestContext
 from shared.pagination import parse_limit
-from shared.problems import NotFound
+from shared.problems import NotFound, ValidationFailed
 from shared.validation import validate
 
 from . import logic, schemas
@@ -167,6 +168,19 @@ def close_campaign(ctx: RequestContext, campaign_id: str) -> Reply:
     campaign = logic.close_campaign(ctx.require_caller(), _id(campaign_id, "campaign"),
                                     expected_version(ctx.header("if-match")))
     return Reply(campaign.public(), version=campaign.version)
+
+
+# -------------------------------------------------------------------- holdings
+@api.route("/inventory/expected", "GET")
+def expected_holdings(ctx: RequestContext) -> Reply:
+    """The boxes expected on a shelf or in a range (for a scanner's worklist)."""
+    params = ctx.params(LIST_PARAMS | {"location_id"})
+    location_id = params.get("location_id")
+    if location_id is None:
+        raise ValidationFailed("location_id is required: a range or shelf code.",
+                               errors=[{"field": "location_id", "message": "required"}])
+    validate(location_id, schemas.EXPECTED_AT)
+    return _page(*logic.expected(ctx.require_caller(), location_id, parse_limit(params), params.get("cursor")))
 
 
 # ---------------------------------------------------------------------- cycles

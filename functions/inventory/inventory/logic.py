@@ -79,6 +79,11 @@ def list_campaigns(caller: Caller, limit: int, cursor: str | None):
     return store.list_campaigns(reader_org(caller), limit, cursor)
 
 
+def expected(caller: Caller, location_id: str, limit: int, cursor: str | None):
+    """What the count will expect on a shelf or in a range (the read model of stacks' events)."""
+    return store.expected_at(reader_org(caller), location_id, limit, cursor)
+
+
 # ------------------------------------------------------------------- sessions
 def _open_campaign(org_id: str, campaign_id: str) -> Campaign:
     campaign = require_found(store.get_campaign(org_id, campaign_id), "campaign")

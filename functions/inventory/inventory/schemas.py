@@ -18,6 +18,8 @@ RANGE_CODE = {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}-[0-9]{2}$", "des
 SHELF_CODE = {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}-[0-9]{2}-[0-9]{2}-[0-9]{1,2}$",
               "description": "A shelf, e.g. `R01-03-05-2`."}
 DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "A date, yyyy-mm-dd."}
+EXPECTED_AT = {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}-[0-9]{2}(-[0-9]{2}-[0-9]{1,2})?$",
+               "description": "A range (`R01-03`) or a shelf (`R01-03-05-2`)."}
 RESULT = {"type": "string", "enum": list(RESULTS)}
 REPORT_FORMAT = {"type": "string", "enum": ["json", "csv", "svg"]}
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -151,6 +153,13 @@ CYCLE = {
                    "last_counted_on": _NULLABLE_STRING, "next_due_on": {"type": "string"},
                    "open_campaign_id": _NULLABLE_STRING, "version": {"type": "integer"},
                    "updated_at": {"type": "string"}},
+}
+
+
+HOLDING = {
+    "type": "object", "required": ["box_id", "barcode", "status", "home_location_id", "version"],
+    "properties": {"box_id": {"type": "string"}, "barcode": {"type": "string"}, "status": {"type": "string"},
+                   "home_location_id": {"type": "string"}, "version": {"type": "integer"}},
 }
 
 

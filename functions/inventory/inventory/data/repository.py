@@ -307,6 +307,21 @@ def holdings_page(org_id: str, repository_id: str, part: str, start: dict | None
     return items, result.last_evaluated_key
 
 
+def expected_at(org_id: str, location_id: str, limit: int, cursor: str | None):
+    """The boxes whose home is a shelf (`R01-03-05-2`) or in a range (`R01-03`), for the API."""
+    repository_id = location_id.split("-")[0]
+    index_pk = holdings_index_key(org_id, repository_id)
+    start = decode_cursor(cursor, expected={"gsi1pk": index_pk}, keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+    prefix = location_id + ("#" if location_id.count("-") == 3 else "-")
+    if start and not start["gsi1sk"].startswith(prefix):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = HoldingItem.gsi1.query(index_pk, HoldingItem.gsi1sk.startswith(prefix), limit=limit,
+                                    last_evaluated_key=typed_key(start))
+    items = read(lambda: [{"box_id": i.box_id, "barcode": i.barcode, "status": i.status, "home_location_id": i.home_id,
+                           "version": int(i.version)} for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
 def seen_where(org_id: str, campaign_id: str, barcodes: list[str]) -> dict[str, str]:
     """barcode → the shelf it was scanned on, for those scanned."""
     pk = seen_key(org_id, campaign_id)
