@@ -171,7 +171,7 @@ class CountSuperseded(Exception):
 def compare_page(org_id: str, campaign_id: str, run: int, repository_id: str, part: str, cursor: str | None,
                  page: int, page_size: int = PAGE_SIZE) -> dict[str, Any]:
     """One page of expected boxes against the scans: results, then the page's counters once."""
-    holdings, next_key = store.holdings_page(org_id, repository_id, part, store.cursor_key(cursor), page_size)
+    holdings, next_key = store.holdings_page(org_id, part, store.cursor_key(cursor), page_size)
     seen = store.seen_where(org_id, campaign_id, [h.barcode for h in holdings])
     rows, counts = classify_page(holdings, seen)
     store.write_results(org_id, campaign_id, run, rows)

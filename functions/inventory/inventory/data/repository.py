@@ -272,7 +272,7 @@ def apply_holding(h: Holding) -> bool:
     item = HoldingItem(pk=holding_key(h.org_id, h.box_id), sk="HOLDING", org_id=h.org_id, box_id=h.box_id,
                        barcode=h.barcode, status=h.status, home_id=h.home_id, version=h.version)
     if h.home_id:
-        item.gsi1pk, item.gsi1sk = holdings_index_key(h.org_id, h.home_id.split("-")[0]), f"{h.home_id}#{h.box_id}"
+        item.gsi1pk, item.gsi1sk = holdings_index_key(h.org_id, range_of(h.home_id)), f"{h.home_id}#{h.box_id}"
     tx = Tx().put(item, condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
                   on_fail=_Older())
     tx.put(BarcodeItem(pk=barcode_key(h.org_id, h.barcode), sk="BOX", box_id=h.box_id, home_id=h.home_id,
@@ -297,11 +297,12 @@ def ranges_of(org_id: str, repository_id: str) -> list[str]:
     return read(lambda: sorted(i.range_id for i in result))
 
 
-def holdings_page(org_id: str, repository_id: str, part: str, start: dict | None, limit: int):
-    """One page of the boxes whose home is in `part` (a range, or the whole repository), in shelf order."""
-    hash_key = holdings_index_key(org_id, repository_id)
-    condition = HoldingItem.gsi1sk.startswith(part + "-") if part != repository_id else None
-    result = HoldingItem.gsi1.query(hash_key, condition, limit=limit, last_evaluated_key=start)
+def holdings_page(org_id: str, part: str, start: dict | None, limit: int):
+    """One page of the boxes whose home is in range `part`, in shelf order (a part that is not a
+    range, e.g. a repository with no shelved box yet, holds nothing)."""
+    if part.count("-") != 1:
+        return [], None
+    result = HoldingItem.gsi1.query(holdings_index_key(org_id, part), limit=limit, last_evaluated_key=start)
     items = read(lambda: [Holding(org_id=org_id, box_id=i.box_id, barcode=i.barcode, status=i.status,
                                   home_id=i.home_id, version=int(i.version)) for i in result])
     return items, result.last_evaluated_key
@@ -309,14 +310,13 @@ def holdings_page(org_id: str, repository_id: str, part: str, start: dict | None
 
 def expected_at(org_id: str, location_id: str, limit: int, cursor: str | None):
     """The boxes whose home is a shelf (`R01-03-05-2`) or in a range (`R01-03`), for the API."""
-    repository_id = location_id.split("-")[0]
-    index_pk = holdings_index_key(org_id, repository_id)
+    index_pk = holdings_index_key(org_id, range_of(location_id))
     start = decode_cursor(cursor, expected={"gsi1pk": index_pk}, keys={"pk", "sk", "gsi1pk", "gsi1sk"})
-    prefix = location_id + ("#" if location_id.count("-") == 3 else "-")
-    if start and not start["gsi1sk"].startswith(prefix):
+    shelf = location_id.count("-") == 3
+    if start and shelf and not start["gsi1sk"].startswith(location_id + "#"):
         raise InvalidCursor("The cursor belongs to another listing.")
-    result = HoldingItem.gsi1.query(index_pk, HoldingItem.gsi1sk.startswith(prefix), limit=limit,
-                                    last_evaluated_key=typed_key(start))
+    result = HoldingItem.gsi1.query(index_pk, HoldingItem.gsi1sk.startswith(location_id + "#") if shelf else None,
+                                    limit=limit, last_evaluated_key=typed_key(start))
     items = read(lambda: [{"box_id": i.box_id, "barcode": i.barcode, "status": i.status, "home_location_id": i.home_id,
                            "version": int(i.version)} for i in result])
     return items, encode_cursor(result.last_evaluated_key)

@@ -11,14 +11,16 @@
 | barcode seen                | ORG#<org>#CAMP#<id>#SEEN        | <barcode>                  |                            |
 | result of a box / barcode   | ORG#<org>#CAMP#<id>#R<run>      | <result>#<shelf>#<box or barcode> |                     |
 | counted-page receipt        | ORG#<org>#CAMP#<id>#R<run>#PAGES| <part>#<page>              |                            |
-| holding (box read model)    | ORG#<org>#BOX#<box id>          | HOLDING                    | ORG#<org>#HOLD#<repo> / <shelf>#<box id> (while it has a home) |
+| holding (box read model)    | ORG#<org>#BOX#<box id>          | HOLDING                    | ORG#<org>#HOLD#<range> / <shelf>#<box id> (while it has a home) |
 | barcode → box               | ORG#<org>#BARCODE#<barcode>     | BOX                        |                            |
 | range seen in a repository  | ORG#<org>#REPO#<repo>           | RANGE#<range>              |                            |
 | outbox event                | OUTBOX#<event id>               | EVENT                      |                            |
 | idempotency record          | IDEMPOTENCY#<function>          | <key hash>                 |                            |
 
-The holdings index makes "boxes whose home is shelf X" (`begins_with <shelf>#`) and "boxes in
-range R" (`begins_with <range>-`) queries, never scans; a count pages through it.
+The holdings index makes "boxes in range R" (its partition) and "boxes whose home is shelf X"
+(`begins_with <shelf>#` in its range's partition) queries, never scans; a count pages through
+each range's partition, ranges in parallel. One partition per range (not per repository) keeps
+index partitions small and lets parallel pages of different ranges hit different partitions.
 """
 from __future__ import annotations
 
@@ -282,8 +284,8 @@ def holding_key(org_id: str, box_id: str) -> str:
     return f"ORG#{org_id}#BOX#{box_id}"
 
 
-def holdings_index_key(org_id: str, repository_id: str) -> str:
-    return f"ORG#{org_id}#HOLD#{repository_id}"
+def holdings_index_key(org_id: str, range_id: str) -> str:
+    return f"ORG#{org_id}#HOLD#{range_id}"
 
 
 def barcode_key(org_id: str, barcode: str) -> str:
