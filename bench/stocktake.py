@@ -185,7 +185,7 @@ def run_size(n: int) -> dict:
         for part in logic.begin_count(ORG, "bench-campaign", 1)["parts"]:
             cursor, page, done = None, 0, False
             while not done:
-                out = logic.compare_page(ORG, "bench-campaign", 1, part["repository_id"], part["part"], cursor, page)
+                out = logic.compare_page(ORG, "bench-campaign", 1, part["part"], cursor, page)
                 cursor, page, done = out["cursor"], out["page"], out["done"]
                 pages += 1
         cursor, page, done = None, 0, False

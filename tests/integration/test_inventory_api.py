@@ -255,3 +255,26 @@ def test_the_worklist_of_a_shelf_or_range_comes_from_the_read_model(inventory, h
     assert inventory.call("GET", "/inventory/expected", query={})[0] == 400
     assert inventory.ok("GET", "/inventory/expected", query={"location_id": SHELF_1},
                         who=OTHER_MANAGER)["items"] == []
+
+
+def test_a_finding_by_label_names_the_box_the_read_model_knows(inventory, holdings):
+    campaign = inventory.campaign("R01")
+    body = {"barcode": "BC-D", "conditions": ["faded", "faded"]}
+    status, by_label, _ = inventory.call("POST", CAMPAIGN_PATH + "/findings", path={"campaign_id": campaign["id"]},
+                                         body=body, who=ARCHIVIST)
+    assert status == 201 and by_label["box_id"] == "box-d" and by_label["conditions"] == ["faded"]
+    [recorded] = inventory.events("ConditionFindingRecorded")
+    assert {"kind": "box", "id": "box-d", "org_id": "org-alpha"} in recorded["subjects"]
+
+
+def test_a_label_read_on_two_shelves_counts_where_it_was_read_last(inventory, holdings):
+    campaign = inventory.campaign("R01", ranges=["R01-01"])
+    session = inventory.session(campaign)
+    inventory.scan(campaign, session, "R01-01-01-2", ["BC-A", "BC-D"])  # A read on shelf 2 first ...
+    inventory.scan(campaign, session, SHELF_1, ["BC-A", "BC-B", "BC-C"])  # ... then at home
+    inventory.scan(campaign, session, "R01-01-01-2", ["BC-D"])  # shelf 2 recounted without A: A stays at home
+
+    inventory.count_and_wait(campaign)
+
+    rows = {r["barcode"]: r for r in inventory.results(campaign["id"])}
+    assert rows["BC-A"]["result"] == "ok" and rows["BC-D"]["result"] == "ok"

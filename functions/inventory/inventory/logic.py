@@ -161,15 +161,15 @@ def begin_count(org_id: str, campaign_id: str, run: int) -> dict[str, Any]:
         raise CountSuperseded(f"Campaign {campaign_id} is {campaign.status} at run {campaign.run}, not counting run {run}.")
     repository = campaign.scope.repository_id
     parts = list(campaign.scope.ranges) or store.ranges_of(org_id, repository) or [repository]
-    return {"parts": [{"repository_id": repository, "part": p} for p in parts]}
+    return {"parts": [{"part": p} for p in parts]}
 
 
 class CountSuperseded(Exception):
     """The campaign is no longer counting this run (a business rejection: not retried)."""
 
 
-def compare_page(org_id: str, campaign_id: str, run: int, repository_id: str, part: str, cursor: str | None,
-                 page: int, page_size: int = PAGE_SIZE) -> dict[str, Any]:
+def compare_page(org_id: str, campaign_id: str, run: int, part: str, cursor: str | None, page: int,
+                 page_size: int = PAGE_SIZE) -> dict[str, Any]:
     """One page of expected boxes against the scans: results, then the page's counters once."""
     holdings, next_key = store.holdings_page(org_id, part, store.cursor_key(cursor), page_size)
     seen = store.seen_where(org_id, campaign_id, [h.barcode for h in holdings])
@@ -279,10 +279,14 @@ def record_finding(caller: Caller, campaign_id: str, body: dict[str, Any], idemp
     if location is not None and not campaign.scope.covers(location):
         raise ValidationFailed(f"location_id: shelf {location} is outside the campaign's scope.",
                                errors=[{"field": "location_id", "message": "outside the campaign's scope"}])
+    box_id, barcode = body.get("box_id"), body.get("barcode")
+    if box_id is None:  # name the box the label belongs to, when the read model knows it
+        known = store.boxes_by_barcode(org_id, [barcode]).get(barcode)
+        box_id = known.box_id if known else None
     stamp = now_iso()
     finding = Finding(org_id=org_id, campaign_id=campaign_id,
                       id=derived_id(f"finding|{campaign_id}|{caller.user_id}", idempotency_key),
-                      box_id=body.get("box_id"), barcode=body.get("barcode"), location_id=location,
+                      box_id=box_id, barcode=barcode, location_id=location,
                       conditions=tuple(dict.fromkeys(body["conditions"])), note=body.get("note"),
                       owner=body.get("owner"), recorded_by=caller.user_id, created_at=stamp, updated_at=stamp)
     store.create_finding(finding, event("ConditionFindingRecorded", [_subject(campaign)] + _box_subjects(finding),

@@ -3,7 +3,7 @@
 Count steps arrive from stock_take.asl.json as {"step", "org_id", "campaign_id", "run",
 "correlation_id", "execution_id", ...}:
 
-    begin_count     the parts (ranges) to compare, checked against the campaign's run
+    begin_count     the parts (ranges) to compare, checked against the campaign's run → {parts: [{part}]}
     compare_page    one page of expected boxes of a part against the scans → {cursor, page, done}
     sweep_page      one page of scanned barcodes: the unexpected ones → {cursor, page, done}
     finish_count    the campaign becomes `counted` (idempotent)
@@ -24,8 +24,8 @@ from . import logic
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "begin_count": lambda e: logic.begin_count(e["org_id"], e["campaign_id"], e["run"]),
-    "compare_page": lambda e: logic.compare_page(e["org_id"], e["campaign_id"], e["run"], e["repository_id"],
-                                                 e["part"], e.get("cursor"), e.get("page", 0)),
+    "compare_page": lambda e: logic.compare_page(e["org_id"], e["campaign_id"], e["run"], e["part"],
+                                                 e.get("cursor"), e.get("page", 0)),
     "sweep_page": lambda e: logic.sweep_page(e["org_id"], e["campaign_id"], e["run"], e.get("cursor"),
                                              e.get("page", 0)),
     "finish_count": lambda e: logic.finish_count(e["org_id"], e["campaign_id"], e["run"], e.get("execution_id")),

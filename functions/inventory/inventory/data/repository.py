@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from shared.concurrency import stale
 from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
-from shared.problems import Conflict, InvalidCursor
+from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 
 from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Scope, Session, range_of
 from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleItem, FindingItem, HoldingItem,
@@ -189,8 +189,10 @@ def save_scan(org_id: str, campaign_id: str, session_id: str, location_id: str, 
     for barcode in dropped:  # no longer on this shelf's post: forget it, unless a later post saw it elsewhere
         try:
             SeenItem(pk=pk, sk=barcode).delete(condition=SeenItem.location_id == location_id)
-        except Exception:  # noqa: BLE001 - a failed condition means it was seen elsewhere since: keep that
-            pass
+        except DeleteError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise ServiceUnavailable("The inventory store is busy; post the shelf again.") from exc
+            # seen on another shelf since: that later reading stands
 
 
 # -------------------------------------------------------------------- findings
