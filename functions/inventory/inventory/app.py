@@ -16,7 +16,7 @@ import re
 from shared.concurrency import expected_version
 from shared.http import Api, Reply, RequestContext
 from shared.pagination import parse_limit
-from shared.problems import NotFound, ValidationFailed
+from shared.problems import NotFound
 from shared.validation import validate
 
 from . import logic, schemas
@@ -175,11 +175,9 @@ def close_campaign(ctx: RequestContext, campaign_id: str) -> Reply:
 def expected_holdings(ctx: RequestContext) -> Reply:
     """The boxes expected on a shelf or in a range (for a scanner's worklist)."""
     params = ctx.params(LIST_PARAMS | {"location_id"})
-    location_id = params.get("location_id")
-    if location_id is None:
-        raise ValidationFailed("location_id is required: a range or shelf code.",
-                               errors=[{"field": "location_id", "message": "required"}])
-    validate(location_id, schemas.EXPECTED_AT)
+    location_id = params.get("location_id")  # required: the logic says so when it is missing
+    if location_id is not None:
+        validate(location_id, schemas.EXPECTED_AT)
     return _page(*logic.expected(ctx.require_caller(), location_id, parse_limit(params), params.get("cursor")))
 
 

@@ -79,8 +79,11 @@ def list_campaigns(caller: Caller, limit: int, cursor: str | None):
     return store.list_campaigns(reader_org(caller), limit, cursor)
 
 
-def expected(caller: Caller, location_id: str, limit: int, cursor: str | None):
+def expected(caller: Caller, location_id: str | None, limit: int, cursor: str | None):
     """What the count will expect on a shelf or in a range (the read model of stacks' events)."""
+    if location_id is None:
+        raise ValidationFailed("location_id is required: a range or shelf code.",
+                               errors=[{"field": "location_id", "message": "required"}])
     return store.expected_at(reader_org(caller), location_id, limit, cursor)
 
 
