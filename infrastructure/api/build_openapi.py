@@ -506,6 +506,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "so an interrupted scan resumes by posting the remaining shelves. A barcode read on two shelves counts "
         "where it was read last. Refused with 409 once the count started; a shelf outside the scope is a 400.",
         response="ScansAccepted", request="PostScans", idempotent=True, errors=(403, 404, 409)),
+    ("POST", "/inventory/scanner/sessions/{session_id}/scans"): Operation(
+        "Partner scanner: post what was found on a shelf",
+        "For barcode scanners (partner API key): the same as the staff route, into a session a stack manager "
+        "opened with this key's id (`api_key_id`). A session that is not bound to a scanner answers 404, one "
+        "bound to another key 403, and nothing is written.",
+        response="ScansAccepted", request="PostScans", idempotent=True, errors=(403, 404, 409)),
     ("POST", "/inventory/campaigns/{campaign_id}/count"): Operation(
         "Count: compare expected with found",
         "Stack managers and admins: closes the scanning and starts the stock-take state machine, which compares "

@@ -60,10 +60,12 @@ class Inventory:
 
     def call(self, method: str, resource_path: str, *, path: dict[str, str] | None = None, body: Any = None,
              raw_body: str | None = None, who: dict[str, str] | None = MANAGER, headers: dict[str, str] | None = None,
-             query: dict[str, str] | None = None):
+             query: dict[str, str] | None = None, api_key_id: str | None = None):
         from inventory.app import handler
         event = api_event(method, resource_path, path_params=path, body=body, raw_body=raw_body, claims=who,
                           headers=headers, query=query)
+        if api_key_id is not None:
+            event["requestContext"]["identity"].update(apiKey="secret-value", apiKeyId=api_key_id)
         response = handler(event, FakeLambdaContext())
         headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         body_out = response_json(response) if "json" in headers_out.get("content-type", "") else response.get("body")

@@ -278,3 +278,28 @@ def test_a_label_read_on_two_shelves_counts_where_it_was_read_last(inventory, ho
 
     rows = {r["barcode"]: r for r in inventory.results(campaign["id"])}
     assert rows["BC-A"]["result"] == "ok" and rows["BC-D"]["result"] == "ok"
+
+
+# ------------------------------------------------------------ partner scanners
+def test_a_partner_scanner_posts_shelves_to_the_session_bound_to_its_key(inventory, holdings):
+    campaign = inventory.campaign("R01", ranges=["R01-01"])
+    bound = inventory.ok("POST", CAMPAIGN_PATH + "/sessions", path={"campaign_id": campaign["id"]},
+                         body={"device": "HS-07", "api_key_id": "scannerkey1"}, expect=201)
+    staff_only = inventory.session(campaign)
+    route = "/inventory/scanner/sessions/{session_id}/scans"
+    scan = {"location_id": SHELF_1, "barcodes": ["BC-A", "BC-B", "BC-C"]}
+    snapshot = inventory.snapshot()
+
+    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
+                          api_key_id="otherkey")[0] == 403
+    assert inventory.call("POST", route, path={"session_id": staff_only["id"]}, body=scan, who=None,
+                          api_key_id="scannerkey1")[0] == 404
+    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None)[0] == 403
+    assert inventory.snapshot() == snapshot
+
+    status, accepted, _ = inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
+                                         api_key_id="scannerkey1")
+    assert status == 200 and accepted["distinct"] == 3 and accepted["campaign_id"] == campaign["id"]
+    inventory.count_and_wait(campaign)
+    rows = {r["barcode"]: r["result"] for r in inventory.results(campaign["id"])}
+    assert (rows["BC-A"], rows["BC-D"]) == ("ok", "missing")

@@ -2,6 +2,7 @@
 
   /inventory/campaigns[/{campaign_id}]                       open, list, read
   /inventory/campaigns/{campaign_id}/sessions[/{session_id}/scans]   scanning (bulk, per shelf)
+  /inventory/scanner/sessions/{session_id}/scans             the same for a partner scanner (API key)
   /inventory/campaigns/{campaign_id}/count                    close the scanning: compare (202, a state machine)
   /inventory/campaigns/{campaign_id}/results | /report        per box | per result and range (JSON, CSV, SVG)
   /inventory/campaigns/{campaign_id}/findings[/{finding_id}]  condition findings and their follow-up tasks
@@ -82,6 +83,20 @@ def post_scans(ctx: RequestContext, campaign_id: str, session_id: str) -> Reply:
     """Every barcode read on one shelf; posting the same shelf (and batch) again replaces it."""
     return Reply(logic.post_scans(ctx.require_caller(), _id(campaign_id, "campaign"), _id(session_id, "session"),
                                   ctx.json(schemas.POST_SCANS)))
+
+
+@api.route("/inventory/scanner/sessions/{session_id}/scans", "POST", public=True, idempotent=True)
+def partner_scans(ctx: RequestContext, session_id: str) -> Reply:
+    """Partner route (API key): a scanner posts a shelf to the session bound to its key."""
+    body = ctx.json(schemas.POST_SCANS)
+    return Reply(logic.partner_scans(_api_key_id(), _id(session_id, "session"), body))
+
+
+def _api_key_id() -> str | None:
+    """Which partner API key API Gateway accepted (requestContext.identity.apiKeyId)."""
+    request = getattr(app, "current_request", None)
+    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request is not None else {}
+    return identity.get("apiKeyId")
 
 
 # -------------------------------------------------------------------- counting

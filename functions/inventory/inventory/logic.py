@@ -13,7 +13,7 @@ from shared.concurrency import stale
 from shared.events import DomainEvent, Subject, new_event, now_iso
 from shared.idempotency import derived_id
 from shared.observability import correlation_id
-from shared.problems import Conflict, NotFound, ValidationFailed
+from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .data import repository as store
 from .domain import reports, rules
@@ -101,7 +101,7 @@ def open_session(caller: Caller, campaign_id: str, body: dict[str, Any], idempot
     session = Session(org_id=org_id, campaign_id=campaign.id,
                       id=derived_id(f"session|{campaign.id}|{caller.user_id}", idempotency_key),
                       name=(body.get("name") or "").strip() or None, device=body.get("device"),
-                      opened_by=caller.user_id, created_at=now_iso())
+                      opened_by=caller.user_id, created_at=now_iso(), api_key_id=body.get("api_key_id"))
     store.create_session(session, campaign, event("ScanSessionOpened", [_subject(campaign)], session.public(),
                                                   caller.as_actor()))
     return session
@@ -119,6 +119,24 @@ def post_scans(caller: Caller, campaign_id: str, session_id: str, body: dict[str
     org_id = scanner_org(caller)
     campaign = require_found(store.get_campaign(org_id, campaign_id), "campaign")
     require_found(store.get_session(org_id, campaign_id, session_id), "session")
+    return _post_scans(campaign, session_id, body, caller.user_id)
+
+
+def partner_scans(api_key_id: str | None, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A partner scanner posts a shelf to the session a stack manager bound to its API key."""
+    if not api_key_id:
+        raise Forbidden("Scanners post through a partner API key; none reached this route.")
+    binding = store.session_binding(session_id)
+    if binding is None:
+        raise NotFound("No scanning session with that id is bound to a partner scanner.")
+    if binding.api_key_id != api_key_id:
+        raise Forbidden("This session is bound to another partner API key.")
+    campaign = require_found(store.get_campaign(binding.org_id, binding.campaign_id), "campaign")
+    return _post_scans(campaign, session_id, body, f"partner:{api_key_id}")
+
+
+def _post_scans(campaign: Campaign, session_id: str, body: dict[str, Any], by: str) -> dict[str, Any]:
+    org_id, campaign_id = campaign.org_id, campaign.id
     shelf = body["location_id"]
     if len(shelf.split("-")) != 4:
         raise ValidationFailed(f"location_id: {shelf} is not a shelf (repository-range-section-shelf).",
@@ -132,7 +150,7 @@ def post_scans(caller: Caller, campaign_id: str, session_id: str, body: dict[str
     batch = body.get("batch", 1)
     before = store.scan_batch(org_id, campaign_id, shelf, batch)
     dropped = sorted(set(before) - set(barcodes))
-    store.save_scan(org_id, campaign_id, session_id, shelf, batch, barcodes, dropped, now_iso(), caller.user_id)
+    store.save_scan(org_id, campaign_id, session_id, shelf, batch, barcodes, dropped, now_iso(), by)
     return {"campaign_id": campaign_id, "session_id": session_id, "location_id": shelf, "batch": batch,
             "received": len(body["barcodes"]), "distinct": len(barcodes), "replaced": bool(before),
             "dropped": len(dropped)}

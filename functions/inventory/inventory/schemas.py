@@ -10,6 +10,8 @@ MAX_RANGES = 100
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"}
+API_KEY_ID = {"type": "string", "pattern": "^[A-Za-z0-9]{1,128}$",
+              "description": "Id (not value) of the partner's API key, as API Gateway reports it."}
 ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"}
 BARCODE = {"type": "string", "pattern": "^[A-Za-z0-9._-]{3,64}$"}
 REPOSITORY_CODE = {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}$",
@@ -42,7 +44,9 @@ CREATE_CAMPAIGN = {
 
 OPEN_SESSION = {
     "type": "object", "additionalProperties": False,
-    "properties": {"name": NAME, "device": {**ID, "description": "The scanner's id, if any."}},
+    "properties": {"name": NAME, "device": {**ID, "description": "The scanner's id, if any."},
+                   "api_key_id": {**API_KEY_ID, "description": "A partner scanner posts this session's shelves "
+                                                               "through the partner route with this API key."}},
 }
 
 POST_SCANS = {
@@ -104,7 +108,8 @@ CAMPAIGN = {
 SESSION = {
     "type": "object", "required": ["id", "campaign_id", "opened_by", "created_at"],
     "properties": {"id": {"type": "string"}, "campaign_id": {"type": "string"}, "name": _NULLABLE_STRING,
-                   "device": _NULLABLE_STRING, "opened_by": {"type": "string"}, "created_at": {"type": "string"}},
+                   "device": _NULLABLE_STRING, "api_key_id": _NULLABLE_STRING, "opened_by": {"type": "string"},
+                   "created_at": {"type": "string"}},
 }
 
 SCANS_ACCEPTED = {

@@ -21,7 +21,8 @@ from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 
 from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Scope, Session, range_of
 from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleItem, FindingItem, HoldingItem,
-                     RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionItem, barcode_key,
+                     RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
+                     barcode_key,
                      campaign_key, holding_key, holdings_index_key, org_key, ranges_key, receipts_key, results_key,
                      scans_key, seen_key)
 from .tx import Tx, read
@@ -144,12 +145,20 @@ def save_campaign(after: Campaign, before: Campaign, event: DomainEvent | None,
 # ------------------------------------------------------------------- sessions
 def create_session(session: Session, campaign: Campaign, event: DomainEvent) -> None:
     item = SessionItem(pk=campaign_key(session.org_id, session.campaign_id), sk=f"SESSION#{session.id}",
-                       id=session.id, name=session.name, device=session.device, opened_by=session.opened_by,
-                       created_at=session.created_at)
-    (Tx().check(CampaignItem, org_key(campaign.org_id), f"CAMPAIGN#{campaign.id}", CampaignItem.status == "open",
-                on_fail=Conflict("The campaign is no longer open for scanning."))
-     .put(item, condition=SessionItem.pk.does_not_exist(), on_fail=Conflict("That session already exists."))
-     .event(event).run())
+                       id=session.id, name=session.name, device=session.device, api_key_id=session.api_key_id,
+                       opened_by=session.opened_by, created_at=session.created_at)
+    tx = (Tx().check(CampaignItem, org_key(campaign.org_id), f"CAMPAIGN#{campaign.id}", CampaignItem.status == "open",
+                     on_fail=Conflict("The campaign is no longer open for scanning."))
+          .put(item, condition=SessionItem.pk.does_not_exist(), on_fail=Conflict("That session already exists.")))
+    if session.api_key_id:
+        tx.put(SessionBindingItem(pk=f"SESSION#{session.id}", sk="PARTNER", org_id=session.org_id,
+                                  campaign_id=session.campaign_id, api_key_id=session.api_key_id),
+               condition=SessionBindingItem.pk.does_not_exist(), on_fail=Conflict("That session already exists."))
+    tx.event(event).run()
+
+
+def session_binding(session_id: str) -> SessionBindingItem | None:
+    return _get(SessionBindingItem, f"SESSION#{session_id}", "PARTNER")
 
 
 def get_session(org_id: str, campaign_id: str, session_id: str) -> Session | None:
@@ -157,13 +166,13 @@ def get_session(org_id: str, campaign_id: str, session_id: str) -> Session | Non
     if item is None:
         return None
     return Session(org_id=org_id, campaign_id=campaign_id, id=item.id, name=item.name, device=item.device,
-                   opened_by=item.opened_by, created_at=item.created_at)
+                   opened_by=item.opened_by, created_at=item.created_at, api_key_id=item.api_key_id)
 
 
 def list_sessions(org_id: str, campaign_id: str, limit: int, cursor: str | None):
     items, next_cursor = _page(SessionItem, campaign_key(org_id, campaign_id), "SESSION#", limit, cursor)
     return [Session(org_id=org_id, campaign_id=campaign_id, id=i.id, name=i.name, device=i.device,
-                    opened_by=i.opened_by, created_at=i.created_at) for i in items], next_cursor
+                    opened_by=i.opened_by, created_at=i.created_at, api_key_id=i.api_key_id) for i in items], next_cursor
 
 
 # ---------------------------------------------------------------------- scans

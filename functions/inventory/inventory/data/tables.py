@@ -5,6 +5,7 @@
 | campaign                    | ORG#<org>                       | CAMPAIGN#<id>              |                            |
 | cycle policy                | ORG#<org>                       | CYCLE#<repository>         | CYCLE_DUE / <due>#<org>#<repo> (while no campaign is open) |
 | session                     | ORG#<org>#CAMP#<id>             | SESSION#<id>               |                            |
+| partner session binding     | SESSION#<id>                    | PARTNER                    |                            |
 | finding (+ follow-up task)  | ORG#<org>#CAMP#<id>             | FINDING#<id>               |                            |
 | counters of a run and range | ORG#<org>#CAMP#<id>             | COUNT#<run>#<range>        |                            |
 | scan batch (one shelf post) | ORG#<org>#CAMP#<id>#SCANS       | <shelf>#<batch>            |                            |
@@ -152,8 +153,20 @@ class SessionItem(_Item):
     id = UnicodeAttribute()
     name = UnicodeAttribute(null=True)
     device = UnicodeAttribute(null=True)
+    api_key_id = UnicodeAttribute(null=True)
     opened_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class SessionBindingItem(_Item):
+    """A session a partner scanner posts to: found by the session id alone, then the API key is checked."""
+
+    class Meta(_Meta):
+        pass
+
+    org_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    api_key_id = UnicodeAttribute()
 
 
 class FindingItem(_Item):
@@ -236,7 +249,7 @@ class OutboxItem(outbox_model(DEFAULT_TABLE)):
 
 # HoldingItem first: the shared client keeps the first model's view of the table, which must include gsi1.
 MODELS: tuple[type[Model], ...] = (HoldingItem, CycleItem, BarcodeItem, RangeItem, CampaignItem, SessionItem,
-                                   FindingItem, CounterItem, ScanBatchItem, SeenItem, ResultItem, ReceiptItem,
+                                   FindingItem, CounterItem, ScanBatchItem, SessionBindingItem, SeenItem, ResultItem, ReceiptItem,
                                    OutboxItem)
 _bound: dict[str, Connection] = {}
 
