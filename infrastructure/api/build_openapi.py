@@ -48,6 +48,7 @@ from identity import schemas as identity  # noqa: E402
 from stacks import schemas as stacks  # noqa: E402
 from circulation import schemas as circulation  # noqa: E402
 from circulation.domain import problems as circulation_problems  # noqa: E402
+from inventory import schemas as inventory  # noqa: E402
 from infrastructure.cfn import load_template  # noqa: E402
 from shared import problems  # noqa: E402
 from shared.idempotency import KEY_PATTERN  # noqa: E402
@@ -187,6 +188,25 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "RegisterPage": circulation.REGISTER_PAGE,
     "CirculationPolicy": circulation.POLICY,
     "CirculationPolicyDocument": circulation.POLICY_DOCUMENT,
+    # inventory
+    "Campaign": inventory.CAMPAIGN,
+    "CampaignPage": inventory.page_of(inventory.CAMPAIGN),
+    "CreateCampaign": inventory.CREATE_CAMPAIGN,
+    "ScanSession": inventory.SESSION,
+    "ScanSessionPage": inventory.page_of(inventory.SESSION),
+    "OpenScanSession": inventory.OPEN_SESSION,
+    "PostScans": inventory.POST_SCANS,
+    "ScansAccepted": inventory.SCANS_ACCEPTED,
+    "StockTakeResultPage": inventory.page_of(inventory.RESULT_ROW),
+    "StockTakeReport": inventory.REPORT,
+    "Finding": inventory.FINDING,
+    "FindingPage": inventory.page_of(inventory.FINDING),
+    "RecordFinding": inventory.RECORD_FINDING,
+    "UpdateFinding": inventory.UPDATE_FINDING,
+    "ExpectedHoldingPage": inventory.page_of(inventory.HOLDING),
+    "CountingCycle": inventory.CYCLE,
+    "CountingCyclePage": inventory.page_of(inventory.CYCLE),
+    "SetCountingCycle": inventory.SET_CYCLE,
 }
 # Problems a capability defines for itself (beyond shared.problems); their types are part of the contract.
 CAPABILITY_PROBLEMS = (*circulation_problems.PROBLEMS,)
@@ -539,6 +559,97 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "defaults are in force).",
         response="CirculationPolicy", request="CirculationPolicyDocument", etag=True, if_match=True,
         errors=(403,)),
+    # --------------------------------------------------------------- inventory
+    ("POST", "/inventory/campaigns"): Operation(
+        "Open a stock-take campaign",
+        "Stack managers and admins. A campaign (정수점검) covers a repository or some of its ranges; staff scan its "
+        "shelves, then `count` compares what was found with the expected holdings (kept from stacks' box events). "
+        "With an `Idempotency-Key` a retry opens nothing twice.",
+        response="Campaign", status=201, request="CreateCampaign", etag=True, location=True, idempotent=True,
+        errors=(403,)),
+    ("GET", "/inventory/campaigns"): Operation(
+        "List campaigns", "The organisation's campaigns (stack managers, admins, archivists, auditors).",
+        response="CampaignPage", query=("limit", "cursor"), errors=(400, 403)),
+    ("GET", "/inventory/campaigns/{campaign_id}"): Operation(
+        "Read a campaign", "Its status (`open` → `counting` → `counted` → `closed`), run and finding counters; "
+        "another organisation's campaign answers 404.",
+        response="Campaign", etag=True, errors=(400, 403, 404)),
+    ("POST", "/inventory/campaigns/{campaign_id}/sessions"): Operation(
+        "Open a scanning session",
+        "Stack managers, admins and archivists, while the campaign is `open` (409 after its count started).",
+        response="ScanSession", status=201, request="OpenScanSession", location=True, idempotent=True,
+        errors=(403, 404, 409)),
+    ("GET", "/inventory/campaigns/{campaign_id}/sessions"): Operation(
+        "List a campaign's scanning sessions", "Who scanned with what device.",
+        response="ScanSessionPage", query=("limit", "cursor"), errors=(400, 403, 404)),
+    ("POST", "/inventory/campaigns/{campaign_id}/sessions/{session_id}/scans"): Operation(
+        "Post what was found on a shelf",
+        "Every barcode read on one shelf of the campaign's scope (up to 5,000 per call; a larger shelf in "
+        "`batch` 1, 2, ...). Posting the same shelf and batch again replaces it (a rescan is the shelf's recount), "
+        "so an interrupted scan resumes by posting the remaining shelves. A barcode read on two shelves counts "
+        "where it was read last. Refused with 409 once the count started; a shelf outside the scope is a 400.",
+        response="ScansAccepted", request="PostScans", idempotent=True, errors=(403, 404, 409)),
+    ("POST", "/inventory/scanner/sessions/{session_id}/scans"): Operation(
+        "Partner scanner: post what was found on a shelf",
+        "For barcode scanners (partner API key): the same as the staff route, into a session a stack manager "
+        "opened with this key's id (`api_key_id`). A session that is not bound to a scanner answers 404, one "
+        "bound to another key 403, and nothing is written.",
+        response="ScansAccepted", request="PostScans", idempotent=True, errors=(403, 404, 409)),
+    ("POST", "/inventory/campaigns/{campaign_id}/count"): Operation(
+        "Count: compare expected with found",
+        "Stack managers and admins: closes the scanning and starts the stock-take state machine, which compares "
+        "the expected boxes page by page (ranges in parallel) with the scans: `ok`, `misplaced` (found on another "
+        "shelf), `missing`, `checked_out` (absent, and that is fine) and `unexpected` (unknown, or not expected "
+        "here). Answers 202; poll the campaign until `counted` (a failed count opens it again with `last_error`). "
+        "Send `If-Match` with the campaign's ETag.",
+        response="Campaign", status=202, etag=True, location=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/inventory/campaigns/{campaign_id}/results"): Operation(
+        "Results per box",
+        "The last count's result for each expected box and each unexpected barcode, by result, shelf and box; "
+        "`result` filters.",
+        response="StockTakeResultPage", query=("limit", "cursor", "stock_take_result"), errors=(400, 403, 404)),
+    ("GET", "/inventory/campaigns/{campaign_id}/report"): Operation(
+        "Campaign report",
+        "Counts per result and per range (JSON); one row per range with `format=csv` (or `Accept: text/csv`); a "
+        "bar chart of them with `format=svg` (or `Accept: image/svg+xml`). Empty until counted.",
+        response="StockTakeReport", query=("report_format",), errors=(400, 403, 404),
+        alternatives=("text/csv", "image/svg+xml")),
+    ("POST", "/inventory/campaigns/{campaign_id}/findings"): Operation(
+        "Record a condition finding",
+        "Stack managers, admins and archivists: a box's condition (상태검사: damaged, mould, faded, ...) opens a "
+        "follow-up task (사후조치) with an owner. A campaign closes only when every finding has a decision.",
+        response="Finding", status=201, request="RecordFinding", etag=True, location=True, idempotent=True,
+        errors=(403, 404, 409)),
+    ("GET", "/inventory/campaigns/{campaign_id}/findings"): Operation(
+        "List a campaign's findings", "With their follow-up tasks (owner, status, decision).",
+        response="FindingPage", query=("limit", "cursor"), errors=(400, 403, 404)),
+    ("GET", "/inventory/campaigns/{campaign_id}/findings/{finding_id}"): Operation(
+        "Read a finding", "With its follow-up task.",
+        response="Finding", etag=True, errors=(400, 403, 404)),
+    ("PATCH", "/inventory/campaigns/{campaign_id}/findings/{finding_id}"): Operation(
+        "Follow a finding up",
+        "Owner and task status (`open`, `in_progress`, `done`) by stack managers, admins and archivists; the "
+        "`decision` (conservation, rehouse, digitise, monitor, write_off, no_action) by stack managers and admins. "
+        + PATCH_NOTE,
+        response="Finding", request="UpdateFinding", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("POST", "/inventory/campaigns/{campaign_id}/close"): Operation(
+        "Close a campaign",
+        "Stack managers and admins, once counted and when every finding has a decision (409 problem otherwise). "
+        "Closing a whole-repository campaign restarts the repository's counting cycle. Send `If-Match`.",
+        response="Campaign", etag=True, if_match=True, errors=(403, 404, 409)),
+    ("GET", "/inventory/expected"): Operation(
+        "Boxes expected on a shelf or in a range",
+        "A scanner's worklist: the boxes whose home is the shelf (or in the range), from inventory's read model of "
+        "stacks' box events (it follows stacks within seconds). Stack managers, admins, archivists and auditors.",
+        response="ExpectedHoldingPage", query=("limit", "cursor", "expected_at"), errors=(400, 403)),
+    ("POST", "/inventory/cycles"): Operation(
+        "Set a repository's counting cycle",
+        "Stack managers and admins: every holding of the repository is counted at least every `cycle_years` "
+        "(default 4). A daily schedule opens a campaign for each repository whose cycle is due.",
+        response="CountingCycle", request="SetCountingCycle", etag=True, idempotent=True, errors=(403, 409)),
+    ("GET", "/inventory/cycles"): Operation(
+        "List counting cycles", "Each repository's cycle, last count and next due date.",
+        response="CountingCyclePage", query=("limit", "cursor"), errors=(400, 403)),
 }
 
 PATH_PARAMETERS = {
@@ -551,6 +662,9 @@ PATH_PARAMETERS = {
     "box_id": "Box id.",
     "sensor_id": "Sensor (device) id.",
     "request_id": "Check-out request id.",
+    "campaign_id": "Stock-take campaign id.",
+    "session_id": "Scanning session id.",
+    "finding_id": "Condition finding id.",
 }
 
 QUERY: dict[str, tuple[str, dict[str, Any]]] = {
@@ -651,6 +765,16 @@ QUERY: dict[str, tuple[str, dict[str, Any]]] = {
     "repository_id": ("RepositoryFilter", {
         "name": "repository_id", "in": "query", "required": False, "description": "Only this repository (a code).",
         "schema": stacks.REPOSITORY_CODE}),
+    "stock_take_result": ("StockTakeResult", {
+        "name": "result", "in": "query", "required": False, "description": "Only this result.",
+        "schema": inventory.RESULT}),
+    "expected_at": ("ExpectedAt", {
+        "name": "location_id", "in": "query", "required": True, "description": "A range or a shelf code.",
+        "schema": inventory.EXPECTED_AT}),
+    "report_format": ("CampaignReportFormat", {
+        "name": "format", "in": "query", "required": False,
+        "description": "`json` (default), `csv` (one row per range) or `svg` (a bar chart); overrides Accept.",
+        "schema": inventory.REPORT_FORMAT}),
 }
 
 REQUEST_HEADERS = {

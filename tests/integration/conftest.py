@@ -72,6 +72,7 @@ def aws(monkeypatch):
         create_table(ddb, "AuditTable", "audit")
         create_table(ddb, "StacksTable", "stacks")
         create_table(ddb, "CirculationTable", "circulation")
+        create_table(ddb, "InventoryTable", "inventory")
         idp = boto3.client("cognito-idp")
         pool_props = resource("UserPool")["Properties"]
         pool_id = idp.create_user_pool(

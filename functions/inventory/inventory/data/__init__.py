@@ -1,0 +1,1 @@
+"""Inventory's table: campaigns, sessions, scans, results, findings, cycles and the holdings read model."""

@@ -1,0 +1,406 @@
+"""Reads and conditional writes of the inventory table (keys: see tables.py).
+
+Every change of a campaign, session, finding or cycle is one transaction with its event
+(outbox) and conditions: versions stop lost updates, the campaign's status stops scans
+after counting began, its `undecided_findings` counter stops a close while a finding lacks
+a decision. The count's page writes are idempotent: results are keyed by box, and a page's
+counters are added in the same transaction as the page's receipt, so a retried page never
+counts twice.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+from pynamodb.exceptions import DeleteError, DoesNotExist
+
+from shared.concurrency import stale
+from shared.events import DomainEvent
+from shared.pagination import decode_cursor, encode_cursor, typed_key
+from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
+
+from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Scope, Session, range_of
+from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleItem, FindingItem, HoldingItem,
+                     RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
+                     barcode_key,
+                     campaign_key, holding_key, holdings_index_key, org_key, ranges_key, receipts_key, results_key,
+                     scans_key, seen_key)
+from .tx import Tx, read
+
+BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
+
+
+# ---------------------------------------------------------------- conversions
+def _campaign(item: CampaignItem) -> Campaign:
+    return Campaign(org_id=item.org_id, id=item.id, name=item.name,
+                    scope=Scope(item.repository_id, tuple(item.ranges or ())), status=item.status,
+                    due_by=item.due_by, cycle_id=item.cycle_id, run=int(item.run), findings=int(item.findings),
+                    undecided_findings=int(item.undecided_findings), last_error=item.last_error,
+                    counted_at=item.counted_at, closed_at=item.closed_at, version=int(item.version),
+                    created_by=item.created_by, created_at=item.created_at, updated_at=item.updated_at)
+
+
+def _campaign_item(c: Campaign) -> CampaignItem:
+    return CampaignItem(pk=org_key(c.org_id), sk=f"CAMPAIGN#{c.id}", org_id=c.org_id, id=c.id, name=c.name,
+                        repository_id=c.scope.repository_id, ranges=list(c.scope.ranges) or None, status=c.status,
+                        due_by=c.due_by, cycle_id=c.cycle_id, run=c.run, findings=c.findings,
+                        undecided_findings=c.undecided_findings, last_error=c.last_error, counted_at=c.counted_at,
+                        closed_at=c.closed_at, version=c.version, created_by=c.created_by, created_at=c.created_at,
+                        updated_at=c.updated_at)
+
+
+def _finding(org_id: str, campaign_id: str, item: FindingItem) -> Finding:
+    return Finding(org_id=org_id, campaign_id=campaign_id, id=item.id, box_id=item.box_id, barcode=item.barcode,
+                   location_id=item.location_id, conditions=tuple(item.conditions), note=item.note, owner=item.owner,
+                   task_status=item.task_status, decision=item.decision, decision_note=item.decision_note,
+                   version=int(item.version), recorded_by=item.recorded_by, created_at=item.created_at,
+                   updated_at=item.updated_at)
+
+
+def _finding_item(f: Finding) -> FindingItem:
+    return FindingItem(pk=campaign_key(f.org_id, f.campaign_id), sk=f"FINDING#{f.id}", id=f.id, box_id=f.box_id,
+                       barcode=f.barcode, location_id=f.location_id, conditions=list(f.conditions), note=f.note,
+                       owner=f.owner, task_status=f.task_status, decision=f.decision, decision_note=f.decision_note,
+                       version=f.version, recorded_by=f.recorded_by, created_at=f.created_at, updated_at=f.updated_at)
+
+
+def _cycle(item: CycleItem) -> CyclePolicy:
+    return CyclePolicy(org_id=item.org_id, repository_id=item.repository_id, cycle_years=int(item.cycle_years),
+                       last_counted_on=item.last_counted_on, next_due_on=item.next_due_on,
+                       open_campaign_id=item.open_campaign_id, version=int(item.version), updated_at=item.updated_at)
+
+
+def _cycle_item(c: CyclePolicy) -> CycleItem:
+    item = CycleItem(pk=org_key(c.org_id), sk=f"CYCLE#{c.repository_id}", org_id=c.org_id,
+                     repository_id=c.repository_id, cycle_years=c.cycle_years, last_counted_on=c.last_counted_on,
+                     next_due_on=c.next_due_on, open_campaign_id=c.open_campaign_id, version=c.version,
+                     updated_at=c.updated_at)
+    if c.open_campaign_id is None:  # only cycles waiting for their next campaign are in the due index
+        item.gsi1pk, item.gsi1sk = CYCLE_DUE, f"{c.next_due_on}#{c.org_id}#{c.repository_id}"
+    return item
+
+
+def _get(model, hash_key: str, range_key: str, consistent: bool = False):
+    try:
+        return read(model.get, hash_key, range_key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def _page(model, hash_key: str, prefix: str, limit: int, cursor: str | None, *, newest_first: bool = False):
+    start = decode_cursor(cursor, expected={"pk": hash_key}, keys={"pk", "sk"})
+    if start and not start["sk"].startswith(prefix):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = model.query(hash_key, model.sk.startswith(prefix) if prefix else None, limit=limit, last_evaluated_key=typed_key(start),
+                         scan_index_forward=not newest_first)
+    items = read(lambda: list(result))
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+# ------------------------------------------------------------------ campaigns
+def get_campaign(org_id: str, campaign_id: str, consistent: bool = False) -> Campaign | None:
+    item = _get(CampaignItem, org_key(org_id), f"CAMPAIGN#{campaign_id}", consistent)
+    return _campaign(item) if item else None
+
+
+def list_campaigns(org_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
+    items, next_cursor = _page(CampaignItem, org_key(org_id), "CAMPAIGN#", limit, cursor)
+    return [_campaign(i) for i in items], next_cursor
+
+
+def create_campaign(campaign: Campaign, event: DomainEvent, cycle: tuple[CyclePolicy, CyclePolicy] | None = None) -> None:
+    """A new campaign; with `cycle` = (before, after), the cycle it was opened for leaves the due index."""
+    tx = Tx().put(_campaign_item(campaign), condition=CampaignItem.pk.does_not_exist(),
+                  on_fail=Conflict("That campaign already exists."))
+    if cycle is not None:
+        before, after = cycle
+        tx.put(_cycle_item(after), condition=CycleItem.version == before.version, on_fail=stale("cycle policy"))
+    tx.event(event).run()
+
+
+def save_campaign(after: Campaign, before: Campaign, event: DomainEvent | None,
+                  cycle: tuple[CyclePolicy, CyclePolicy] | None = None, *, require_decided: bool = False,
+                  on_stale: Exception | None = None) -> None:
+    condition = (CampaignItem.version == before.version) & (CampaignItem.status == before.status)
+    if require_decided:
+        condition = condition & (CampaignItem.undecided_findings == 0)
+    # The finding counters move without a version bump (findings have their own): keep them as stored.
+    item = _campaign_item(after)
+    tx = Tx().update(item, [CampaignItem.name.set(after.name), CampaignItem.status.set(after.status),
+                            CampaignItem.run.set(after.run), CampaignItem.last_error.set(after.last_error)
+                            if after.last_error else CampaignItem.last_error.remove(),
+                            *([CampaignItem.counted_at.set(after.counted_at)] if after.counted_at else []),
+                            *([CampaignItem.closed_at.set(after.closed_at)] if after.closed_at else []),
+                            *([CampaignItem.due_by.set(after.due_by)] if after.due_by else []),
+                            CampaignItem.version.set(after.version), CampaignItem.updated_at.set(after.updated_at)],
+                     condition=condition, on_fail=on_stale or stale("campaign"))
+    if cycle is not None:
+        c_before, c_after = cycle
+        tx.put(_cycle_item(c_after), condition=CycleItem.version == c_before.version, on_fail=stale("cycle policy"))
+    if event is not None:
+        tx.event(event)
+    tx.run()
+
+
+# ------------------------------------------------------------------- sessions
+def create_session(session: Session, campaign: Campaign, event: DomainEvent) -> None:
+    item = SessionItem(pk=campaign_key(session.org_id, session.campaign_id), sk=f"SESSION#{session.id}",
+                       id=session.id, name=session.name, device=session.device, api_key_id=session.api_key_id,
+                       opened_by=session.opened_by, created_at=session.created_at)
+    tx = (Tx().check(CampaignItem, org_key(campaign.org_id), f"CAMPAIGN#{campaign.id}", CampaignItem.status == "open",
+                     on_fail=Conflict("The campaign is no longer open for scanning."))
+          .put(item, condition=SessionItem.pk.does_not_exist(), on_fail=Conflict("That session already exists.")))
+    if session.api_key_id:
+        tx.put(SessionBindingItem(pk=f"SESSION#{session.id}", sk="PARTNER", org_id=session.org_id,
+                                  campaign_id=session.campaign_id, api_key_id=session.api_key_id),
+               condition=SessionBindingItem.pk.does_not_exist(), on_fail=Conflict("That session already exists."))
+    tx.event(event).run()
+
+
+def session_binding(session_id: str) -> SessionBindingItem | None:
+    return _get(SessionBindingItem, f"SESSION#{session_id}", "PARTNER")
+
+
+def get_session(org_id: str, campaign_id: str, session_id: str) -> Session | None:
+    item = _get(SessionItem, campaign_key(org_id, campaign_id), f"SESSION#{session_id}")
+    if item is None:
+        return None
+    return Session(org_id=org_id, campaign_id=campaign_id, id=item.id, name=item.name, device=item.device,
+                   opened_by=item.opened_by, created_at=item.created_at, api_key_id=item.api_key_id)
+
+
+def list_sessions(org_id: str, campaign_id: str, limit: int, cursor: str | None):
+    items, next_cursor = _page(SessionItem, campaign_key(org_id, campaign_id), "SESSION#", limit, cursor)
+    return [Session(org_id=org_id, campaign_id=campaign_id, id=i.id, name=i.name, device=i.device,
+                    opened_by=i.opened_by, created_at=i.created_at, api_key_id=i.api_key_id) for i in items], next_cursor
+
+
+# ---------------------------------------------------------------------- scans
+def scan_batch(org_id: str, campaign_id: str, location_id: str, batch: int) -> list[str]:
+    item = _get(ScanBatchItem, scans_key(org_id, campaign_id), f"{location_id}#{batch:04d}", consistent=True)
+    return list(item.barcodes) if item else []
+
+
+def save_scan(org_id: str, campaign_id: str, session_id: str, location_id: str, batch: int, barcodes: list[str],
+              dropped: Iterable[str], at: str, by: str) -> None:
+    """The shelf's batch (replacing an earlier post of it), then where each barcode was seen. The batch
+    write is conditional on the campaign still being open; the seen marks are idempotent puts, so a
+    retry after a failure in between completes them."""
+    item = ScanBatchItem(pk=scans_key(org_id, campaign_id), sk=f"{location_id}#{batch:04d}", session_id=session_id,
+                         location_id=location_id, batch=batch, barcodes=barcodes, at=at, by=by)
+    (Tx().check(CampaignItem, org_key(org_id), f"CAMPAIGN#{campaign_id}", CampaignItem.status == "open",
+                on_fail=Conflict("The campaign is no longer open for scanning: its count has started."))
+     .put(item).run())
+    pk = seen_key(org_id, campaign_id)
+    with SeenItem.batch_write() as writer:
+        for barcode in barcodes:
+            writer.save(SeenItem(pk=pk, sk=barcode, location_id=location_id, session_id=session_id))
+    for barcode in dropped:  # no longer on this shelf's post: forget it, unless a later post saw it elsewhere
+        try:
+            SeenItem(pk=pk, sk=barcode).delete(condition=SeenItem.location_id == location_id)
+        except DeleteError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise ServiceUnavailable("The inventory store is busy; post the shelf again.") from exc
+            # seen on another shelf since: that later reading stands
+
+
+# -------------------------------------------------------------------- findings
+def create_finding(finding: Finding, event: DomainEvent) -> None:
+    (Tx().put(_finding_item(finding), condition=FindingItem.pk.does_not_exist(),
+              on_fail=Conflict("That finding already exists."))
+     .update(CampaignItem(pk=org_key(finding.org_id), sk=f"CAMPAIGN#{finding.campaign_id}"),
+             [CampaignItem.findings.add(1), CampaignItem.undecided_findings.add(0 if finding.decision else 1)],
+             condition=CampaignItem.status != "closed",
+             on_fail=Conflict("The campaign is closed; it takes no more findings."))
+     .event(event).run())
+
+
+def save_finding(after: Finding, before: Finding, event: DomainEvent) -> None:
+    tx = Tx().put(_finding_item(after), condition=FindingItem.version == before.version, on_fail=stale("finding"))
+    if after.decision and not before.decision:
+        tx.update(CampaignItem(pk=org_key(after.org_id), sk=f"CAMPAIGN#{after.campaign_id}"),
+                  [CampaignItem.undecided_findings.add(-1)], condition=CampaignItem.pk.exists())
+    tx.event(event).run()
+
+
+def get_finding(org_id: str, campaign_id: str, finding_id: str) -> Finding | None:
+    item = _get(FindingItem, campaign_key(org_id, campaign_id), f"FINDING#{finding_id}")
+    return _finding(org_id, campaign_id, item) if item else None
+
+
+def list_findings(org_id: str, campaign_id: str, limit: int, cursor: str | None):
+    items, next_cursor = _page(FindingItem, campaign_key(org_id, campaign_id), "FINDING#", limit, cursor)
+    return [_finding(org_id, campaign_id, i) for i in items], next_cursor
+
+
+def all_findings(org_id: str, campaign_id: str) -> list[Finding]:
+    result = FindingItem.query(campaign_key(org_id, campaign_id), FindingItem.sk.startswith("FINDING#"),
+                               consistent_read=True)
+    return read(lambda: [_finding(org_id, campaign_id, i) for i in result])
+
+
+# ---------------------------------------------------------------------- cycles
+def get_cycle(org_id: str, repository_id: str, consistent: bool = False) -> CyclePolicy | None:
+    item = _get(CycleItem, org_key(org_id), f"CYCLE#{repository_id}", consistent)
+    return _cycle(item) if item else None
+
+
+def save_cycle(after: CyclePolicy, before: CyclePolicy | None, event: DomainEvent) -> None:
+    condition = CycleItem.pk.does_not_exist() if before is None else CycleItem.version == before.version
+    Tx().put(_cycle_item(after), condition=condition, on_fail=stale("cycle policy")).event(event).run()
+
+
+def list_cycles(org_id: str, limit: int, cursor: str | None):
+    items, next_cursor = _page(CycleItem, org_key(org_id), "CYCLE#", limit, cursor)
+    return [_cycle(i) for i in items], next_cursor
+
+
+def due_cycles(today: str, limit: int, start: dict | None = None) -> tuple[list[CyclePolicy], dict | None]:
+    """Cycle policies of every organisation due on or before `today` with no open campaign."""
+    result = CycleItem.gsi1.query(CYCLE_DUE, CycleItem.gsi1sk <= f"{today}#~", limit=limit, last_evaluated_key=start)
+    items = read(lambda: [_cycle(i) for i in result])
+    return items, result.last_evaluated_key
+
+
+# -------------------------------------------------------------------- holdings
+class _Older(Exception):
+    """The stored holding is as new or newer than the event's."""
+
+
+def get_holding(org_id: str, box_id: str) -> Holding | None:
+    item = _get(HoldingItem, holding_key(org_id, box_id), "HOLDING", consistent=True)
+    if item is None:
+        return None
+    return Holding(org_id=org_id, box_id=item.box_id, barcode=item.barcode, status=item.status, home_id=item.home_id,
+                   version=int(item.version))
+
+
+def apply_holding(h: Holding) -> bool:
+    """Keep the newest version of a box (events may come twice or out of order); True if it changed."""
+    current = get_holding(h.org_id, h.box_id)
+    if current is not None and current.version >= h.version:
+        return False
+    item = HoldingItem(pk=holding_key(h.org_id, h.box_id), sk="HOLDING", org_id=h.org_id, box_id=h.box_id,
+                       barcode=h.barcode, status=h.status, home_id=h.home_id, version=h.version)
+    if h.home_id:
+        item.gsi1pk, item.gsi1sk = holdings_index_key(h.org_id, range_of(h.home_id)), f"{h.home_id}#{h.box_id}"
+    tx = Tx().put(item, condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
+                  on_fail=_Older())
+    tx.put(BarcodeItem(pk=barcode_key(h.org_id, h.barcode), sk="BOX", box_id=h.box_id, home_id=h.home_id,
+                       status=h.status, version=h.version))
+    if current is not None and current.barcode != h.barcode:
+        old = _get(BarcodeItem, barcode_key(h.org_id, current.barcode), "BOX", consistent=True)
+        if old is not None and old.box_id == h.box_id:
+            tx.delete(BarcodeItem(pk=barcode_key(h.org_id, current.barcode), sk="BOX"),
+                      condition=BarcodeItem.box_id == h.box_id, on_fail=_Older())
+    if h.home_id:
+        rng = range_of(h.home_id)
+        tx.put(RangeItem(pk=ranges_key(h.org_id, h.home_id.split("-")[0]), sk=f"RANGE#{rng}", range_id=rng))
+    try:
+        tx.run()
+    except _Older:
+        return False
+    return True
+
+
+def ranges_of(org_id: str, repository_id: str) -> list[str]:
+    result = RangeItem.query(ranges_key(org_id, repository_id), RangeItem.sk.startswith("RANGE#"))
+    return read(lambda: sorted(i.range_id for i in result))
+
+
+def holdings_page(org_id: str, part: str, start: dict | None, limit: int):
+    """One page of the boxes whose home is in range `part`, in shelf order (a part that is not a
+    range, e.g. a repository with no shelved box yet, holds nothing)."""
+    if part.count("-") != 1:
+        return [], None
+    result = HoldingItem.gsi1.query(holdings_index_key(org_id, part), limit=limit, last_evaluated_key=start)
+    items = read(lambda: [Holding(org_id=org_id, box_id=i.box_id, barcode=i.barcode, status=i.status,
+                                  home_id=i.home_id, version=int(i.version)) for i in result])
+    return items, result.last_evaluated_key
+
+
+def expected_at(org_id: str, location_id: str, limit: int, cursor: str | None):
+    """The boxes whose home is a shelf (`R01-03-05-2`) or in a range (`R01-03`), for the API."""
+    index_pk = holdings_index_key(org_id, range_of(location_id))
+    start = decode_cursor(cursor, expected={"gsi1pk": index_pk}, keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+    shelf = location_id.count("-") == 3
+    if start and shelf and not start["gsi1sk"].startswith(location_id + "#"):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = HoldingItem.gsi1.query(index_pk, HoldingItem.gsi1sk.startswith(location_id + "#") if shelf else None,
+                                    limit=limit, last_evaluated_key=typed_key(start))
+    items = read(lambda: [{"box_id": i.box_id, "barcode": i.barcode, "status": i.status, "home_location_id": i.home_id,
+                           "version": int(i.version)} for i in result])
+    return items, encode_cursor(result.last_evaluated_key)
+
+
+def seen_where(org_id: str, campaign_id: str, barcodes: list[str]) -> dict[str, str]:
+    """barcode → the shelf it was scanned on, for those scanned."""
+    pk = seen_key(org_id, campaign_id)
+    found: dict[str, str] = {}
+    for start in range(0, len(barcodes), BATCH_GET):
+        keys = [(pk, b) for b in barcodes[start:start + BATCH_GET]]
+        for item in read(lambda: list(SeenItem.batch_get(keys))):
+            found[item.sk] = item.location_id
+    return found
+
+
+def seen_page(org_id: str, campaign_id: str, start: dict | None, limit: int):
+    result = SeenItem.query(seen_key(org_id, campaign_id), limit=limit, last_evaluated_key=start)
+    items = read(lambda: [(i.sk, i.location_id) for i in result])
+    return items, result.last_evaluated_key
+
+
+def boxes_by_barcode(org_id: str, barcodes: list[str]) -> dict[str, BarcodeItem]:
+    found: dict[str, BarcodeItem] = {}
+    for start in range(0, len(barcodes), BATCH_GET):
+        keys = [(barcode_key(org_id, b), "BOX") for b in barcodes[start:start + BATCH_GET]]
+        for item in read(lambda: list(BarcodeItem.batch_get(keys))):
+            found[item.pk.rsplit("#", 1)[1]] = item
+    return found
+
+
+# ---------------------------------------------------------------------- results
+def write_results(org_id: str, campaign_id: str, run: int, rows: list[dict[str, Any]]) -> None:
+    pk = results_key(org_id, campaign_id, run)
+    with ResultItem.batch_write() as writer:
+        for row in rows:
+            where = row.get("expected_at") or row.get("found_at") or "-"
+            writer.save(ResultItem(pk=pk, sk=f"{row['result']}#{where}#{row.get('box_id') or row['barcode']}", **row))
+
+
+def record_page(org_id: str, campaign_id: str, run: int, part: str, page: int,
+                counts: dict[str, dict[str, int]]) -> bool:
+    """Add one page's counts per range, once (the receipt is in the same transaction); False if done before."""
+    tx = Tx().put(ReceiptItem(pk=receipts_key(org_id, campaign_id, run), sk=f"{part}#{page:06d}", counts=counts),
+                  condition=ReceiptItem.pk.does_not_exist(), on_fail=_Older())
+    for range_id, by_result in counts.items():
+        actions = [CounterItem.range_id.set(range_id)]
+        actions += [getattr(CounterItem, r).add(n) for r, n in by_result.items() if n]
+        tx.update(CounterItem(pk=campaign_key(org_id, campaign_id), sk=f"COUNT#{run:04d}#{range_id}"), actions)
+    try:
+        tx.run()
+    except _Older:
+        return False
+    return True
+
+
+def counters(org_id: str, campaign_id: str, run: int) -> dict[str, dict[str, int]]:
+    result = CounterItem.query(campaign_key(org_id, campaign_id), CounterItem.sk.startswith(f"COUNT#{run:04d}#"),
+                               consistent_read=True)
+    return read(lambda: {i.range_id: {r: int(getattr(i, r) or 0) for r in RESULTS} for i in result})
+
+
+def results_page(org_id: str, campaign_id: str, run: int, result: str | None, limit: int, cursor: str | None):
+    items, next_cursor = _page(ResultItem, results_key(org_id, campaign_id, run), f"{result}#" if result else "",
+                               limit, cursor)
+    return [{"result": i.result, "box_id": i.box_id, "barcode": i.barcode, "expected_at": i.expected_at,
+             "found_at": i.found_at, "box_status": i.box_status} for i in items], next_cursor
+
+
+def cursor_text(key: dict | None) -> str | None:
+    """A step's position, as plain JSON text Step Functions carries between pages."""
+    return json.dumps(key, separators=(",", ":")) if key else None
+
+
+def cursor_key(text: str | None) -> dict | None:
+    return json.loads(text) if text else None

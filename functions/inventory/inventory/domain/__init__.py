@@ -1,0 +1,1 @@
+"""Inventory's rules: pure Python, no HTTP, no AWS, no persistence."""

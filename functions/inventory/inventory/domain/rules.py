@@ -1,0 +1,126 @@
+"""The rules of stock-taking: who may do what, how a box is classified, when a cycle is due,
+when a campaign may close, and how a stacks event becomes a holding.
+
+Classification of one expected box (its home shelf is in the campaign's scope):
+
+| seen in the scans        | box status (stacks)           | result        |
+|--------------------------|-------------------------------|---------------|
+| on its home shelf        | any                           | ok            |
+| on another shelf         | any                           | misplaced     |
+| nowhere                  | checked_out / in_transfer     | checked_out   |
+| nowhere                  | shelved / reserved / missing  | missing       |
+
+A scanned barcode that names no box, or a box whose home is not in the scope (or that has
+no home), is `unexpected` where it was scanned.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from shared.auth import Caller
+from shared.problems import Forbidden, NotFound
+
+from .model import Finding, Holding
+
+MANAGERS = ("stack_manager", "admin")
+SCANNERS = ("stack_manager", "admin", "archivist")
+READERS = ("stack_manager", "admin", "archivist", "auditor")
+ABSENT_AND_FINE = ("checked_out", "in_transfer")
+DEFAULT_CYCLE_YEARS = 4
+
+# The stacks events that carry a box (payload.box, or the payload itself for BoxRegistered).
+BOX_EVENTS = ("BoxRegistered", "BoxUpdated", "BoxPlaced", "BoxMoved", "BoxFound", "BoxRemoved", "BoxStatusChanged",
+              "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned")
+
+
+def _org(caller: Caller, roles: tuple[str, ...]) -> str:
+    if not caller.org_id:
+        raise Forbidden("Your token names no organisation; campaigns belong to organisations.")
+    caller.require_role(*roles)
+    return caller.org_id
+
+
+def manager_org(caller: Caller) -> str:
+    """Stack managers and admins open, count and close campaigns and set cycles."""
+    return _org(caller, MANAGERS)
+
+
+def scanner_org(caller: Caller) -> str:
+    """Archivists too may scan and record findings."""
+    return _org(caller, SCANNERS)
+
+
+def reader_org(caller: Caller) -> str:
+    return _org(caller, READERS)
+
+
+def require_found(entity, what: str):
+    if entity is None:
+        raise NotFound(f"No {what} with that id in your organisation.")
+    return entity
+
+
+# ------------------------------------------------------------------ classification
+def classify(holding: Holding, seen_at: str | None) -> str:
+    if seen_at is not None:
+        return "ok" if seen_at == holding.home_id else "misplaced"
+    return "checked_out" if holding.status in ABSENT_AND_FINE else "missing"
+
+
+# ---------------------------------------------------------------------- cycles
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def next_due(last_counted_on: str | None, cycle_years: int, today: date) -> str:
+    """A repository never counted is due now; otherwise `cycle_years` after its last count."""
+    if last_counted_on is None:
+        return today.isoformat()
+    return add_years(date.fromisoformat(last_counted_on), cycle_years).isoformat()
+
+
+def is_due(next_due_on: str, today: date) -> bool:
+    return date.fromisoformat(next_due_on) <= today
+
+
+# ---------------------------------------------------------------------- closing
+class CloseRefused(Exception):
+    """Why a campaign cannot close yet."""
+
+
+def check_close(status: str, findings: Iterable[Finding]) -> None:
+    """A campaign closes once counted and when every finding has a decision (follow-up is mandatory)."""
+    if status != "counted":
+        raise CloseRefused(f"A {status} campaign cannot close; count it first." if status != "closed"
+                           else "The campaign is already closed.")
+    undecided = [f.id for f in findings if not f.decision]
+    if undecided:
+        raise CloseRefused(f"{len(undecided)} finding(s) have no decision yet: {', '.join(undecided[:10])}.")
+
+
+TASK_MOVES = {("open", "in_progress"), ("open", "done"), ("in_progress", "done"), ("in_progress", "open"),
+              ("done", "in_progress")}
+
+
+def check_task_move(current: str, target: str) -> None:
+    if current != target and (current, target) not in TASK_MOVES:
+        raise CloseRefused(f"A follow-up task cannot go from {current} to {target}.")
+
+
+# ------------------------------------------------------------------ holdings
+def holding_from_event(envelope: dict[str, Any]) -> Holding | None:
+    """The box an event of stacks describes (its newest state), or None for other events."""
+    if envelope.get("source") != "records.stacks" or envelope.get("type") not in BOX_EVENTS:
+        return None
+    payload = envelope.get("payload") or {}
+    box = payload.get("box") if isinstance(payload.get("box"), dict) else payload
+    org_id = next((s.get("org_id") for s in envelope.get("subjects") or [] if s.get("kind") == "box"), None)
+    if not org_id or not box.get("id") or not box.get("barcode") or not isinstance(box.get("version"), int):
+        return None
+    return Holding(org_id=org_id, box_id=box["id"], barcode=box["barcode"], status=box.get("status") or "unplaced",
+                   home_id=box.get("home_location_id"), version=box["version"])

@@ -1,0 +1,1 @@
+"""Inventory's calls to other systems (Step Functions)."""

@@ -1,0 +1,64 @@
+"""A stock-take over HTTP against the local system: stacks' box events reach inventory through the
+outbox → bus → InventoryRule → InventoryQueue → consumer path, and the count runs in the
+stock-take state machine provisioned from template.yaml.
+
+GIVEN a stack manager who shelves boxes through the stacks API
+WHEN a campaign is opened, its shelves are scanned and it is counted
+THEN the results and report say which boxes are ok, misplaced and missing.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_stock_take_from_shelving_to_report(local_system):
+    token = local_system.token("stacks@src")
+    call = lambda method, path, body=None, **h: local_system.request(method, path, token=token, json_body=body,  # noqa: E731
+                                                                     headers=h or None)
+    repo = "E" + uuid.uuid4().hex[:5].upper()
+    assert call("POST", "/repositories", {"code": repo, "name": "E2E stack room"}).status == 201
+    shelf_profile = call("POST", "/location-profiles", {"name": "Shelf", "width_mm": 1000, "height_mm": 350,
+                                                        "depth_mm": 400, "load_limit_kg": 100}).json()["id"]
+    box_profile = call("POST", "/container-profiles", {"name": "Box", "width_mm": 100, "height_mm": 300,
+                                                       "depth_mm": 380, "weight_kg": 5}).json()["id"]
+    created = call("POST", "/locations", {"kind": "range", "parent_id": repo, "number": 1,
+                                          "location_profile_id": shelf_profile,
+                                          "layout": {"sections": 1, "shelves_per_section": 2}})
+    assert created.status == 201, created.body
+    shelf_1, shelf_2 = f"{repo}-01-01-1", f"{repo}-01-01-2"
+    barcodes = [f"{repo}-B{i}" for i in range(3)]
+    for barcode, shelf in zip(barcodes, (shelf_1, shelf_1, shelf_2)):
+        box = call("POST", "/boxes", {"barcode": barcode, "container_profile_id": box_profile,
+                                      "producing_unit": "Finance", "record_form": "document"}).json()
+        placed = call("PUT", f"/boxes/{box['id']}/placement", {"location_id": shelf}, **{"If-Match": '"1"'})
+        assert placed.status == 200, placed.body
+
+    campaign = call("POST", "/inventory/campaigns", {"name": "E2E count", "scope": {"repository_id": repo}}).json()
+    path = f"/inventory/campaigns/{campaign['id']}"
+
+    def holdings_arrived():  # the read model is fed asynchronously: count once it expects all three boxes
+        expected = call("GET", f"/inventory/expected?location_id={repo}-01&limit=10")
+        return expected.status == 200 and len(expected.json()["items"]) == 3
+
+    session = call("POST", f"{path}/sessions", {"name": "E2E"}).json()
+    scanned = call("POST", f"{path}/sessions/{session['id']}/scans",
+                   {"location_id": shelf_1, "barcodes": [barcodes[0], barcodes[2]]})
+    assert scanned.status == 200, scanned.body
+    wait_for(holdings_arrived, what="stacks' box events in inventory's read model (bus → queue → consumer)")
+
+    counting = call("POST", f"{path}/count", **{"If-Match": f'"{campaign["version"]}"'})
+    assert counting.status == 202, counting.body
+    wait_for(lambda: call("GET", path).json()["status"] == "counted", timeout=60,
+             what="the stock-take state machine")
+
+    results = {r["barcode"]: r["result"] for r in call("GET", f"{path}/results?limit=100").json()["items"]}
+    assert results == {barcodes[0]: "ok", barcodes[1]: "missing", barcodes[2]: "misplaced"}
+    report = call("GET", f"{path}/report").json()
+    assert report["totals"]["missing"] == 1 and report["ranges"][0]["range"] == f"{repo}-01"
+
