@@ -41,26 +41,18 @@ def _free_port() -> int:
 
 # Two of moto's costs would measure moto, not the count, and grow with the table: it backs a
 # transaction up by deep-copying every table it touches (seconds per transaction at 100,000 items),
-# and a query walks every item of the table to find its partition. The server used here keeps the
-# table (moto checks a transaction's conditions before it applies any write, and the bench's
-# transactions never fail; tests/integration/stacks_world.py does the same with an item-level backup)
-# and looks a query's partition up by key, as DynamoDB does: a base-table partition directly, an
-# index partition from a map built on first use and dropped when an item carrying that index's key is
-# written (during a count only results, receipts and counters are written: none carries one).
+# and a query walks every item of the table to find its partition. The server used here backs up
+# only the items a transaction touches (infrastructure/moto_atomic.py, as the local system and the
+# tests do) and looks a query's partition up by key, as DynamoDB does: a base-table partition
+# directly, an index partition from a map built on first use and dropped when an item carrying that
+# index's key is written (during a count only results, receipts and counters are written: none does).
 _SERVER = """
-import copy, sys
-from moto.dynamodb import models
+import sys
+sys.path.insert(0, sys.argv[2])
+from infrastructure.moto_atomic import make_dynamodb_atomic
+make_dynamodb_atomic()
 from moto.dynamodb.models.table import Table
 
-class _TablesUncopied:
-    @staticmethod
-    def deepcopy(value, memo=None):
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-    def __getattr__(self, name):
-        return getattr(copy, name)
-
-models.copy = _TablesUncopied()
 _query = Table.query
 
 _index_partitions = {}
@@ -101,7 +93,7 @@ main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 
 def _start_moto() -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-c", _SERVER, str(port)],
+    process = subprocess.Popen([sys.executable, "-c", _SERVER, str(port), str(ROOT)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -168,7 +160,7 @@ def run_size(n: int) -> dict:
         from inventory.data import tables
         cfn.create_table(boto3.client("dynamodb", endpoint_url=url),
                          cfn.template()["Resources"]["InventoryTable"]["Properties"], "inventory")
-        tables._bound.clear()
+        tables.connection.reset()  # bind to this run's moto server
         calls = {"n": 0}
         conn = tables.connection()
         conn.client.meta.events.register("before-send.dynamodb.*", lambda **_: calls.__setitem__("n", calls["n"] + 1))

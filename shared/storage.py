@@ -77,11 +77,15 @@ class OneTable:
     def connection(self) -> Connection:
         name = table_name(self.default)
         if name not in self._bound:
-            self._bound.clear()
-            for model in self.models:
-                model._connection = None
+            self.reset()
             self._bound[name] = one_client(*self.models)
         return self._bound[name]
+
+    def reset(self) -> None:
+        """Forget the client (the next use binds a new one, e.g. to another endpoint)."""
+        self._bound.clear()
+        for model in self.models:
+            model._connection = None
 
     def __call__(self) -> Connection:
         return self.connection()

@@ -25,44 +25,15 @@ index partitions small and lets parallel pages of different ranges hit different
 """
 from __future__ import annotations
 
-import os
-
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from shared.outbox import outbox_model
-from shared.storage import one_client
+from shared.storage import Gsi1, OneTable, table_meta
 
 DEFAULT_TABLE = "inventory"
-REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
 CYCLE_DUE = "CYCLE_DUE"
-
-
-def table_name() -> str:
-    return os.environ.get("TABLE_NAME") or DEFAULT_TABLE
-
-
-class _TableFromEnvironment(type):
-    """`Meta.table_name` reads TABLE_NAME at each use (several capabilities share a test process)."""
-
-    @property
-    def table_name(cls) -> str:
-        return table_name()
-
-
-class _Meta(metaclass=_TableFromEnvironment):
-    region = REGION
-
-
-class Gsi1(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "gsi1"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
+_Meta = table_meta(DEFAULT_TABLE)  # the table is TABLE_NAME at each use, else "inventory"
 
 
 class _Item(Model):
@@ -251,18 +222,7 @@ class OutboxItem(outbox_model(DEFAULT_TABLE)):
 MODELS: tuple[type[Model], ...] = (HoldingItem, CycleItem, BarcodeItem, RangeItem, CampaignItem, SessionItem,
                                    FindingItem, CounterItem, ScanBatchItem, SessionBindingItem, SeenItem, ResultItem, ReceiptItem,
                                    OutboxItem)
-_bound: dict[str, Connection] = {}
-
-
-def connection() -> Connection:
-    """One botocore client for every item type (and the transactions), bound to the current table."""
-    name = table_name()
-    if name not in _bound:
-        _bound.clear()
-        for model in MODELS:
-            model._connection = None
-        _bound[name] = one_client(*MODELS)
-    return _bound[name]
+connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
 
 
 connection()

@@ -1,101 +1,17 @@
-"""One TransactWriteItems per change, with a problem named for each condition that can fail
-(the same shape as stacks' data/tx.py: PynamoDB sends a transaction's operations grouped as
-condition checks, deletes, puts, updates, and cancellation reasons come back in that order)."""
+"""Transactions and reads of the inventory table (see shared.transactions)."""
 from __future__ import annotations
 
-import random
-import time
-from typing import Any, Callable
+from functools import partial
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
-from pynamodb.expressions.condition import Condition
-from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
-
-from shared import outbox
-from shared.events import DomainEvent
-from shared.problems import Conflict, ServiceUnavailable
+from shared import transactions
 
 from .tables import OutboxItem, connection
 
-MAX_ITEMS = 100  # DynamoDB's limit per transaction
-CONFLICT_ATTEMPTS = 5
 
-Failure = Exception | Callable[[], Exception] | None
-
-
-class Tx:
-    def __init__(self) -> None:
-        self._ops: dict[str, list[tuple[Callable[[TransactWrite], None], Failure]]] = {
-            "check": [], "delete": [], "put": [], "update": []}
-
-    def put(self, item: Model, condition: Condition | None = None, on_fail: Failure = None) -> "Tx":
-        self._ops["put"].append((lambda tx: tx.save(item, condition=condition), on_fail))
-        return self
-
-    def update(self, item: Model, actions: list[Any], condition: Condition | None = None,
-               on_fail: Failure = None) -> "Tx":
-        self._ops["update"].append((lambda tx: tx.update(item, actions=actions, condition=condition), on_fail))
-        return self
-
-    def delete(self, item: Model, condition: Condition | None = None, on_fail: Failure = None) -> "Tx":
-        self._ops["delete"].append((lambda tx: tx.delete(item, condition=condition), on_fail))
-        return self
-
-    def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition,
-              on_fail: Failure = None) -> "Tx":
-        self._ops["check"].append((lambda tx: tx.condition_check(model, hash_key, range_key, condition=condition),
-                                   on_fail))
-        return self
-
-    def event(self, event: DomainEvent) -> "Tx":
-        self._ops["put"].append((lambda tx: outbox.stage(tx, OutboxItem, event), None))
-        return self
-
-    def __len__(self) -> int:
-        return sum(len(ops) for ops in self._ops.values())
-
-    def run(self) -> None:
-        """Commit; a conflict with a concurrent transaction on the same items (DynamoDB cancels one
-        of two transactions touching one shelf at once) is retried a few times with jitter."""
-        for attempt in range(CONFLICT_ATTEMPTS):
-            try:
-                self._commit()
-                return
-            except _Contended:
-                time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
-        raise ServiceUnavailable("Other changes to the same campaign kept getting in the way; retry shortly.")
-
-    def _commit(self) -> None:
-        ordered = [op for kind in ("check", "delete", "put", "update") for op in self._ops[kind]]
-        try:
-            with TransactWrite(connection=connection()) as tx:
-                for add, _ in ordered:
-                    add(tx)
-        except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            for index, reason in enumerate(reasons):
-                if reason is not None and reason.code == "ConditionalCheckFailed":
-                    failure = ordered[index][1] if index < len(ordered) else None
-                    if callable(failure) and not isinstance(failure, Exception):
-                        failure = failure()
-                    raise failure or Conflict("The change conflicts with the current state.") from None
-            if any(reason is not None and reason.code == "TransactionConflict" for reason in reasons):
-                raise _Contended() from exc
-            raise ServiceUnavailable("The inventory store is busy; retry shortly.") from exc
-        except PynamoDBException as exc:
-            raise ServiceUnavailable("The inventory store is unavailable; retry shortly.") from exc
+class Tx(transactions.Tx):
+    connection = staticmethod(connection)
+    outbox_item = OutboxItem
+    store = "inventory"
 
 
-class _Contended(Exception):
-    pass
-
-
-def read(fn, *args, **kwargs):
-    """A read; storage failures become 503 problems."""
-    try:
-        return fn(*args, **kwargs)
-    except DoesNotExist:
-        raise
-    except PynamoDBException as exc:
-        raise ServiceUnavailable("The inventory store is unavailable; retry shortly.") from exc
+read = partial(transactions.read, "inventory")
