@@ -135,14 +135,14 @@ def gateway(result: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------- summary
 def shelving(result: dict[str, Any]) -> str:
-    out = [heading("5. Stacks and circulation (in process, moto; sagas really execute)")]
+    out = [heading("5. Stacks, circulation and inventory (in process, moto; state machines really execute)")]
     out.append(calls({"rows": result["rows"]}, title=""))
     out.append("\nbulk placement (POST /placements/bulk, new boxes onto empty shelves)")
     out.append(table(["boxes", "status", "placed", "ms", "boxes/s", "DynamoDB calls", "per box", "ms per box vs first"],
                      [[r["boxes"], r["error"] or r["status"], (r["summary"] or {}).get("placed", "-"), _ms(r["ms"]),
                        r["boxes_per_s"], r["dynamodb_total"], r["dynamodb_per_box"], _x(r["ms_per_box_ratio"])]
                       for r in result["bulk"]], right=(0, 2, 3, 4, 5, 6, 7)))
-    out.append("\nsagas (route answered 202, then the execution measured on its own)")
+    out.append("\nstate machines (route answered 202, then the execution measured on its own)")
     out.append(table(["saga", "end", "states", "DynamoDB calls", "route ms", "steps ms", "end-to-end ms",
                       "end-to-end vs work"],
                      [[r["saga"], r["status"], r["state_transitions"], r["dynamodb_total"], _ms(r["api_ms"]),

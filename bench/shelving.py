@@ -1,4 +1,4 @@
-"""Section 5: stacks and circulation — DynamoDB calls per route, bulk placement, the check-out saga.
+"""Section 5: stacks, circulation and inventory — DynamoDB calls per route, bulk placement, the sagas.
 
 Everything runs in process against moto, through the real handlers with the template's
 environments. The check-out and return state machines are created from the template
@@ -21,6 +21,8 @@ from bench.inprocess import Harness, Outcome
 STACKS = "StacksFunction"
 CIRCULATION = "CirculationFunction"
 CIRCULATION_EVENTS = "CirculationEventsFunction"
+INVENTORY = "InventoryFunction"
+INVENTORY_EVENTS = "InventoryEventsFunction"
 ORG = "bench-archive"
 MANAGER = events.claims("bench-stacks", ORG, ["stack_manager"])
 REQUESTER = events.claims("bench-reader", ORG, ["requester"])
@@ -162,8 +164,8 @@ def bulk_placement(h: Harness, box_profile: str, sizes: tuple[int, ...]) -> list
 
 
 # ----------------------------------------------------------------- circulation
-def _deliver_box_events(h: Harness, seen: set[str]) -> Outcome | None:
-    """What the bus + queue do: stacks' new outbox events to circulation's consumer."""
+def _deliver_box_events(h: Harness, seen: set[str], consumer: str = CIRCULATION_EVENTS) -> Outcome | None:
+    """What the bus + queue do: stacks' new outbox events to a consumer (circulation's by default)."""
     ddb = __import__("boto3").client("dynamodb", region_name=tpl.REGION)
     table = h.functions[STACKS].environment["TABLE_NAME"]
     found, start = [], None
@@ -178,7 +180,7 @@ def _deliver_box_events(h: Harness, seen: set[str]) -> Outcome | None:
     seen |= {e["id"] for e in fresh}
     last = None
     for i in range(0, len(fresh), 10):
-        last = h.invoke(CIRCULATION_EVENTS, events.sqs_event([
+        last = h.invoke(consumer, events.sqs_event([
             {"version": "0", "id": str(uuid.uuid4()), "source": "records.stacks", "detail-type": e["type"],
              "detail": e} for e in fresh[i:i + 10]]))
     return last
@@ -232,13 +234,13 @@ def _wait(h: Harness, execution_arn: str, deadline_s: float = 60.0) -> dict[str,
 
 
 def _saga(h: Harness, rec: Recorder, router: Router, label: str, machine: str, execution_name: Callable[[Any], str],
-          start: Callable[[], Outcome], expected_status: int) -> dict[str, Any]:
+          start: Callable[[], Outcome], expected_status: int, group: str = "circulation API") -> dict[str, Any]:
     """Start a saga through its route, then measure the execution on its own."""
     sfn = __import__("boto3").client("stepfunctions", region_name=tpl.REGION)
     router.open.clear()
     router.invocations.clear()
     began = time.perf_counter()
-    outcome = rec.add("circulation API", label, start(), expected_status)
+    outcome = rec.add(group, label, start(), expected_status)
     name = execution_name(outcome)
     arn = f"arn:aws:states:{tpl.REGION}:{tpl.ACCOUNT}:execution:{machine}:{name}"
     with counting() as calls:
@@ -297,6 +299,50 @@ def sagas(h: Harness, rec: Recorder, router: Router, seen: set[str], approved: O
     return results
 
 
+def inventory_routes(h: Harness, rec: Recorder, router: Router) -> dict[str, Any]:
+    """A small stock-take through the routes: campaign, session, one shelf's scans, the count, findings, close."""
+    group = "inventory API"
+    seen: set[str] = set()
+    # The whole box history so far, in SQS batches of 10; the row is the last batch (up to 10 events).
+    rec.add("inventory consumer", "handler: last SQS batch of the box history (≤ 10 events)",
+            _deliver_box_events(h, seen, INVENTORY_EVENTS) or Outcome(None, None, {}, {}, {}, 0.0, "no events"))
+    api = lambda method, path, **kw: _api(h, INVENTORY, method, path, **kw)  # noqa: E731
+    campaign = rec.add(group, "POST /inventory/campaigns", api("POST", "/inventory/campaigns", body={
+        "name": "Bench stock-take", "scope": {"repository_id": "R01", "ranges": ["R01-01"]}}), 201)
+    cid = {"campaign_id": campaign.body["id"]}
+    session = rec.add(group, "POST …/sessions", api("POST", "/inventory/campaigns/{campaign_id}/sessions",
+                                                   path_params=cid, body={"name": "Bench"}), 201)
+    expected = rec.add(group, "GET /inventory/expected (a shelf)", api("GET", "/inventory/expected",
+                                                                      query={"location_id": "R01-01-01-1"}), 200)
+    barcodes = [item["barcode"] for item in (expected.body or {}).get("items", [])]
+    scans = {"campaign_id": campaign.body["id"], "session_id": session.body["id"]}
+    rec.add(group, f"POST …/scans (one shelf, {len(barcodes)} barcodes)", api(
+        "POST", "/inventory/campaigns/{campaign_id}/sessions/{session_id}/scans", path_params=scans,
+        body={"location_id": "R01-01-01-1", "barcodes": barcodes}), 200)
+    rec.add(group, "POST …/scans (the same shelf again: a recount)", api(
+        "POST", "/inventory/campaigns/{campaign_id}/sessions/{session_id}/scans", path_params=scans,
+        body={"location_id": "R01-01-01-1", "barcodes": barcodes}), 200)
+    machine = tpl._template().physical_name("StockTakeStateMachine")
+    count = _saga(h, rec, router, "POST …/count (state machine over 1 range)", machine,
+                  lambda o: f"count-{o.body['id']}-{o.body['run']}",
+                  lambda: api("POST", "/inventory/campaigns/{campaign_id}/count", path_params=cid,
+                              headers=_if_match(campaign)), 202, group=group)
+    rec.add(group, "GET …/report", api("GET", "/inventory/campaigns/{campaign_id}/report", path_params=cid), 200)
+    rec.add(group, "GET …/results (page)", api("GET", "/inventory/campaigns/{campaign_id}/results", path_params=cid),
+            200)
+    finding = rec.add(group, "POST …/findings", api("POST", "/inventory/campaigns/{campaign_id}/findings",
+                                                   path_params=cid, body={"barcode": barcodes[0] if barcodes else "X",
+                                                                          "conditions": ["mould"]}), 201)
+    fid = {**cid, "finding_id": (finding.body or {}).get("id", "missing")}
+    rec.add(group, "PATCH …/findings/{id} (decision)", api(
+        "PATCH", "/inventory/campaigns/{campaign_id}/findings/{finding_id}", path_params=fid,
+        body={"decision": "conservation"}, headers=_if_match(finding)), 200)
+    current = api("GET", "/inventory/campaigns/{campaign_id}", path_params=cid)
+    rec.add(group, "POST …/close", api("POST", "/inventory/campaigns/{campaign_id}/close", path_params=cid,
+                                      headers=_if_match(current)), 200)
+    return count
+
+
 def run(h: Harness, bulk_sizes: tuple[int, ...]) -> dict[str, Any]:
     import boto3
 
@@ -306,8 +352,9 @@ def run(h: Harness, bulk_sizes: tuple[int, ...]) -> dict[str, Any]:
     router = Router(h)
     boto3.setup_default_session()
     boto3.DEFAULT_SESSION.events.register_first("before-send.lambda.Invoke", router)
-    h.load(CIRCULATION, "circulation.app")
-    __import__("circulation.integration.workflows", fromlist=["_client"])._client.cache_clear()
+    for function, package in ((CIRCULATION, "circulation"), (INVENTORY, "inventory")):
+        h.load(function, f"{package}.app")
+        __import__(f"{package}.integration.workflows", fromlist=["_client"])._client.cache_clear()
     rec = Recorder()
     seen: set[str] = set()
     try:
@@ -316,6 +363,7 @@ def run(h: Harness, bulk_sizes: tuple[int, ...]) -> dict[str, Any]:
         _deliver_box_events(h, seen)
         approved = circulation_routes(h, rec, seen, made["box"], made["box_profile"])
         saga_rows = sagas(h, rec, router, seen, approved, made["box_profile"])
+        saga_rows.append(inventory_routes(h, rec, router))
     finally:
         boto3.DEFAULT_SESSION.events.unregister("before-send.lambda.Invoke", router)
     return {"rows": rec.rows, "bulk": bulk, "sagas": saga_rows}
