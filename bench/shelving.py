@@ -17,6 +17,7 @@ from bench import events, template as tpl
 from bench.calls import Recorder
 from bench.counting import counting
 from bench.inprocess import Harness, Outcome
+from infrastructure.aws_events import InProcessInvoke
 
 STACKS = "StacksFunction"
 CIRCULATION = "CirculationFunction"
@@ -30,47 +31,28 @@ SHELF = {"name": "Bench shelf", "width_mm": 1000, "height_mm": 350, "depth_mm": 
 BOX = {"name": "Bench box", "width_mm": 100, "height_mm": 300, "depth_mm": 380, "weight_kg": 6}
 
 
-class Router:
+class Router(InProcessInvoke):
     """Answers Step Functions' lambda:invoke with the real handler, in that function's environment.
 
     Invocations wait until `open` is set, so a route's own calls are counted apart from the
     saga it starts; each invocation's DynamoDB calls and time are recorded."""
 
     def __init__(self, h: Harness) -> None:
+        super().__init__(self._run)
         self.h = h
         self.open = threading.Event()
         self.open.set()
         self.invocations: list[dict[str, Any]] = []
 
-    def __call__(self, request, **_: Any):
-        from botocore.awsrequest import AWSResponse
-
-        name = request.url.split("/functions/")[1].split("/")[0].replace("%3A", ":").split(":")[-1]
-        event = json.loads(request.body or b"{}")
+    def _run(self, name: str, event: dict[str, Any]) -> Any:
         self.open.wait(30)
-        headers: dict[str, str] = {}
-        with counting() as calls:
-            outcome = self.h.invoke(name, event)
-        if outcome.error:
-            kind, _, message = outcome.error.partition(": ")
-            result: Any = {"errorType": kind, "errorMessage": message}
-            headers = {"X-Amz-Function-Error": "Unhandled"}
-        else:
-            result = outcome.body
+        outcome = self.h.invoke(name, event)
         self.invocations.append({"function": name, "step": event.get("step"), "ms": outcome.ms,
-                                 "dynamodb": calls.by_operation("dynamodb"), "error": outcome.error})
-        return AWSResponse(request.url, 200, headers, _Body(json.dumps(result).encode()))
-
-
-class _Body:
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any):
-        yield self._data
-
-    def read(self, *_: Any) -> bytes:
-        return self._data
+                                 "dynamodb": outcome.dynamodb, "error": outcome.error})
+        if outcome.error:  # the handler raised: report it under its own name, as Lambda does
+            kind, _, message = outcome.error.partition(": ")
+            raise type(kind, (Exception,), {})(message)
+        return outcome.body
 
 
 def _api(h: Harness, function: str, method: str, path: str, who: dict[str, str] | None = MANAGER,

@@ -139,15 +139,6 @@ def _seed(n: int, campaign_id: str) -> None:
                             updated_at="2026-01-01T00:00:00.000Z")).save()
 
 
-def _count_calls():
-    import boto3
-    calls = {"n": 0}
-
-    def count(**_):
-        calls["n"] += 1
-    return calls, count
-
-
 def run_size(n: int) -> dict:
     process, url = _start_moto()
     try:

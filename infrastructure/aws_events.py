@@ -1,13 +1,16 @@
-"""Real AWS event shapes for invoking handlers outside Lambda (tests and bench).
+"""Real AWS event shapes for invoking handlers outside Lambda (tests, bench, local system).
 
-API Gateway REST (v1) proxy events as a Cognito-authorised stage delivers them, and a
-Lambda context stand-in.
+API Gateway REST (v1) proxy events as a Cognito-authorised stage delivers them, a Lambda
+context stand-in, and the two halves of answering a Lambda Invoke call in this process
+(what Step Functions' `lambda:invoke` tasks send): the function it names, and a response
+botocore reads as Lambda's.
 """
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
+import urllib.parse
 import uuid
 
 
@@ -53,3 +56,53 @@ def api_event(method: str, resource: str, *, path_params: dict[str, str] | None 
         },
         "body": raw_body, "isBase64Encoded": False,
     }
+
+
+# ------------------------------------------------------------- Lambda Invoke in process
+class _Body:
+    """The raw-response interface botocore reads a payload through."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any):
+        yield self._data
+
+    def read(self, *_: Any) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
+def invoked_function(request: Any) -> str:
+    """The function a Lambda Invoke request names, as a name (FunctionName may be a name, an ARN or a
+    partial ARN, with or without a qualifier)."""
+    name = urllib.parse.unquote(request.url.split("/functions/", 1)[1].split("/", 1)[0])
+    if "function:" in name:
+        name = name.split("function:", 1)[1]
+    return name.split(":", 1)[0]
+
+
+def invoke_response(url: str, payload: bytes, status: int = 200, headers: dict[str, str] | None = None):
+    """A Lambda Invoke response as botocore receives it."""
+    from botocore.awsrequest import AWSResponse, HeadersDict
+
+    return AWSResponse(url, status, HeadersDict(headers or {}), _Body(payload))
+
+
+class InProcessInvoke:
+    """A botocore `before-send.lambda.Invoke` hook that runs `run(function name, event)` here.
+
+    An exception is reported as Lambda reports an unhandled error (its class name is the error
+    Step Functions sees), so state machines' Retry and Catch work as in AWS."""
+
+    def __init__(self, run: Callable[[str, dict[str, Any]], Any]) -> None:
+        self.run = run
+
+    def __call__(self, request: Any, **_: Any):
+        event = json.loads(request.body or b"{}")
+        try:
+            result, headers = self.run(invoked_function(request), event), {}
+        except Exception as exc:  # noqa: BLE001 - reported as Lambda does
+            result = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
+            headers = {"X-Amz-Function-Error": "Unhandled"}
+        return invoke_response(request.url, json.dumps(result).encode(), headers=headers)

@@ -11,7 +11,6 @@ with `OneTable`: the name is TABLE_NAME at each use, or the capability's own tab
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
@@ -73,6 +72,7 @@ class OneTable:
     def __init__(self, default: str, models: tuple[type[Model], ...]) -> None:
         self.default, self.models = default, models
         self._bound: dict[str, Connection] = {}
+        self.connection()  # bind now, in Lambda's init phase; another TABLE_NAME later re-binds on next use
 
     def connection(self) -> Connection:
         name = table_name(self.default)
@@ -90,8 +90,3 @@ class OneTable:
     def __call__(self) -> Connection:
         return self.connection()
 
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"OneTable({self.default!r}, {len(self.models)} models)"
-
-
-__all__: list[Any] = ["REGION", "Gsi1", "Gsi2", "one_client", "table_name", "table_meta", "OneTable"]

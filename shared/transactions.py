@@ -25,8 +25,6 @@ from shared import outbox
 from shared.events import DomainEvent
 from shared.problems import Conflict, ServiceUnavailable
 
-
-MAX_ITEMS = 100  # DynamoDB's limit per transaction
 CONFLICT_ATTEMPTS = 5
 
 Failure = Exception | Callable[[], Exception] | None
@@ -66,9 +64,6 @@ class Tx:
     def event(self, event: DomainEvent) -> "Tx":
         self._ops["put"].append((lambda tx: outbox.stage(tx, self.outbox_item, event), None))
         return self
-
-    def __len__(self) -> int:
-        return sum(len(ops) for ops in self._ops.values())
 
     def run(self) -> None:
         """Commit; a conflict with a concurrent transaction on the same items (DynamoDB cancels one

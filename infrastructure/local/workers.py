@@ -23,10 +23,11 @@ import sys
 import threading
 import time
 from typing import Any
-import urllib.parse
 
 import boto3
-from botocore.awsrequest import AWSResponse, HeadersDict
+from botocore.awsrequest import AWSResponse
+
+from infrastructure.aws_events import invoke_response, invoked_function
 
 from .template import REGION, Function, arn
 
@@ -233,20 +234,6 @@ class Workers:
 
 
 # ----------------------------------------------------- Step Functions → workers
-class _Body:
-    """The raw-response interface botocore reads a payload through."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    def stream(self, **_: Any):
-        yield self._data
-
-    def read(self, *_: Any) -> bytes:
-        data, self._data = self._data, b""
-        return data
-
-
 def install_invoke_hook(workers: Workers) -> None:
     """Answer lambda.Invoke calls made through the default boto3 session of this process.
 
@@ -258,23 +245,22 @@ def install_invoke_hook(workers: Workers) -> None:
 
 
 def _answer_invoke(workers: Workers, request: Any, **_: Any) -> AWSResponse:
-    name = urllib.parse.unquote(request.url.split("/functions/", 1)[1].split("/", 1)[0])
+    name = invoked_function(request)
     worker = workers.get(name)
     if worker is None:
         body = json.dumps({"Type": "User", "Message": f"Function not found: {name}"}).encode()
-        return AWSResponse(request.url, 404, HeadersDict({"x-amzn-ErrorType": "ResourceNotFoundException"}),
-                           _Body(body))
+        return invoke_response(request.url, body, 404, {"x-amzn-ErrorType": "ResourceNotFoundException"})
     body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
     invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
     if isinstance(invocation_type, bytes):
         invocation_type = invocation_type.decode()
     if invocation_type == "Event":
         threading.Thread(target=worker.invoke, args=(body,), daemon=True).start()
-        return AWSResponse(request.url, 202, HeadersDict({}), _Body(b""))
+        return invoke_response(request.url, b"", 202)
     try:
         result = worker.invoke(body)
     except WorkerUnavailable as exc:
         error = json.dumps({"Type": "Service", "Message": str(exc)}).encode()
-        return AWSResponse(request.url, 500, HeadersDict({"x-amzn-ErrorType": "ServiceException"}), _Body(error))
+        return invoke_response(request.url, error, 500, {"x-amzn-ErrorType": "ServiceException"})
     headers = {"X-Amz-Executed-Version": "$LATEST", **({"X-Amz-Function-Error": result.error} if result.error else {})}
-    return AWSResponse(request.url, 200, HeadersDict(headers), _Body(result.payload))
+    return invoke_response(request.url, result.payload, headers=headers)

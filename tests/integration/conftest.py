@@ -6,15 +6,14 @@ ASL, and its Lambda invokes are answered by the real identity task handler.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any, Callable
 
 import boto3
-from botocore.awsrequest import AWSResponse
 import pytest
 
+from infrastructure.aws_events import InProcessInvoke
 from tests.support.events import FakeLambdaContext
 from tests.support.template import ROOT, create_table, resource
 
@@ -32,34 +31,17 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 from moto import mock_aws  # noqa: E402
 
 
-class _Body:
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def stream(self, **_: Any):
-        yield self._data
-
-    def read(self, *_: Any) -> bytes:
-        return self._data
-
-
-class LambdaRouter:
+class LambdaRouter(InProcessInvoke):
     """Answers Step Functions' lambda:invoke with real handlers; lets a test inject faults."""
 
     def __init__(self) -> None:
+        super().__init__(self._run)
         self.handlers: dict[str, Callable[[dict, Any], Any]] = {}
         self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, request, **_: Any):
-        name = request.url.split("/functions/")[1].split("/")[0].replace("%3A", ":").split(":")[-1]
-        event = json.loads(request.body or b"{}")
+    def _run(self, name: str, event: dict[str, Any]) -> Any:
         self.calls.append(event)
-        try:
-            result, headers = self.handlers[name](event, FakeLambdaContext()), {}
-        except Exception as exc:  # noqa: BLE001 - reported as Lambda does
-            result = {"errorType": type(exc).__name__, "errorMessage": str(exc)}
-            headers = {"X-Amz-Function-Error": "Unhandled"}
-        return AWSResponse(request.url, 200, headers, _Body(json.dumps(result).encode()))
+        return self.handlers[name](event, FakeLambdaContext())
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from tests.integration.stacks_world import _serialise_moto_writes
-from tests.support.events import FakeLambdaContext, api_event, claims, response_json
+from tests.support.events import FakeLambdaContext, call_api, claims
 from tests.support.template import ROOT, resource
 
 ORG = "org-alpha"
@@ -58,18 +58,10 @@ class Inventory:
     def __init__(self, aws) -> None:
         self.aws = aws
 
-    def call(self, method: str, resource_path: str, *, path: dict[str, str] | None = None, body: Any = None,
-             raw_body: str | None = None, who: dict[str, str] | None = MANAGER, headers: dict[str, str] | None = None,
-             query: dict[str, str] | None = None, api_key_id: str | None = None):
+    def call(self, method: str, resource: str, *, who: dict[str, str] | None = MANAGER, **kwargs: Any):
+        """(status, body, headers) of the inventory handler called as API Gateway calls it."""
         from inventory.app import handler
-        event = api_event(method, resource_path, path_params=path, body=body, raw_body=raw_body, claims=who,
-                          headers=headers, query=query)
-        if api_key_id is not None:
-            event["requestContext"]["identity"].update(apiKey="secret-value", apiKeyId=api_key_id)
-        response = handler(event, FakeLambdaContext())
-        headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        body_out = response_json(response) if "json" in headers_out.get("content-type", "") else response.get("body")
-        return response["statusCode"], body_out, headers_out
+        return call_api(handler, method, resource, who=who, **kwargs)
 
     def ok(self, *args, expect: int = 200, **kwargs):
         status, body, _ = self.call(*args, **kwargs)

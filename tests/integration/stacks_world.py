@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from infrastructure.moto_atomic import make_dynamodb_atomic
-from tests.support.events import FakeLambdaContext, api_event, claims, response_json
+from tests.support.events import call_api, claims
 
 ORG = "org-alpha"
 OTHER_ORG = "org-beta"
@@ -40,19 +40,10 @@ class Stacks:
     def __init__(self, aws) -> None:
         self.aws = aws
 
-    def call(self, method: str, resource: str, *, path: dict[str, str] | None = None, body: Any = None,
-             raw_body: str | None = None, who: dict[str, str] | None = MANAGER, headers: dict[str, str] | None = None,
-             query: dict[str, str] | None = None, api_key_id: str | None = None):
+    def call(self, method: str, resource: str, *, who: dict[str, str] | None = MANAGER, **kwargs: Any):
+        """(status, body, headers) of the stacks handler called as API Gateway calls it."""
         from stacks.app import handler
-        event = api_event(method, resource, path_params=path, body=body, raw_body=raw_body, claims=who,
-                          headers=headers, query=query)
-        if api_key_id is not None:
-            event["requestContext"]["identity"].update(apiKey="secret-value", apiKeyId=api_key_id)
-        response = handler(event, FakeLambdaContext())
-        headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-        content_type = headers_out.get("content-type", "")
-        body_out = response_json(response) if "json" in content_type else response.get("body")
-        return response["statusCode"], body_out, headers_out
+        return call_api(handler, method, resource, who=who, **kwargs)
 
     # ------------------------------------------------------------ set-up steps
     def ok(self, *args, expect: int = 200, **kwargs):

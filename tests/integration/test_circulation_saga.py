@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.circulation_world import (MANAGER, OTHER_REQUESTER, REQUESTER, InjectedFailure,  # noqa: F401
-                                                 TransientError, circulation, shelves)
+from tests.integration.circulation_world import (OTHER_REQUESTER, InjectedFailure, TransientError,  # noqa: F401
+                                                 circulation, shelves)
 
 
 @pytest.fixture

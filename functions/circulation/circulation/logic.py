@@ -105,11 +105,6 @@ def get_request(caller: Caller, request_id: str) -> Request:
     return _get(caller, request_id)
 
 
-def _box_state(request: Request) -> tuple[list[str], list, BoxFacts | None]:
-    holders, waiting = repo.box_slots(request.org_id, request.box_id)
-    return holders, waiting, repo.get_box_facts(request.org_id, request.box_id)
-
-
 def approve(caller: Caller, request_id: str, expected_version: int) -> Request:
     org = rules.require_manager(caller)
     request = _get(caller, request_id)
@@ -522,7 +517,7 @@ def detect_overdue(on: date | None = None, page_size: int = OVERDUE_PAGE) -> dic
                                                     "days_overdue": overdue.days_overdue(request.due, day),
                                                     "day": day.isoformat()},
                            {**SYSTEM_ACTOR, "org_id": request.org_id})
-            sent = repo.record_notice(request, day.isoformat(), now_iso(), int(time.time()) + NOTICE_TTL_SECONDS, event)
+            sent = repo.record_notice(request, overdue.notice_sort_key(day), now_iso(), int(time.time()) + NOTICE_TTL_SECONDS, event)
             counts["notified" if sent else "already"] += 1
         if not start:
             return counts

@@ -283,9 +283,9 @@ class NoticeAlreadySent(Conflict):
         super().__init__("This loan was already reported overdue today.")
 
 
-def record_notice(request: Request, day: str, at: str, expiration: int, event: DomainEvent) -> bool:
-    """The day's overdue notice and its event, once; False when it was already sent."""
-    notice = NoticeItem(pk=notice_partition(request.org_id, request.id), sk=f"OVERDUE#{day}", at=at,
+def record_notice(request: Request, notice_key: str, at: str, expiration: int, event: DomainEvent) -> bool:
+    """The day's overdue notice (`notice_key`, see domain.overdue) and its event, once; False when already sent."""
+    notice = NoticeItem(pk=notice_partition(request.org_id, request.id), sk=notice_key, at=at,
                         expiration=expiration)
     try:
         Tx().put(notice, condition=NoticeItem.pk.does_not_exist(), on_fail=NoticeAlreadySent()).event(event).run()

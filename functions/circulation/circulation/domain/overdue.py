@@ -13,11 +13,6 @@ def open_index_key(due: str, org_id: str, request_id: str) -> str:
     return f"{due}#{org_id}#{request_id}"
 
 
-def parse_open_index_key(key: str) -> tuple[str, str, str]:
-    due, org_id, request_id = key.split("#", 2)
-    return due, org_id, request_id
-
-
 def cutoff(today: date) -> str:
     """Index keys strictly below this are due before today (a loan due today is not late yet)."""
     return today.isoformat()

@@ -18,7 +18,7 @@ from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, Problem
 
-from ..domain.capacity import BoxSize, ShelfDimensions, ShelfUse, free_g, free_um, limits_before, UM_PER_MM
+from ..domain.capacity import BoxSize, ShelfDimensions, free_g, free_um, limits_before, UM_PER_MM
 from ..domain.codes import parse
 from ..domain.model import Box, Location, Placement
 from .locations import barcode_taken, get_location, location_ref, _claim as barcode_claim

@@ -231,9 +231,6 @@ MODELS: tuple[type[Model], ...] = (BoxItem, RepositoryItem, LocationItem, Profil
 connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
 
 
-connection()  # bind now (Lambda's init); a different TABLE_NAME later re-binds on the next write
-
-
 # ------------------------------------------------------------------------ keys
 def org_key(org_id: str) -> str:
     return f"ORG#{org_id}"

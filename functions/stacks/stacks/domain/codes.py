@@ -59,10 +59,6 @@ class LocationCode:
         _check_number(number)
         return LocationCode(self.repository, *self.numbers, number)
 
-    def contains(self, other: "LocationCode") -> bool:
-        """True when `other` is this location or lies below it."""
-        return other.repository == self.repository and other.numbers[:len(self.numbers)] == self.numbers
-
     def sort_key(self) -> str:
         """The table's sort key of this location inside its repository's partition (fixed width, so
         keys sort in shelf order)."""

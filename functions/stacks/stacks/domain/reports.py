@@ -8,7 +8,7 @@ A legend explains the colours.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import io
 from typing import Iterable
 from xml.sax.saxutils import escape, quoteattr
