@@ -8,42 +8,19 @@ caller read, status moves only from the expected status.
 from __future__ import annotations
 
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PynamoDBException, UpdateError
 
-from shared import outbox
 from shared.concurrency import stale
 from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
-from shared.problems import Conflict, Problem, ServiceUnavailable
+from shared.problems import Conflict, ServiceUnavailable
 
 from ..domain.model import Organisation, User
-from .tables import (CONNECTION, EmailClaim, OrganisationItem, OutboxItem, UserItem, email_key, org_key,
-                     user_key)
+from .tables import EmailClaim, OrganisationItem, UserItem, email_key, org_key, user_key
+from .tx import Tx, read
 
 PROVISIONING = "PROVISIONING"  # sparse-index value while a user is being provisioned
 IDP_SYNC = "IDP_SYNC"  # ... and while a change has not yet been applied to the identity provider
-
-
-class _Tx:
-    """A TransactWrite that maps cancellation reasons to problems, per item position."""
-
-    def __init__(self, on_condition: list[Problem | None]):
-        self.on_condition = on_condition
-
-    def run(self, build) -> None:
-        try:
-            with TransactWrite(connection=CONNECTION) as tx:
-                build(tx)
-        except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons or []
-            for index, reason in enumerate(reasons):
-                if reason is not None and reason.code == "ConditionalCheckFailed":
-                    problem = self.on_condition[index] if index < len(self.on_condition) else None
-                    raise problem or Conflict("The change conflicts with the current state.") from None
-            raise ServiceUnavailable("The identity store is busy; retry shortly.") from exc
-        except PynamoDBException as exc:
-            raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
 
 
 # ---------------------------------------------------------------- conversions
@@ -85,13 +62,6 @@ def _email_taken(user: User) -> Conflict:
     return Conflict(f"The e-mail address {user.email} is already registered.", errors=[{"field": "email", "message": "already registered"}])
 
 
-def _read(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except PynamoDBException as exc:
-        raise ServiceUnavailable("The identity store is unavailable; retry shortly.") from exc
-
-
 # -------------------------------------------------------------- organisations
 def get_organisation(org_id: str) -> Organisation | None:
     try:
@@ -105,7 +75,7 @@ def get_organisation(org_id: str) -> Organisation | None:
 def list_organisations(limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
     start = typed_key(decode_cursor(cursor, expected={"gsi1pk": "ORGS"}, keys={"pk", "sk", "gsi1pk", "gsi1sk"}))
     result = OrganisationItem.gsi1.query("ORGS", limit=limit, last_evaluated_key=start)
-    items = _read(lambda: [_org(i) for i in result])
+    items = read(lambda: [_org(i) for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
@@ -120,28 +90,18 @@ def ancestors(org_id: str | None, depth: int = 16) -> list[str]:
 
 def create_organisation(org: Organisation, event: DomainEvent, admin: User | None = None,
                         admin_event: DomainEvent | None = None) -> None:
-    exists = Conflict(f"An organisation with id {org.id} already exists.")
-    conditions: list[Problem | None] = [exists, None]
-
-    def build(tx):
-        tx.save(_org_item(org), condition=OrganisationItem.pk.does_not_exist())
-        outbox.stage(tx, OutboxItem, event)
-        if admin is not None:
-            tx.save(_user_item(admin), condition=UserItem.pk.does_not_exist())
-            tx.save(_email_claim(admin), condition=EmailClaim.pk.does_not_exist())
-            outbox.stage(tx, OutboxItem, admin_event)
-
+    tx = Tx().put(_org_item(org), condition=OrganisationItem.pk.does_not_exist(),
+                  on_fail=Conflict(f"An organisation with id {org.id} already exists.")).event(event)
     if admin is not None:
-        conditions += [Conflict("That user id is taken."), _email_taken(admin), None]
-    _Tx(conditions).run(build)
+        tx.put(_user_item(admin), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user id is taken."))
+        tx.put(_email_claim(admin), condition=EmailClaim.pk.does_not_exist(), on_fail=_email_taken(admin))
+        tx.event(admin_event)
+    tx.run()
 
 
 def update_organisation(org: Organisation, expected_version: int, event: DomainEvent) -> None:
-    def build(tx):
-        tx.save(_org_item(org), condition=OrganisationItem.version == expected_version)
-        outbox.stage(tx, OutboxItem, event)
-
-    _Tx([stale("organisation"), None]).run(build)
+    Tx().put(_org_item(org), condition=OrganisationItem.version == expected_version,
+             on_fail=stale("organisation")).event(event).run()
 
 
 # ---------------------------------------------------------------------- users
@@ -158,17 +118,14 @@ def list_users(org_id: str, limit: int, cursor: str | None, status: str | None =
     start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}, keys={"pk", "sk"}))
     result = UserItem.query(org_key(org_id), UserItem.sk.startswith("USER#"), limit=limit, last_evaluated_key=start,
                             filter_condition=(UserItem.status == status) if status else None)
-    items = _read(lambda: [_user(i) for i in result])
+    items = read(lambda: [_user(i) for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
 def create_user(user: User, event: DomainEvent) -> None:
-    def build(tx):
-        tx.save(_user_item(user), condition=UserItem.pk.does_not_exist())
-        tx.save(_email_claim(user), condition=EmailClaim.pk.does_not_exist())
-        outbox.stage(tx, OutboxItem, event)
-
-    _Tx([Conflict("That user already exists."), _email_taken(user), None]).run(build)
+    Tx().put(_user_item(user), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user already exists.")) \
+        .put(_email_claim(user), condition=EmailClaim.pk.does_not_exist(), on_fail=_email_taken(user)) \
+        .event(event).run()
 
 
 def update_user(user: User, event: DomainEvent, *, expected_version: int | None = None,
@@ -181,14 +138,10 @@ def update_user(user: User, event: DomainEvent, *, expected_version: int | None 
         condition &= UserItem.status == expected_status
     on_stale = stale("user") if expected_version is not None else Conflict(f"The user is no longer {expected_status}.")
 
-    def build(tx):
-        tx.save(_user_item(user, idp_pending), condition=condition)
-        if release_email:
-            tx.delete(_email_claim(user), condition=EmailClaim.user_id == user.id)
-        outbox.stage(tx, OutboxItem, event)
-
-    # PynamoDB sends deletes before puts: cancellation reasons follow that order.
-    _Tx([None, on_stale, None] if release_email else [on_stale, None]).run(build)
+    tx = Tx().put(_user_item(user, idp_pending), condition=condition, on_fail=on_stale).event(event)
+    if release_email:
+        tx.delete(_email_claim(user), condition=EmailClaim.user_id == user.id)
+    tx.run()
 
 
 def clear_idp_pending(user: User) -> bool:
@@ -207,5 +160,5 @@ def clear_idp_pending(user: User) -> bool:
 def users_waiting(index_value: str, before: str) -> list[User]:
     """Users in the sparse index (PROVISIONING or IDP_SYNC) since before `before`, all pages."""
     result = UserItem.gsi1.query(index_value, UserItem.gsi1sk < before, page_size=100)
-    return _read(lambda: [_user(i) for i in result])
+    return read(lambda: [_user(i) for i in result])
 

@@ -1,0 +1,17 @@
+"""Transactions and reads of the identity table (see shared.transactions)."""
+from __future__ import annotations
+
+from functools import partial
+
+from shared import transactions
+
+from .tables import CONNECTION, OutboxItem
+
+
+class Tx(transactions.Tx):
+    connection = staticmethod(lambda: CONNECTION)
+    outbox_item = OutboxItem
+    store = "identity"
+
+
+read = partial(transactions.read, "identity")
