@@ -5,7 +5,10 @@ transaction up by deep-copying every table it touches. Under concurrent requests
 placement, fifty check-outs of one box) that lets two conditional writes both succeed,
 or fails a copy with "dictionary changed size during iteration"; and once a table holds a
 few thousand items each transaction takes seconds. Here every write and transaction runs
-under one lock, and a transaction backs up only the items it touches.
+under one lock, and a transaction backs up only the items it touches. A cancelled
+transaction also takes back the stream records its applied operations appended: moto
+restores the table's items but not its stream, so the outbox event of a refused write
+would otherwise still reach the bus (DynamoDB never streams a cancelled transaction).
 
 Used by the local system (before its moto server starts), the integration tests and the
 bench: one emulation of DynamoDB's guarantees, not three.
@@ -53,6 +56,7 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
     def transact(self, transact_items):
         with _LOCK:
             backup = []
+            streams = {}  # shard -> how many records it held before the transaction
             for entry in transact_items:
                 op = next(iter(entry.values()))
                 table = self.get_table(op["TableName"])
@@ -60,6 +64,9 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
                 hash_value = DynamoType(key[table.hash_key_attr])
                 range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
                 backup.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+                shard = getattr(table, "stream_shard", None)
+                if shard is not None:
+                    streams.setdefault(id(shard), (shard, len(shard.items)))
             models.copy = _TablesUncopied()
             try:
                 return original_transact(self, transact_items)
@@ -69,6 +76,8 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
                         table.items[hash_value][range_value] = item
                     elif table.get_item(hash_value, range_value) is not None:
                         table.items[hash_value].pop(range_value)
+                for shard, length in streams.values():
+                    del shard.items[length:]
                 raise
             finally:
                 models.copy = copy
