@@ -1,0 +1,60 @@
+"""A refused write publishes nothing, end to end (stream → relay → bus → queues → consumers).
+
+GIVEN a shelf with room for two boxes
+WHEN a bulk placement asks it to take three (the third is refused with a per-box 409)
+THEN no consumer ever sees a placement of the refused box: its audit trail holds only its
+registration and inventory's read model does not expect it on the shelf. A later placement
+(the marker) is waited for first, so the consumers have read past the refused one.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.e2e.conftest import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_box_the_shelf_refused_is_never_seen_placed_by_any_consumer(local_system):
+    token, auditor = local_system.token("stacks@src"), local_system.token("auditor@src")
+    call = lambda method, path, body=None, **h: local_system.request(  # noqa: E731
+        method, path, token=token, json_body=body, headers={"Idempotency-Key": uuid.uuid4().hex, **h})
+    repo = "F" + uuid.uuid4().hex[:5].upper()
+    assert call("POST", "/repositories", {"code": repo, "name": "Refusals"}).status == 201
+    shelf_profile = call("POST", "/location-profiles", {"name": "Narrow shelf", "width_mm": 250, "height_mm": 350,
+                                                        "depth_mm": 400, "load_limit_kg": 100}).json()["id"]
+    box_profile = call("POST", "/container-profiles", {"name": "Box", "width_mm": 100, "height_mm": 300,
+                                                       "depth_mm": 380, "weight_kg": 5}).json()["id"]
+    assert call("POST", "/locations", {"kind": "range", "parent_id": repo, "number": 1,
+                                       "location_profile_id": shelf_profile,
+                                       "layout": {"sections": 1, "shelves_per_section": 2}}).status == 201
+    shelf_1, shelf_2 = f"{repo}-01-01-1", f"{repo}-01-01-2"
+    boxes = [call("POST", "/boxes", {"barcode": f"{repo}-B{i}", "container_profile_id": box_profile,
+                                     "producing_unit": "Finance", "record_form": "document"}).json()["id"]
+             for i in range(4)]
+    *crowd, marker = boxes
+
+    bulk = call("POST", "/placements/bulk", {"placements": [{"box_id": b, "location_id": shelf_1} for b in crowd]})
+    assert bulk.status == 200, bulk.body
+    outcome = {r["box_id"]: r["outcome"] if r["outcome"] == "placed" else r["problem"]["status"]
+               for r in bulk.json()["results"]}
+    refused = [b for b, result in outcome.items() if result == 409]
+    assert len(refused) == 1 and sorted(map(str, outcome.values())) == ["409", "placed", "placed"], outcome
+    assert call("PUT", f"/boxes/{marker}/placement", {"location_id": shelf_2}, **{"If-Match": '"1"'}).status == 200
+
+    def events_of(box_id: str) -> list[str]:
+        response = local_system.request("GET", f"/audit/entities/{box_id}/events", token=auditor)
+        return [entry["event"]["type"] for entry in response.json()["items"]] if response.status == 200 else []
+
+    def expected_in_range() -> set[str] | None:
+        response = call("GET", f"/inventory/expected?location_id={repo}-01&limit=10")
+        ids = {item["box_id"] for item in response.json()["items"]} if response.status == 200 else set()
+        return ids if marker in ids else None
+
+    wait_for(lambda: "BoxPlaced" in events_of(marker), what="the marker's placement in the audit trail")
+    expected = wait_for(expected_in_range, what="the marker's placement in inventory's read model")
+
+    assert events_of(refused[0]) == ["BoxRegistered"]
+    assert expected == set(boxes) - set(refused)
