@@ -10,17 +10,42 @@ transaction also takes back the stream records its applied operations appended: 
 restores the table's items but not its stream, so the outbox event of a refused write
 would otherwise still reach the bus (DynamoDB never streams a cancelled transaction).
 
+A commit observer (`observe_commits`) sees the new state of every item a committed write
+changed, in commit order, while the lock is held: the local system's write-ahead journal
+(infrastructure/local/journal.py) records it there, and the returned wait runs after the
+lock is released, before moto answers, so an acknowledged write is a durable one.
+
 Used by the local system (before its moto server starts), the integration tests and the
 bench: one emulation of DynamoDB's guarantees, not three.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 _LOCK = threading.RLock()
+_IN_TRANSACTION = threading.local()
+
+# (table name, key, item or None when deleted), as DynamoDB JSON
+Change = tuple[str, dict[str, Any], "dict[str, Any] | None"]
+Observer = Callable[[list[Change]], "Callable[[], None] | None"]
+_observer: list[Observer] = []
+
+
+def observe_commits(observer: Observer | None) -> None:
+    """Call `observer(changes)` after every committed write (None stops it). It runs under the
+    write lock and may return a function that is called after the lock is released."""
+    _observer[:] = [observer] if observer else []
+
+
+@contextlib.contextmanager
+def writes_paused() -> Iterator[None]:
+    """No write commits while inside (the journal rotates its segment here)."""
+    with _LOCK:
+        yield
 
 
 def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) -> None:
@@ -32,12 +57,43 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
 
     if getattr(DynamoDBBackend.transact_write_items, "_atomic", False):
         return
-    for name in ("put_item", "update_item", "delete_item", "get_item"):
+
+    def state(table: Table, key: dict[str, Any]) -> Change:
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        item = table.get_item(hash_value, range_value)
+        return table.name, key, item.to_json()["Attributes"] if item is not None else None
+
+    def key_of(table: Table, op_name: str, args: tuple, kwargs: dict) -> dict[str, Any]:
+        if op_name == "put_item":
+            attrs = args[0] if args else kwargs["item_attrs"]
+            return {k: attrs[k] for k in (table.hash_key_attr, table.range_key_attr) if k}
+        return args[0] if args else kwargs["key"]
+
+    def notify(changes: list[Change]) -> Callable[[], None] | None:
+        return _observer[0](changes) if _observer and changes else None
+
+    original_get = DynamoDBBackend.get_item
+
+    def locked_get(self, *args, **kwargs):
+        with _LOCK:
+            return original_get(self, *args, **kwargs)
+
+    set_attr(DynamoDBBackend, "get_item", functools.wraps(original_get)(locked_get))
+
+    for name in ("put_item", "update_item", "delete_item"):
         original = getattr(DynamoDBBackend, name)
 
-        def locked(self, *args, _original=original, **kwargs):
+        def locked(self, table_name, *args, _original=original, _name=name, **kwargs):
             with _LOCK:
-                return _original(self, *args, **kwargs)
+                result = _original(self, table_name, *args, **kwargs)
+                wait = None
+                if _observer and not getattr(_IN_TRANSACTION, "active", False):
+                    table = self.get_table(table_name)
+                    wait = notify([state(table, key_of(table, _name, args, kwargs))])
+            if wait is not None:
+                wait()
+            return result
 
         set_attr(DynamoDBBackend, name, functools.wraps(original)(locked))
 
@@ -54,22 +110,26 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
     original_transact = DynamoDBBackend.transact_write_items
 
     def transact(self, transact_items):
+        wait = None
         with _LOCK:
-            backup = []
+            backup, written = [], []
             streams = {}  # shard -> how many records it held before the transaction
             for entry in transact_items:
-                op = next(iter(entry.values()))
+                op_type, op = next(iter(entry.items()))
                 table = self.get_table(op["TableName"])
                 key = op.get("Key") or {k: op["Item"][k] for k in (table.hash_key_attr, table.range_key_attr) if k}
                 hash_value = DynamoType(key[table.hash_key_attr])
                 range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
                 backup.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+                if op_type != "ConditionCheck":
+                    written.append((table, key))
                 shard = getattr(table, "stream_shard", None)
                 if shard is not None:
                     streams.setdefault(id(shard), (shard, len(shard.items)))
             models.copy = _TablesUncopied()
+            _IN_TRANSACTION.active = True
             try:
-                return original_transact(self, transact_items)
+                result = original_transact(self, transact_items)
             except Exception:
                 for table, hash_value, range_value, item in backup:
                     if item is not None:
@@ -81,6 +141,12 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
                 raise
             finally:
                 models.copy = copy
+                _IN_TRANSACTION.active = False
+            if _observer:  # the whole transaction is one record: replayed all or nothing
+                wait = notify([state(table, key) for table, key in written])
+        if wait is not None:
+            wait()
+        return result
 
     transact._atomic = True
     set_attr(DynamoDBBackend, "transact_write_items", functools.wraps(original_transact)(transact))

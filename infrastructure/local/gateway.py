@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from typing import Any, Protocol
@@ -147,10 +148,12 @@ class Gateway:
         self._server = _Server((host, port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="gateway").start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 3.0) -> None:
+        """Stop as a load balancer drains: refuse new connections at once, close idle keep-alive
+        connections, let requests in flight finish (up to `grace` seconds), answer them with
+        `Connection: close`."""
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.drain(grace)
 
     # ----------------------------------------------------------------- routing
     def handle(self, request: Request) -> Reply:
@@ -293,6 +296,44 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 256
     allow_reuse_address = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.draining = False
+        self._cond = threading.Condition()
+        self._connections: dict[Any, bool] = {}  # socket -> a request is in flight on it
+
+    def track(self, connection: Any, busy: bool | None) -> None:
+        """busy=None: the connection ended."""
+        with self._cond:
+            if busy is None:
+                self._connections.pop(connection, None)
+            else:
+                self._connections[connection] = busy
+            self._cond.notify_all()
+
+    def drain(self, grace: float) -> None:
+        self.draining = True
+        self.shutdown()  # the accept loop ends: no new connection is taken
+        self.server_close()
+        deadline = time.monotonic() + grace
+        with self._cond:
+            while True:
+                for connection, busy in list(self._connections.items()):
+                    if not busy:  # idle keep-alive: wake its reader with end-of-file
+                        _shut(connection)
+                if not any(self._connections.values()) or time.monotonic() >= deadline:
+                    break
+                self._cond.wait(timeout=max(0.0, deadline - time.monotonic()))
+            for connection in list(self._connections):
+                _shut(connection)
+
+
+def _shut(connection: Any) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
 
 class _HttpHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients of API Gateway expect
@@ -300,7 +341,22 @@ class _HttpHandler(BaseHTTPRequestHandler):
     def dispatch(self, request: Request | None) -> Reply:
         raise NotImplementedError
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection, False)
+
+    def finish(self) -> None:
+        self.server.track(self.connection, None)
+        super().finish()
+
     def _serve(self) -> None:
+        self.server.track(self.connection, True)
+        try:
+            self._serve_one()
+        finally:
+            self.server.track(self.connection, False)
+
+    def _serve_one(self) -> None:
         started = time.perf_counter()
         malformed = False
         try:
@@ -323,6 +379,8 @@ class _HttpHandler(BaseHTTPRequestHandler):
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
+        if self.server.draining:
+            self.close_connection = True
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()

@@ -1,14 +1,21 @@
 """What survives a restart, kept as JSON under the data folder (.local/ by default).
 
-    tables/<LogicalId>.json    every item of each DynamoDB table (DynamoDB JSON)
+    tables/<LogicalId>.json    every item of each DynamoDB table (DynamoDB JSON): the snapshot
+    journal/<n>.log            every committed write since, fsync'ed before it was acknowledged
+    snapshot.json              the first journal segment the snapshot does not cover
     cognito/<LogicalId>.json   each user pool's groups and users (attributes, status, groups)
     partner-api-key            the partner API key (X-Api-Key), as plain text
     state.json                 whether the demo data was seeded
     runtime.json               the running system's URLs (for `make job`); removed on exit
 
-Written atomically on shutdown and every few seconds when something changed; read
-back on start. Not kept: queue contents, stream positions, Step Functions history
-and Cognito `sub` values (moto makes new ones; tokens name users by username).
+DynamoDB writes are durable when acknowledged (journal.py): start-up replays the
+journal over the snapshot, so a `kill -9` loses nothing that got an answer. Snapshots
+(tables and Cognito) are written atomically on shutdown and every few seconds when
+something changed; each compacts the journal. Cognito users are snapshot only (the
+identity table is their source of truth; its reconcile job re-applies what was missed).
+Not kept: queue contents, stream positions, Step Functions history and Cognito `sub`
+values (moto makes new ones; tokens name users by username). Restored outbox items are
+streamed again, so their events reach consumers at least once (consumers deduplicate).
 """
 from __future__ import annotations
 
@@ -26,6 +33,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .aws import client
+from .journal import Journal, fsync_dir
 from .template import Template
 from .tokens import LOCAL_PASSWORD
 
@@ -48,6 +56,10 @@ def _binary(value: Any, convert) -> Any:
     return value
 
 
+def _key(item: dict[str, Any], names: list[str]) -> str:
+    return json.dumps([item[name] for name in names], sort_keys=True)
+
+
 def _to_text(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -57,7 +69,7 @@ class Store:
         self.root = root
         self.template = template
         self._written: dict[pathlib.Path, str] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # ----------------------------------------------------------------- files
     def wipe(self) -> None:
@@ -78,8 +90,12 @@ class Store:
             return False
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        with tmp.open("w", encoding="utf-8") as handle:  # on disk before the journal it replaces is dropped
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
+        fsync_dir(path.parent)
         self._written[path] = text
         return True
 
@@ -104,17 +120,43 @@ class Store:
         self._write("runtime.json", info)
 
     # --------------------------------------------------------------- restore
-    def restore(self) -> dict[str, int]:
-        counts = {"items": 0, "users": 0}
+    def restore(self, journal: Journal | None = None) -> dict[str, int]:
+        """Put back the snapshot with the journal replayed over it (before the journal records again)."""
+        counts = {"items": 0, "users": 0, "journaled": 0}
+        tables = {}  # physical name -> (key attributes, {key: item})
         for logical in self.template.of_type("AWS::DynamoDB::Table"):
+            key_names = [k["AttributeName"] for k in self.template.properties(logical)["KeySchema"]]
             items = (self._read(f"tables/{logical}.json") or {}).get("items", [])
-            self._put_items(self.template.physical_name(logical), items)
+            tables[self.template.physical_name(logical)] = (
+                key_names, {_key(item, key_names): item for item in items})
+        if journal is not None:
+            for table, key, item in journal.read(since=(self._read("snapshot.json") or {}).get("journal_from", 0)):
+                if table not in tables:
+                    continue
+                key_names, items = tables[table]
+                if item is None:
+                    items.pop(_key(key, key_names), None)
+                else:
+                    items[_key(item, key_names)] = item
+                counts["journaled"] += 1
+        for table, (_, items) in tables.items():
+            self._put_items(table, list(items.values()))
             counts["items"] += len(items)
         for logical in self.template.of_type("AWS::Cognito::UserPool"):
             saved = self._read(f"cognito/{logical}.json")
             if saved:
                 counts["users"] += self._restore_pool(self.template.resolve({"Ref": logical}), saved)
         return counts
+
+    def compact(self, journal: Journal) -> bool:
+        """A new snapshot, then drop the journal segments it covers. Writes keep flowing meanwhile:
+        they land in the new segment, which is replayed over this snapshot (states, so idempotent)."""
+        with self._lock:
+            first_uncovered = journal.rotate()
+            changed = self.save()
+            self._write("snapshot.json", {"journal_from": first_uncovered})
+            journal.remove_before(first_uncovered)
+            return changed
 
     def _put_items(self, table: str, items: list[dict[str, Any]]) -> None:
         dynamodb = client("dynamodb")
@@ -147,11 +189,11 @@ class Store:
         return len(saved.get("users", []))
 
     # ------------------------------------------------------------------ save
-    def save(self) -> bool:
+    def save(self, tables: bool = True) -> bool:
         """Write whatever changed since the last write; True if anything did."""
         with self._lock:
             changed = False
-            for logical in self.template.of_type("AWS::DynamoDB::Table"):
+            for logical in self.template.of_type("AWS::DynamoDB::Table") if tables else ():
                 changed |= self._write(f"tables/{logical}.json", {"items": self._scan(self.template.physical_name(logical))})
             for logical in self.template.of_type("AWS::Cognito::UserPool"):
                 changed |= self._write(f"cognito/{logical}.json", self._dump_pool(self.template.resolve({"Ref": logical})))
@@ -180,10 +222,12 @@ class Store:
                 })
         return {"groups": sorted(groups, key=lambda g: g["GroupName"]), "users": sorted(users, key=lambda u: u["username"])}
 
-    def autosave(self, stop: threading.Event, every: float = 10.0) -> None:
+    def autosave(self, stop: threading.Event, journal: Journal, every: float = 10.0) -> None:
         while not stop.wait(every):
             try:
-                if self.save():
+                if journal.lines and self.compact(journal):
                     log.info("data saved to %s", self.root)
+                elif not journal.lines:
+                    self.save(tables=False)  # Cognito changes are not journaled
             except Exception:  # noqa: BLE001 — the next round tries again; shutdown saves once more
                 log.exception("autosave failed")

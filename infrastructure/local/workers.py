@@ -229,8 +229,9 @@ class Workers:
     def stop(self) -> None:
         for worker in self:
             worker.terminate()
+        deadline = time.monotonic() + 1.5
         for worker in self:
-            worker.wait_stopped(timeout=3)
+            worker.wait_stopped(timeout=max(0.05, deadline - time.monotonic()))
 
 
 # ----------------------------------------------------- Step Functions → workers

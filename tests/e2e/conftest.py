@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import email.message
 import json
+import os
 import pathlib
 import signal
 import socket
@@ -93,6 +94,11 @@ class LocalSystem:
                 self.process.kill()
                 self.process.wait()
 
+    def kill_hard(self) -> None:
+        """`kill -9` of the whole process group: no handler runs, nothing is saved on the way out."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
 
 def _demo_user_with_role(role: str) -> str:
     from infrastructure.local import demo
@@ -129,8 +135,9 @@ def start_local_system(folder: pathlib.Path, *, template: pathlib.Path | None = 
         command += ["--template", str(template)]
     log_path = folder / f"local-system-{port}.log"
     with open(log_path, "wb") as log:
+        # its own process group, so a test can kill it and its workers at once, as a crash would
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
     system = LocalSystem(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{moto_port}", data_dir, log_path, process)
     deadline = time.monotonic() + STARTUP_DEADLINE
     while True:

@@ -1,0 +1,158 @@
+"""The local system's write-ahead journal: no acknowledged DynamoDB write is lost, even by `kill -9`.
+
+Every committed write appends one line to the current segment (`journal/<n>.log`): the
+new state of each item it changed (a transaction is one line, so it is replayed whole or
+not at all). The line is flushed and fsync'ed before moto answers the call, so a write a
+function saw succeed, and hence every 2xx the gateway gave, is on disk. Writers that
+arrive while a flush runs are flushed together by the next one (group commit), so the
+cost is one fsync per batch of concurrent writes, not per write.
+
+Records are item states, not requests: replaying them in order over any older snapshot
+gives the latest state of every item, and replaying a record twice changes nothing.
+Compaction (persistence.Store.compact) rotates to a new segment under the write lock,
+takes a snapshot, notes the first segment the snapshot does not cover, and deletes the
+older ones; a crash anywhere in between only means more segments are replayed.
+
+A torn last line (the crash came mid-write) was never acknowledged and is ignored.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import pathlib
+import threading
+from typing import Any, Callable, Iterator
+
+from infrastructure.moto_atomic import Change, writes_paused
+
+log = logging.getLogger("local.journal")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+class Journal:
+    def __init__(self, folder: pathlib.Path) -> None:
+        self.folder = folder
+        self._cond = threading.Condition()
+        self._pending: list[bytes] = []
+        self._appended = 0  # sequence number of the last line handed to record()
+        self._durable = 0   # every line up to this one is on disk
+        self._flushing = False
+        self._file = None
+        self.segment: int | None = None
+        self.lines = 0  # lines in the current segment: compaction's trigger
+
+    # -------------------------------------------------------------- segments
+    def segments(self) -> list[tuple[int, pathlib.Path]]:
+        if not self.folder.exists():
+            return []
+        found = []
+        for path in self.folder.glob("*.log"):
+            if path.stem.isdigit():
+                found.append((int(path.stem), path))
+        return sorted(found)
+
+    def read(self, since: int = 0) -> Iterator[Change]:
+        """Every change in segments numbered `since` and later, in commit order."""
+        for number, path in self.segments():
+            if number < since:
+                continue
+            with path.open("rb") as handle:
+                for raw in handle:
+                    try:
+                        record = json.loads(raw)
+                    except ValueError:  # a torn line: the crash came before its fsync, nothing acknowledged it
+                        log.warning("ignoring an incomplete journal line at the end of %s", path.name)
+                        break
+                    for table, key, item in record:
+                        yield table, key, item
+
+    def start(self) -> int:
+        """Begin recording into a new segment after the existing ones; returns its number."""
+        with writes_paused():
+            return self._open_next()
+
+    def rotate(self) -> int:
+        """Close the current segment (everything recorded so far is on disk) and open the next.
+        Holds the write lock, so no write falls between the two segments."""
+        with writes_paused():
+            self._flush_through(self._appended)
+            return self._open_next()
+
+    def close(self) -> None:
+        with writes_paused():
+            self._flush_through(self._appended)
+            with self._cond:
+                if self._file is not None:
+                    self._file.close()
+                self._file, self.segment = None, None
+
+    def remove_before(self, number: int) -> None:
+        for n, path in self.segments():
+            if n < number:
+                path.unlink(missing_ok=True)
+
+    def _open_next(self) -> int:
+        with self._cond:
+            while self._flushing:
+                self._cond.wait()
+            if self._file is not None:
+                self._file.close()
+            existing = [n for n, _ in self.segments()]
+            self.segment = max(existing + [self.segment or 0]) + 1
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._file = (self.folder / f"{self.segment:08d}.log").open("ab")
+            fsync_dir(self.folder)
+            self.lines = 0
+            return self.segment
+
+    # ------------------------------------------------------------- recording
+    def record(self, changes: list[Change]) -> Callable[[], None] | None:
+        """The commit observer: called under the write lock, in commit order."""
+        line = (json.dumps(changes, default=_json_default, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        with self._cond:
+            if self._file is None:  # not started (restoring) or closed: nothing to make durable
+                return None
+            self._pending.append(line)
+            self._appended += 1
+            self.lines += 1
+            sequence = self._appended
+        return lambda: self._flush_through(sequence)
+
+    def _flush_through(self, sequence: int) -> None:
+        """Return once line `sequence` is on disk, flushing the pending batch if nobody else is."""
+        with self._cond:
+            while self._durable < sequence:
+                if self._flushing:
+                    self._cond.wait()
+                    continue
+                batch, self._pending, upto, handle = self._pending, [], self._appended, self._file
+                self._flushing = True
+                self._cond.release()
+                written = False
+                try:
+                    handle.write(b"".join(batch))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                    written = True
+                finally:
+                    self._cond.acquire()
+                    self._flushing = False
+                    if written:
+                        self._durable = upto
+                    self._cond.notify_all()
+
+
+def fsync_dir(folder: pathlib.Path) -> None:
+    """A new file's directory entry must be durable too, or the file can vanish in a crash."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
