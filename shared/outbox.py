@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -21,6 +21,7 @@ from shared.events import DomainEvent
 OUTBOX_PREFIX = "OUTBOX#"
 RETENTION_SECONDS = 7 * 24 * 3600
 PUT_EVENTS_BATCH = 10  # EventBridge's per-call limit
+STOP_BEFORE_TIMEOUT_MS = 5_000  # room left for one slow PutEvents call and the answer
 
 
 def outbox_model(table_name: str) -> type[Model]:
@@ -63,10 +64,21 @@ def envelopes_from_stream(records: Iterable[dict[str, Any]]) -> list[tuple[str, 
     return found
 
 
-def publish(client: Any, bus_name: str, batch: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    """Put envelopes on the bus; return the sequence numbers that failed (for a partial-batch retry)."""
+def publish(client: Any, bus_name: str, batch: list[tuple[str, dict[str, Any]]],
+            time_left_ms: Callable[[], int] | None = None) -> list[str]:
+    """Put envelopes on the bus; return the sequence numbers that failed (for a partial-batch retry).
+
+    With `time_left_ms` (the Lambda context's clock), records it has no time left for are
+    returned as failed instead of being attempted: the stream checkpoints past what was
+    published and hands the rest over as a new batch. A batch that outgrows the function's
+    timeout is therefore never retried whole, so work already done is not redone (under load
+    that retry loop kept the relay busy republishing and events went to its dead-letter queue).
+    """
     failed: list[str] = []
     for start in range(0, len(batch), PUT_EVENTS_BATCH):
+        if time_left_ms is not None and start and time_left_ms() < STOP_BEFORE_TIMEOUT_MS:
+            failed.extend(seq for seq, _ in batch[start:])
+            break
         chunk = batch[start:start + PUT_EVENTS_BATCH]
         response = client.put_events(Entries=[
             {"EventBusName": bus_name, "Source": env["source"], "DetailType": env["type"],

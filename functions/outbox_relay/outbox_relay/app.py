@@ -25,7 +25,8 @@ def _events():
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch = outbox.envelopes_from_stream(event.get("Records", []))
-    failed = outbox.publish(_events(), os.environ["EVENT_BUS_NAME"], batch) if batch else []
+    clock = getattr(context, "get_remaining_time_in_millis", None)
+    failed = outbox.publish(_events(), os.environ["EVENT_BUS_NAME"], batch, time_left_ms=clock) if batch else []
     metrics.add_metric(name="EventsPublished", unit="Count", value=len(batch) - len(failed))
     if failed:
         logger.warning("some events were not accepted by the bus", extra={"failed": failed})
