@@ -26,12 +26,21 @@ class FakeLambdaContext:
 
 
 def claims(user_id: str, org_id: str | None, roles: list[str], email: str | None = None) -> dict[str, str]:
-    """Claims as API Gateway's Cognito authorizer passes them: every value a string, groups comma-joined."""
+    """An ID token's claims as strings (groups comma-joined); api_event turns them into what the
+    staff authorizer passes for that user."""
     data = {"sub": str(uuid.uuid4()), "cognito:username": user_id, "token_use": "id",
             "email": email or f"{user_id}@example.org", "cognito:groups": ",".join(roles)}
     if org_id:
         data["custom:org_id"] = org_id
     return data
+
+
+def authorizer_context(claims: dict[str, str]) -> dict[str, str]:
+    """What the staff authorizer (identity/authorizer.py) passes for a user whose table record
+    agrees with these token claims: user, organisation, roles (comma-joined) and email."""
+    return {"user_id": claims.get("cognito:username") or claims["sub"], "org_id": claims.get("custom:org_id", ""),
+            "roles": claims.get("cognito:groups", ""), "email": claims.get("email", ""),
+            "principalId": claims.get("cognito:username") or claims["sub"]}
 
 
 def api_event(method: str, resource: str, *, path_params: dict[str, str] | None = None,
@@ -52,7 +61,7 @@ def api_event(method: str, resource: str, *, path_params: dict[str, str] | None 
         "requestContext": {
             "resourcePath": resource, "httpMethod": method, "path": f"/v1{path}", "stage": "v1",
             "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": claims} if claims else None,
+            "authorizer": authorizer_context(claims) if claims else None,
         },
         "body": raw_body, "isBase64Encoded": False,
     }

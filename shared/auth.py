@@ -1,9 +1,11 @@
-"""The caller, read from the authorizer's claims (never from a call to identity).
+"""The caller, read from what the authorizer put in the request (never from a call to identity).
 
-API Gateway's Cognito authorizer puts the ID token's claims in
-`requestContext.authorizer.claims`, every value a string. The organisation and
-roles travel in the token (`custom:org_id`, `cognito:groups`), so no route needs a
-synchronous hop to the identity capability to know who is calling.
+The API's staff authorizer (identity's Lambda authorizer, identity/authorizer.py)
+verifies the Cognito ID token, looks the user up in identity's table and puts the
+caller in `requestContext.authorizer`: `user_id`, `org_id`, `roles` (comma-joined:
+the roles the user holds now, not when the token was issued) and `email`, every value
+a string. So no route needs a synchronous hop to identity to know who is calling, and
+a revoked role ends with the authorizer's cache window (60 s), not with the token.
 """
 from __future__ import annotations
 
@@ -76,6 +78,12 @@ def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
     )
 
 
+def caller_from_authorizer(context: Mapping[str, Any] | None) -> Caller:
+    if not context or not context.get("user_id"):
+        raise Unauthenticated("No verified identity reached this route.")
+    return Caller(user_id=str(context["user_id"]), org_id=context.get("org_id") or None,
+                  roles=parse_groups(context.get("roles")), email=context.get("email") or None)
+
+
 def caller_from_event(event: Mapping[str, Any]) -> Caller:
-    context = event.get("requestContext") or {}
-    return caller_from_claims((context.get("authorizer") or {}).get("claims"))
+    return caller_from_authorizer((event.get("requestContext") or {}).get("authorizer"))

@@ -150,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _authorizers(template: Template, moto_url: str) -> tuple[TokenIssuer | None, dict[tuple[str, str], TokenVerifier]]:
-    """A verifier per Cognito authorizer, and an issuer for the first one's pool."""
+    """A verifier per Cognito user-pool authorizer (Lambda authorizers run their own function), and
+    an issuer of tokens for the first user pool that has an app client."""
     clients: dict[str, list[str]] = {}
     for logical in template.of_type("AWS::Cognito::UserPoolClient"):
         pool = template.properties(logical)["UserPoolId"]
@@ -159,11 +160,14 @@ def _authorizers(template: Template, moto_url: str) -> tuple[TokenIssuer | None,
     verifiers, issuer = {}, None
     for api in template.apis().values():
         for name, spec in api.authorizers.items():
+            if "pool_arn" not in spec:
+                continue
             pool_id = spec["pool_arn"].rsplit("/", 1)[1]
             verifiers[(api.logical_id, name)] = TokenVerifier(f"{cognito_url}/{pool_id}/.well-known/jwks.json",
                                                               pool_id, clients.get(pool_id, []))
-            if issuer is None and clients.get(pool_id):
-                issuer = TokenIssuer(pool_id, clients[pool_id][0])
+    pool_id, client_ids = next(iter(clients.items()), (None, []))
+    if pool_id and client_ids:
+        issuer = TokenIssuer(pool_id, client_ids[0])
     return issuer, verifiers
 
 

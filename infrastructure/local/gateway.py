@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import urllib.parse
 import uuid
 
-from .template import ACCOUNT_ID, Api, GatewayResponse, Route
+from .authorizers import LambdaAuthorizers
+from .template import ACCOUNT_ID, REGION, Api, GatewayResponse, Route
 from .tokens import TokenVerifier
 from .workers import InvokeTimeout, Workers, WorkerUnavailable
 
@@ -36,6 +37,8 @@ PROBLEMS = "https://records.example/problems/"
 # spoken as problem+json like the rest of the API.
 _DEFAULT_RESPONSES = {
     "UNAUTHORIZED": (401, "unauthenticated", "Unauthenticated", "A valid bearer token is required."),
+    "ACCESS_DENIED": (403, "forbidden", "Forbidden", "The token is not allowed to call this route."),
+    "AUTHORIZER_FAILURE": (500, "authorizer-failure", "Authorizer failure", "The authorizer failed; see its log."),
     "INVALID_API_KEY": (403, "invalid-api-key", "Invalid API key", "A valid X-Api-Key header is required."),
     "MISSING_AUTHENTICATION_TOKEN": (403, "not-found", "Not found", "No route matches this method and path."),
     "REQUEST_TOO_LARGE": (413, "payload-too-large", "Payload too large", "The request body is too large."),
@@ -130,6 +133,7 @@ class Gateway:
         self.router = Router(routes)
         self.workers = workers
         self.verifiers = verifiers
+        self.lambda_authorizers = LambdaAuthorizers(workers)
         self.api_key = api_key
         self.local = local
         self._default_api = next(iter(apis.values()), None)
@@ -167,15 +171,23 @@ class Gateway:
             if request.method == "OPTIONS" and api.cors:
                 return self.preflight(api, routes)
             return self.error(api, "MISSING_AUTHENTICATION_TOKEN")
-        claims = None
+        authorizer = None
         if route.authorizer:
-            verifier = self.verifiers[(api.logical_id, route.authorizer)]
-            claims = verifier.claims(request.header(api.authorizers[route.authorizer]["header"]))
-            if claims is None:
-                return self.error(api, "UNAUTHORIZED")
+            spec = api.authorizers[route.authorizer]
+            if "function_arn" in spec:  # a Lambda authorizer: its function decides, its answer is cached
+                outcome = self.lambda_authorizers.authorize(spec, request.header(spec["header"]),
+                                                            method_arn(api, route, request))
+                if isinstance(outcome, str):
+                    return self.error(api, outcome)
+                authorizer = outcome
+            else:  # a Cognito user-pool authorizer: the token's claims, checked here
+                claims = self.verifiers[(api.logical_id, route.authorizer)].claims(request.header(spec["header"]))
+                if claims is None:
+                    return self.error(api, "UNAUTHORIZED")
+                authorizer = {"claims": claims}
         if route.api_key_required and request.header("X-Api-Key") != self.api_key["value"]:
             return self.error(api, "INVALID_API_KEY")
-        reply = self.integrate(api, route, request, path_params, claims)
+        reply = self.integrate(api, route, request, path_params, authorizer)
         origin = api.cors.get("Access-Control-Allow-Origin")
         if origin and not reply.has_header("Access-Control-Allow-Origin"):
             reply.headers.append(("Access-Control-Allow-Origin", origin))
@@ -200,9 +212,10 @@ class Gateway:
 
     # ------------------------------------------------------------- integration
     def integrate(self, api: Api, route: Route, request: Request, path_params: dict[str, str],
-                  claims: dict[str, str] | None) -> Reply:
+                  authorizer: dict[str, Any] | None) -> Reply:
         worker = self.workers.get(route.function)
-        event = proxy_event(api, route, request, path_params, claims, self.api_key if route.api_key_required else None)
+        event = proxy_event(api, route, request, path_params, authorizer,
+                            self.api_key if route.api_key_required else None)
         try:
             invocation = worker.invoke(json.dumps(event).encode(), timeout=INTEGRATION_TIMEOUT)
         except InvokeTimeout:
@@ -220,8 +233,13 @@ class Gateway:
             return self.error(api, "DEFAULT_5XX")
 
 
+def method_arn(api: Api, route: Route, request: Request) -> str:
+    return (f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api.logical_id.lower()}/{api.stage}/"
+            f"{request.method}{urllib.parse.unquote(request.path)}")
+
+
 def proxy_event(api: Api, route: Route, request: Request, path_params: dict[str, str],
-                claims: dict[str, str] | None, api_key: dict[str, str] | None) -> dict[str, Any]:
+                authorizer: dict[str, Any] | None, api_key: dict[str, str] | None) -> dict[str, Any]:
     """The REST API (v1) Lambda proxy event, field for field."""
     headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
@@ -252,8 +270,8 @@ def proxy_event(api: Api, route: Route, request: Request, path_params: dict[str,
         },
         "domainName": request.header("Host") or "localhost", "apiId": api.logical_id.lower(),
     }
-    if claims is not None:
-        context["authorizer"] = {"claims": claims}
+    if authorizer is not None:
+        context["authorizer"] = authorizer
     return {
         "resource": route.path, "path": urllib.parse.unquote(request.path), "httpMethod": request.method,
         "headers": headers or None, "multiValueHeaders": multi_headers or None,

@@ -139,7 +139,7 @@ class Api:
     stage: str
     cors: dict[str, str]  # response headers of a preflight; methods filled in per path when absent
     default_authorizer: str | None
-    authorizers: dict[str, dict[str, Any]]  # name → {"pool_arn", "header"}
+    authorizers: dict[str, dict[str, Any]]  # name → {"pool_arn", "header"} or {"function_arn", "header", "ttl"}
     api_key_required: bool
     gateway_responses: dict[str, GatewayResponse]
     binary_media_types: tuple[str, ...]
@@ -299,9 +299,15 @@ class Template:
 
     def _api(self, logical: str, props: dict[str, Any]) -> Api:
         auth = props.get("Auth") or {}
-        authorizers = {name: {"pool_arn": spec["UserPoolArn"],
-                              "header": (spec.get("Identity") or {}).get("Header", "Authorization")}
-                       for name, spec in (auth.get("Authorizers") or {}).items() if "UserPoolArn" in spec}
+        authorizers = {}
+        for name, spec in (auth.get("Authorizers") or {}).items():
+            identity = spec.get("Identity") or {}
+            if "UserPoolArn" in spec:
+                authorizers[name] = {"pool_arn": spec["UserPoolArn"], "header": identity.get("Header", "Authorization")}
+            elif "FunctionArn" in spec and spec.get("FunctionPayloadType", "TOKEN") == "TOKEN":
+                # API Gateway caches a Lambda authorizer's answer per token for ReauthorizeEvery s (SAM default 300)
+                authorizers[name] = {"function_arn": spec["FunctionArn"], "header": identity.get("Header", "Authorization"),
+                                     "ttl": int(identity.get("ReauthorizeEvery", 300))}
         responses = {}
         for kind, spec in (props.get("GatewayResponses") or {}).items():
             templates = spec.get("ResponseTemplates") or {}

@@ -64,14 +64,15 @@ def test_valid_token_with_or_without_bearer_prefix_reaches_the_function(local_sy
         assert response.json()["user"]["id"] == "u-admin-src"
 
 
-def test_claims_reach_the_function_as_api_gateway_passes_them(local_system):
-    user_id = f"e2e-{uuid.uuid4().hex[:8]}"
-    token = local_system.token(user_id=user_id, org_id="org-e2e", roles=["archivist", "auditor"])
+def test_the_authorizers_answer_reaches_the_function_as_api_gateway_passes_it(local_system):
+    # The token claims more roles than identity's table gives the user: the table wins.
+    token = local_system.token(user_id="u-archivist-src", email="archivist@src.example", org_id="org-src",
+                               roles=["archivist", "auditor"])
 
     me = local_system.request("GET", "/me", token=token).json()
 
-    assert me["user"]["id"] == user_id and me["user"]["org_id"] == "org-e2e"
-    assert me["roles"] == ["archivist", "auditor"]  # cognito:groups arrived as "archivist,auditor"
+    assert me["user"]["id"] == "u-archivist-src" and me["user"]["org_id"] == "org-src"
+    assert me["roles"] == ["archivist"]  # the authorizer's context carried "archivist", from the table
 
 
 def test_token_signed_with_another_key_is_401(local_system):

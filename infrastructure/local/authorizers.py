@@ -1,0 +1,94 @@
+"""Lambda (TOKEN) authorizers, run as API Gateway runs them.
+
+The gateway hands the identity source (the `Authorization` header) and the method ARN
+to the authorizer function from the template, and caches its answer per token for the
+authorizer's `ReauthorizeEvery` seconds: within that window a revoked user keeps the
+access the cached answer gave; after it, the function decides again. As in API
+Gateway: no header → 401 without a call; the function failing with "Unauthorized" →
+401 (not cached); any other failure → 500; a policy that does not allow the method
+ARN (or denies it) → 403. The policy's `context` and the `principalId` become
+`requestContext.authorizer`.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+from .workers import Workers, WorkerUnavailable
+
+log = logging.getLogger("local.authorizers")
+UNAUTHORIZED, ACCESS_DENIED, AUTHORIZER_FAILURE = "UNAUTHORIZED", "ACCESS_DENIED", "AUTHORIZER_FAILURE"
+
+
+class LambdaAuthorizers:
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
+        self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def authorize(self, spec: dict[str, Any], token: str | None, method_arn: str) -> dict[str, Any] | str:
+        """The request context's `authorizer` for this call, or the gateway response type that refuses it."""
+        if not token:
+            return UNAUTHORIZED
+        key = (spec["function_arn"], token)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None or cached[0] <= time.monotonic():
+            answer = self._invoke(spec["function_arn"], token, method_arn)
+            if isinstance(answer, str):
+                return answer
+            cached = (time.monotonic() + spec.get("ttl", 300), answer)
+            if spec.get("ttl", 300) > 0:
+                with self._lock:
+                    self._cache[key] = cached
+        policy = cached[1]
+        if not _allows(policy.get("policyDocument") or {}, method_arn):
+            return ACCESS_DENIED
+        context = {k: v for k, v in (policy.get("context") or {}).items() if isinstance(v, (str, int, float, bool))}
+        return {**context, "principalId": policy.get("principalId")}
+
+    def flush(self) -> int:
+        """Forget every cached answer (API Gateway's FlushStageAuthorizersCache); returns how many."""
+        with self._lock:
+            count = len(self._cache)
+            self._cache.clear()
+        return count
+
+    def _invoke(self, function_arn: str, token: str, method_arn: str) -> dict[str, Any] | str:
+        worker = self.workers.get(function_arn)
+        if worker is None:
+            log.error("authorizer function %s is not in the template", function_arn)
+            return AUTHORIZER_FAILURE
+        event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+        try:
+            invocation = worker.invoke(json.dumps(event).encode())
+        except WorkerUnavailable as exc:
+            log.error("%s", exc)
+            return AUTHORIZER_FAILURE
+        result = invocation.result()
+        if invocation.error:
+            if isinstance(result, dict) and result.get("errorMessage") == "Unauthorized":
+                return UNAUTHORIZED
+            log.error("authorizer %s failed: %s", function_arn, invocation.payload.decode(errors="replace")[:500])
+            return AUTHORIZER_FAILURE
+        if not isinstance(result, dict) or "policyDocument" not in result:
+            log.error("authorizer %s returned no policy", function_arn)
+            return AUTHORIZER_FAILURE
+        return result
+
+
+def _allows(document: dict[str, Any], method_arn: str) -> bool:
+    allowed = False
+    statements = document.get("Statement") or []
+    for statement in statements if isinstance(statements, list) else [statements]:
+        resources = statement.get("Resource") or []
+        resources = resources if isinstance(resources, list) else [resources]
+        if any(fnmatch.fnmatchcase(method_arn, pattern) for pattern in resources):
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
