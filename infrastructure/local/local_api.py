@@ -1,7 +1,9 @@
 """Endpoints of the local system only (not in AWS, not in the template).
 
     GET  /_local/health                 200 once started, while moto and every worker answer; else 503
-    POST /_local/token                  a Cognito ID token for any user, org and roles
+    POST /_local/token                  a Cognito ID token for any user, org and roles (the API's
+                                        staff authorizer admits it only for a user identity knows
+                                        as active, with the roles identity gives them)
     GET  /_local/schedules              the template's schedules
     POST /_local/schedules/<name>/run   fire one now; answers the function's result
     GET  /openapi.json, GET /docs       the API description and a browser UI for it
