@@ -22,13 +22,21 @@ run: $(STAMP)
 run-fresh: $(STAMP)
 	$(PY) -m infrastructure.local --fresh
 
-## make test: unit, integration, infrastructure, contract, architecture and end-to-end tests.
-test: $(STAMP)
-	$(PY) -m pytest
+# Each layer across every core (pytest-xdist), cheapest first; the first failing layer stops the run.
+PYTEST := $(PY) -m pytest -n auto
 
-## make test-fast: everything but the end-to-end layer.
+## make test: unit (+ architecture), integration, contract and infrastructure, then end-to-end tests.
+test: $(STAMP)
+	$(PYTEST) tests/unit tests/architecture
+	$(PYTEST) tests/integration
+	$(PYTEST) tests/contract tests/infrastructure
+	$(PYTEST) tests/e2e
+
+## make test-fast: everything but what starts the local system (the e2e mark).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PYTEST) tests/unit tests/architecture
+	$(PYTEST) tests/integration
+	$(PYTEST) -m "not e2e" tests/contract tests/infrastructure
 
 ## make bench: cold starts, DynamoDB calls per operation, gateway overhead.
 bench: $(STAMP)
