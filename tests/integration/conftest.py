@@ -1,7 +1,8 @@
 """Integration layer: real handlers, real event shapes, moto in process.
 
-One moto world per test process (`aws_world`, session scope): the tables, the user pool
-and every state machine are built once from template.yaml and the ASL files themselves;
+One moto world per test process (`aws_world`, scoped to this package: it ends with the
+layer, so later layers in the same process run without moto patched in): the tables, the
+user pool and every state machine are built once from template.yaml and the ASL files;
 Step Functions really executes the ASL, and its Lambda invokes are answered by the real
 task handlers. Building it costs seconds (a user pool, clients, the backends' first
 calls); emptying the tables costs milliseconds, so each test (`aws`) starts from empty
@@ -54,7 +55,7 @@ class LambdaRouter(InProcessInvoke):
         return self.handlers[name](event, FakeLambdaContext())
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws_world():
     """The moto account of this test process, with every resource the handlers use, built from the template."""
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
