@@ -22,13 +22,23 @@ run: $(STAMP)
 run-fresh: $(STAMP)
 	$(PY) -m infrastructure.local --fresh
 
-## make test: unit, integration, infrastructure, contract, architecture and end-to-end tests.
-test: $(STAMP)
-	$(PY) -m pytest
+# Each layer across every core (pytest-xdist), cheapest first; the first failing layer stops the run.
+# Integration tests spread one by one (each process builds its moto world once); the others by file,
+# so the fuzzer's local system starts once, not once per process.
+PYTEST := $(PY) -m pytest -n auto
 
-## make test-fast: everything but the end-to-end layer.
+## make test: unit (+ architecture), integration, contract and infrastructure, then end-to-end tests.
+test: $(STAMP)
+	$(PYTEST) tests/unit tests/architecture
+	$(PYTEST) tests/integration --dist load
+	$(PYTEST) tests/contract tests/infrastructure --dist loadfile
+	$(PYTEST) tests/e2e --dist loadfile
+
+## make test-fast: everything but what starts the local system (the e2e mark).
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not e2e"
+	$(PYTEST) tests/unit tests/architecture
+	$(PYTEST) tests/integration --dist load
+	$(PYTEST) tests/contract tests/infrastructure --dist loadfile -m "not e2e"
 
 ## make bench: cold starts, DynamoDB calls per operation, gateway overhead.
 bench: $(STAMP)

@@ -1,8 +1,16 @@
-"""Contract tests fuzz the running local system that the end-to-end layer starts.
+"""Contract tests fuzz a running local system of their own.
 
-Importing tests/e2e's fixtures makes `local_system` (session scope: the system on free
-ports with fresh data, as a `LocalSystem` client) visible to tests/contract without a
-tests/conftest.py. Being declared here too, it is a fixture of its own: a run of both
-layers starts one system for each, so the fuzzer never shares data with e2e tests.
+Declared here (not shared with tests/e2e), so a run of both layers starts one system for
+each and the fuzzer never shares data with the e2e tests.
 """
-from tests.e2e.conftest import *  # noqa: F401,F403
+import pytest
+
+from tests.e2e.conftest import start_local_system
+
+
+@pytest.fixture(scope="session")
+def local_system(tmp_path_factory: pytest.TempPathFactory):
+    """The local system on free ports with fresh data, as a `LocalSystem` client."""
+    system = start_local_system(tmp_path_factory.mktemp("local-system"))
+    yield system
+    system.stop()

@@ -12,7 +12,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.e2e.conftest import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
 
 DOCS = ("stacks.md", "check-out.md", "stock-take.md")
 

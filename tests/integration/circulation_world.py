@@ -21,10 +21,7 @@ import pytest
 
 from tests.integration.stacks_world import MANAGER as STACK_MANAGER, ORG, OTHER_ORG, Stacks, _serialise_moto_writes
 from tests.support.events import FakeLambdaContext, call_api, claims
-from tests.support.template import ROOT, resource
 
-ACCOUNT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
-MACHINES = {"check-out": "CheckOutStateMachine", "return": "ReturnStateMachine"}
 MANAGER = claims("u-manager", ORG, ["stack_manager"])
 REQUESTER = claims("u-reader", ORG, ["requester"])
 OTHER_REQUESTER = claims("u-reader-2", ORG, ["requester"])
@@ -71,6 +68,7 @@ class Circulation:
     def __init__(self, aws, stacks: Stacks, faults: Faults) -> None:
         self.aws, self.stacks, self.faults = aws, stacks, faults
         self._forwarded: set[str] = set()
+        self._earlier = {m: {e["executionArn"] for e in self._all_executions(m)} for m in ("check-out", "return")}
 
     # ------------------------------------------------------------------ calls
     def call(self, method: str, resource: str, *, who: dict[str, str] | None = MANAGER, **kwargs: Any):
@@ -125,8 +123,11 @@ class Circulation:
 
     # ------------------------------------------------------------------ sagas
     def executions(self, machine: str) -> list[dict[str, Any]]:
-        arn = self.aws.machine_arns[machine]
-        return self.aws.sfn.list_executions(stateMachineArn=arn)["executions"]
+        """The machine's executions started since this world was made (earlier tests' runs stay in moto)."""
+        return [e for e in self._all_executions(machine) if e["executionArn"] not in self._earlier[machine]]
+
+    def _all_executions(self, machine: str) -> list[dict[str, Any]]:
+        return self.aws.executions(self.aws.machine_arns[machine])
 
     def wait(self, machine: str, name: str, deadline_s: float = 60.0) -> dict[str, Any]:
         """Poll one execution to its end (synchronisation with a deadline, not a sleep)."""
@@ -180,23 +181,10 @@ class Circulation:
                       if not i["pk"]["S"].startswith("IDEMPOTENCY#"))
 
 
-def _machines(aws) -> dict[str, str]:
-    arns = {}
-    for short, logical_id in MACHINES.items():
-        props = resource(logical_id)["Properties"]
-        definition = (ROOT / props["DefinitionUri"]).read_text()
-        for name in props["DefinitionSubstitutions"]:
-            definition = definition.replace("${" + name + "}", ACCOUNT_ARN + name.removesuffix("Arn"))
-        arns[short] = aws.sfn.create_state_machine(name=f"records-test-{short}", definition=definition,
-                                                   roleArn="arn:aws:iam::123456789012:role/sfn")["stateMachineArn"]
-    return arns
-
-
 @pytest.fixture
 def circulation(aws, monkeypatch) -> Circulation:
     monkeypatch.delenv("TABLE_NAME", raising=False)
     _serialise_moto_writes(monkeypatch)
-    aws.machine_arns = _machines(aws)
     monkeypatch.setenv("CHECK_OUT_STATE_MACHINE_ARN", aws.machine_arns["check-out"])
     monkeypatch.setenv("RETURN_STATE_MACHINE_ARN", aws.machine_arns["return"])
     from circulation import tasks as circulation_tasks

@@ -1,8 +1,8 @@
 """Shared set-up of the inventory integration tests: the real handlers against moto.
 
-`inventory` (fixture) points TABLE_NAME at the inventory table, creates the stock-take state
-machine from template.yaml's own ASL file (really executed by moto, its Lambda invokes
-answered by the real inventory task handler), and makes moto's writes atomic as DynamoDB's
+`inventory` (fixture) points TABLE_NAME at the inventory table and at the stock-take state
+machine of the integration world (template.yaml's own ASL, really executed by moto, its
+Lambda invokes answered by the real inventory task handler), and makes moto's writes atomic as DynamoDB's
 are (the Map state runs pages in parallel threads). Stacks' box events are fed through the
 real SQS consumer, in the envelope the outbox relay publishes.
 """
@@ -13,12 +13,10 @@ import time
 from typing import Any
 import uuid
 
-import boto3
 import pytest
 
 from tests.integration.stacks_world import _serialise_moto_writes
 from tests.support.events import FakeLambdaContext, call_api, claims
-from tests.support.template import ROOT, resource
 
 ORG = "org-alpha"
 OTHER_ORG = "org-beta"
@@ -116,7 +114,7 @@ class Inventory:
         """Poll the execution to a final state (synchronisation with a deadline, not a sleep)."""
         sfn, end = self.aws.sfn, time.monotonic() + deadline_s
         while time.monotonic() < end:
-            runs = [e for e in sfn.list_executions(stateMachineArn=MACHINE_ARN)["executions"] if e["name"] == name]
+            runs = [e for e in self.aws.executions(MACHINE_ARN) if e["name"] == name]
             if runs and runs[0]["status"] != "RUNNING":
                 return sfn.describe_execution(executionArn=runs[0]["executionArn"])
             time.sleep(0.02)
@@ -141,18 +139,13 @@ class Inventory:
 
 
 def make_world(aws, monkeypatch) -> Inventory:
-    """Inventory's table env, its state machine from the template's ASL, and its task handler on the router."""
+    """Inventory's table env, its state machine (built with the world) and its task handler on the router."""
     monkeypatch.setenv("TABLE_NAME", "inventory")
     monkeypatch.setenv("STOCK_TAKE_STATE_MACHINE_ARN", MACHINE_ARN)
     from inventory import tasks
     from inventory.integration import workflows
     workflows._client.cache_clear()
     aws.router.handlers["InventoryTasksFunction"] = tasks.handler
-    props = resource("StockTakeStateMachine")["Properties"]
-    definition = (ROOT / props["DefinitionUri"]).read_text().replace(
-        "${InventoryTasksFunctionArn}", "arn:aws:lambda:us-east-1:123456789012:function:InventoryTasksFunction")
-    boto3.client("stepfunctions").create_state_machine(name=MACHINE, definition=definition,
-                                                       roleArn="arn:aws:iam::123456789012:role/sfn")
     return Inventory(aws)
 
 

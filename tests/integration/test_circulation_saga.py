@@ -5,8 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.circulation_world import (OTHER_REQUESTER, InjectedFailure, TransientError,  # noqa: F401
-                                                 circulation, shelves)
+from tests.integration.circulation_world import OTHER_REQUESTER, InjectedFailure, TransientError
 
 
 @pytest.fixture

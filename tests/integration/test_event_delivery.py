@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 import boto3
 
@@ -31,11 +32,12 @@ def sqs_event(messages, queue_arn):
 
 
 def wire_bus(monkeypatch):
-    """The bus, rule and queue as the template declares them."""
+    """The bus, rule and queue as the template declares them (named for this test: the moto world outlives it)."""
     events, sqs = boto3.client("events"), boto3.client("sqs")
-    bus = "records-test-domain-events"
+    suffix = uuid.uuid4().hex[:8]
+    bus = f"records-test-domain-events-{suffix}"
     events.create_event_bus(Name=bus)
-    queue_url = sqs.create_queue(QueueName="audit")["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName=f"audit-{suffix}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     pattern = resource("AuditRule")["Properties"]["EventPattern"]
     events.put_rule(Name="audit", EventBusName=bus, EventPattern=json.dumps(pattern))

@@ -57,13 +57,8 @@ def test_only_sysadmins_manage_organisations(aws):
 
 @pytest.mark.parametrize("raw, field", [
     ('{"name": "A", "type": "agency"', "body"),                      # malformed JSON
-    ('{"name": 7, "type": "agency"}', "name"),                        # wrong type
-    ('{"name": "A", "type": "agency", "colour": "red"}', "colour"),  # unknown field
     ('{"type": "agency"}', "name"),                                   # missing field
-    ('{"name": "A", "type": "museum"}', "type"),                      # not an allowed value
-    ('[]', "body"),                                                   # not an object
-    ('{"name": "A", "type": "agency", "x": NaN}', "body"),            # not JSON
-])
+])  # the schema's own refusals: tests/unit/test_identity_input.py
 def test_bad_bodies_get_400_problems_and_write_nothing(aws, raw, field):
     status, body, headers = call(api_event("POST", "/organisations", claims=SYSADMIN, raw_body=raw))
     assert status == 400, body

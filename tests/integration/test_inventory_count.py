@@ -7,8 +7,7 @@ with counters per range and result, and a report as JSON, CSV and SVG.
 """
 from __future__ import annotations
 
-from tests.integration.inventory_world import (ARCHIVIST, AUDITOR, MANAGER, SHELF_1, SHELF_2, SHELF_3, box_event,
-                                               holdings, inventory)  # noqa: F401 - fixtures
+from tests.integration.inventory_world import ARCHIVIST, AUDITOR, MANAGER, SHELF_1, SHELF_2, SHELF_3, box_event
 
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.integration.stacks_world import ARCHIVIST, OTHER_MANAGER, PARTNER_KEY_ID, laid_out, stacks  # noqa: F401
+from tests.integration.stacks_world import ARCHIVIST, OTHER_MANAGER, PARTNER_KEY_ID
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.integration.stacks_world import ARCHIVIST, laid_out, stacks  # noqa: F401
+from tests.integration.stacks_world import ARCHIVIST
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.stacks_world import ORG, laid_out, stacks  # noqa: F401
+from tests.integration.stacks_world import ORG
 from tests.support.events import FakeLambdaContext
 
 
