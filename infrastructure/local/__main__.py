@@ -37,7 +37,7 @@ from .provision import provision  # noqa: E402
 from .schedules import Scheduler  # noqa: E402
 from .template import Template  # noqa: E402
 from .tokens import TokenIssuer, TokenRefused, TokenVerifier  # noqa: E402
-from .workers import Workers, install_invoke_hook  # noqa: E402
+from .workers import DEFAULT_CONCURRENCY, Workers, install_invoke_hook  # noqa: E402
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 log = logging.getLogger("local")
@@ -50,7 +50,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--moto-port", type=int, default=4566, help="moto server port (default 4566)")
     parser.add_argument("--data-dir", type=pathlib.Path, default=REPO_ROOT / ".local", help="default: .local/")
     parser.add_argument("--template", type=pathlib.Path, default=REPO_ROOT / "template.yaml")
+    parser.add_argument("--concurrency", type=_count, default=DEFAULT_CONCURRENCY, metavar="N",
+                        help="execution environments per function at most, as Lambda's concurrency "
+                             f"(default {DEFAULT_CONCURRENCY}, or $LOCAL_CONCURRENCY; the template's "
+                             "ReservedConcurrentExecutions lowers it)")
+    parser.add_argument("--function-concurrency", type=_function_limit, action="append", default=[],
+                        metavar="FUNCTION=N", help="the limit for one function (logical id or name); repeatable")
     return parser.parse_args(argv)
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number from 1: {value!r}")
+    return int(value)
+
+
+def _function_limit(value: str) -> tuple[str, int]:
+    name, _, count = value.partition("=")
+    if not name or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected FUNCTION=N, got {value!r}")
+    return name, int(count)
 
 
 def require_free(port: int, option: str) -> None:
@@ -97,7 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     journal = Journal(store.root / "journal")
     observe_commits(journal.record)  # records nothing until started, after the restore
     provision(template)
-    workers = Workers(template.functions(), moto_url)
+    try:
+        workers = Workers(template.functions(), moto_url, args.concurrency, dict(args.function_concurrency))
+    except ValueError as exc:
+        raise SystemExit(f"--function-concurrency: {exc}") from None
     install_invoke_hook(workers)
     workers.launch()  # they import their handlers while the data is restored
     restored = store.restore(journal)  # the snapshot with every journaled write replayed over it

@@ -25,7 +25,7 @@ import uuid
 from .authorizers import LambdaAuthorizers
 from .template import ACCOUNT_ID, REGION, Api, GatewayResponse, Route
 from .tokens import TokenVerifier
-from .workers import InvokeTimeout, Workers, WorkerUnavailable
+from .workers import InvokeTimeout, Throttled, Workers, WorkerUnavailable
 
 log = logging.getLogger("local.gateway")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -45,6 +45,8 @@ _DEFAULT_RESPONSES = {
     "INTEGRATION_TIMEOUT": (504, "gateway-timeout", "Gateway timeout",
                             f"The function did not answer within {INTEGRATION_TIMEOUT:.0f} seconds."),
     "DEFAULT_5XX": (502, "bad-gateway", "Bad gateway", "The function failed or returned a malformed response."),
+    # Every execution environment of the function stayed busy: nothing ran, so a retry is safe.
+    "THROTTLED": (429, "throttled", "Too many requests", "Slow down and retry later."),
 }
 
 
@@ -216,10 +218,15 @@ class Gateway:
         worker = self.workers.get(route.function)
         event = proxy_event(api, route, request, path_params, authorizer,
                             self.api_key if route.api_key_required else None)
+        # API Gateway's answers: 504 when the 29 s pass (the function may still commit), 502 when the
+        # function failed (its own timeout included), 429 when it could not even start (nothing ran).
         try:
             invocation = worker.invoke(json.dumps(event).encode(), timeout=INTEGRATION_TIMEOUT)
         except InvokeTimeout:
             return self.error(api, "INTEGRATION_TIMEOUT")
+        except Throttled as exc:
+            log.warning("%s", exc)
+            return self.error(api, "THROTTLED")
         except WorkerUnavailable as exc:
             log.error("%s", exc)
             return self.error(api, "DEFAULT_5XX")

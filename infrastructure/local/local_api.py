@@ -1,6 +1,7 @@
 """Endpoints of the local system only (not in AWS, not in the template).
 
-    GET  /_local/health                 200 once started, while moto and every worker answer; else 503
+    GET  /_local/health                 200 once started, while moto and every function can run; else 503;
+                                        each function's pool: environments, busy, starting, limit, replaced
     POST /_local/token                  a Cognito ID token for any user, org and roles (the API's
                                         staff authorizer admits it only for a user identity knows
                                         as active, with the roles identity gives them)

@@ -7,7 +7,10 @@ loopback port, announces it as the first stdout line ({"port": N}), imports the
 handler (Lambda's "init"), then serves the Lambda Invoke API:
 `POST /2015-03-31/functions/<name>/invocations` with the event as the body, answering
 the result, or 200 with `X-Amz-Function-Error: Unhandled` and Lambda's error
-document. Invocations run concurrently, one thread each. `GET /ping` reports init.
+document. One invocation runs at a time, as in a Lambda execution environment; the
+parent's pool (workers.py) sends each environment one invocation at a time and starts
+more environments for concurrent ones. `GET /ping` reports init, and answers while an
+invocation runs.
 
 Only the parent handles Ctrl-C; a worker ends on SIGTERM, or by itself when the
 parent's end of its stdin closes (the parent died without stopping it).
@@ -126,6 +129,7 @@ class _Runtime(ThreadingHTTPServer):
         self.init_error: dict[str, Any] | None = None
         # One invocation at a time, as in a Lambda execution environment: handlers keep
         # per-request state in module globals (Chalice's current_request, the logger's keys).
+        # The pool never sends two at once; this guards direct callers (bench's Invoke hop).
         self._one_at_a_time = threading.Lock()
 
     def invoke(self, event: Any) -> tuple[int, bytes, str | None]:

@@ -156,6 +156,7 @@ class Function:
     memory: int
     layer_dirs: tuple[pathlib.Path, ...]
     events: dict[str, dict[str, Any]] = field(repr=False)
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions: a ceiling on its environments
 
 
 class Template:
@@ -206,6 +207,8 @@ class Template:
                 layer_dirs=self._layer_dirs(sam_merge((self.globals.get("Function") or {}).get("Layers", []),
                                                       raw.get("Layers", []))),
                 events=props.get("Events") or {},
+                reserved_concurrency=(int(props["ReservedConcurrentExecutions"])
+                                      if props.get("ReservedConcurrentExecutions") is not None else None),
             ))
         return found
 

@@ -1,12 +1,19 @@
-"""Function workers: one process per function, each with only its own environment.
+"""Function workers: for each function, a pool of execution environments, as Lambda keeps.
 
-A worker is `runtime.py` importing the function's handler from its CodeUri, with the
-template's environment variables (resolved) plus what Lambda itself sets. Callers
-invoke it over the Lambda Invoke API on loopback. A worker that died is started
-again on the next invocation, as Lambda starts a new execution environment.
+An execution environment is a process running `runtime.py`, which imports the function's
+handler from its CodeUri with the template's environment variables (resolved) plus what
+Lambda itself sets, and serves the Lambda Invoke API on loopback; it runs one invocation
+at a time. A function's pool starts environments on demand, up to its concurrency limit
+(the `--concurrency` default, `ReservedConcurrentExecutions` when the template sets a
+lower one, or a per-function override), and reuses idle ones (warm starts). A request
+that finds every environment busy waits for one; one that waits longer than the caller
+allows is throttled (Lambda's TooManyRequestsException). An environment whose invocation
+ran past the function's Timeout, or that died, is killed and dropped, as Lambda replaces
+it; the next request gets a fresh one.
 
-`install_invoke_hook` answers the Lambda calls made inside this process by moto's
-Step Functions executor, so saga steps run the real handlers.
+Everything in this process that invokes a function goes through its pool: the gateway,
+Step Functions' `lambda:invoke` tasks (`install_invoke_hook`), the stream and queue
+pollers, the schedules and the demo seeding.
 """
 from __future__ import annotations
 
@@ -35,8 +42,19 @@ log = logging.getLogger("local.workers")
 SYSTEM_ROOT = pathlib.Path(__file__).resolve().parents[2]  # where `infrastructure.local.runtime` is importable
 
 
+# Environments per function unless overridden: each is a Python process (~60-100 MB), and
+# a laptop's few cores are shared with moto and the gateway, which most invocations wait on.
+DEFAULT_CONCURRENCY = int(os.environ.get("LOCAL_CONCURRENCY", "4"))
+QUEUE_WAIT_SECONDS = 10.0  # a caller with a deadline waits this long for a free environment, then is throttled
+START_DEADLINE_SECONDS = 60.0
+
+
 class WorkerUnavailable(Exception):
-    """The worker could not be started or stopped answering."""
+    """No environment could be started, or one refused the invocation."""
+
+
+class Throttled(WorkerUnavailable):
+    """Every environment stayed busy (or the function's reserved concurrency is 0): Lambda's 429."""
 
 
 class InvokeTimeout(Exception):
@@ -71,26 +89,25 @@ def function_environment(fn: Function, endpoint: str) -> dict[str, str]:
     }
 
 
-class Worker:
-    def __init__(self, fn: Function, endpoint: str) -> None:
+class Environment:
+    """One execution environment: a runtime process with the function's handler imported."""
+
+    def __init__(self, fn: Function, function_arn: str, env: dict[str, str], label: str) -> None:
         self.function = fn
-        self.arn = arn("lambda", f"function:{fn.name}")
-        self._env = function_environment(fn, endpoint)
-        self._lock = threading.Lock()
+        self.label = label
+        self._arn = function_arn
+        self._env = env
         self._process: subprocess.Popen[bytes] | None = None
         self._port: int | None = None
         self._announced = threading.Event()
 
     def start(self) -> None:
-        self._announced.clear()
-        self._port = None
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "infrastructure.local.runtime", self.function.handler, self.arn,
+            [sys.executable, "-m", "infrastructure.local.runtime", self.function.handler, self._arn,
              str(self.function.timeout)],
             cwd=self.function.code_dir, env=self._env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        threading.Thread(target=self._pump, args=(self._process,), daemon=True,
-                         name=f"log-{self.function.logical_id}").start()
+        threading.Thread(target=self._pump, args=(self._process,), daemon=True, name=f"log-{self.label}").start()
 
     def _pump(self, process: subprocess.Popen[bytes]) -> None:
         """First line: the port the runtime bound. Then the function's logs, prefixed."""
@@ -99,67 +116,38 @@ class Worker:
         try:
             self._port = json.loads(first)["port"]
         except (ValueError, KeyError):
-            log.error("%s: runtime did not start: %s", self.function.logical_id, first.decode(errors="replace"))
+            log.error("%s: runtime did not start: %s", self.label, first.decode(errors="replace"))
         self._announced.set()
         for line in process.stdout:
-            sys.stdout.write(f"[{self.function.logical_id}] {line.decode(errors='replace')}")
+            sys.stdout.write(f"[{self.label}] {line.decode(errors='replace')}")
             sys.stdout.flush()
 
     def wait_ready(self, deadline: float) -> dict[str, Any]:
         """Block until the handler is imported; return the runtime's init report."""
         if not self._announced.wait(max(0.0, deadline - time.monotonic())) or self._port is None:
-            raise WorkerUnavailable(f"{self.function.logical_id} did not start")
+            raise WorkerUnavailable(f"{self.label} did not start")
         while True:
             try:
                 return self._request("GET", "/ping", None, max(0.1, deadline - time.monotonic()))[1].result()
             except (OSError, http.client.HTTPException) as exc:
-                if time.monotonic() > deadline or self._process.poll() is not None:
-                    raise WorkerUnavailable(f"{self.function.logical_id} is not answering: {exc}") from exc
+                if time.monotonic() > deadline or not self.alive():
+                    raise WorkerUnavailable(f"{self.label} is not answering: {exc}") from exc
                 time.sleep(0.05)
 
     @property
     def port(self) -> int | None:
         return self._port
 
-    def ping(self) -> dict[str, Any] | None:
-        if self._port is None or self._process is None or self._process.poll() is not None:
-            return None
-        try:
-            return self._request("GET", "/ping", None, 2.0)[1].result()
-        except (OSError, http.client.HTTPException):
-            return None
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
 
-    def invoke(self, event: bytes, timeout: float | None = None) -> Invocation:
-        """Run the function on an event (JSON bytes).
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
-        Past the function's own Timeout the result is Lambda's timeout error; a shorter
-        caller deadline (the API gateway's 29 s) raises InvokeTimeout instead.
-        """
-        self._ensure_running()
-        limit = self.function.timeout if timeout is None else min(timeout, self.function.timeout)
-        try:
-            status, invocation = self._request("POST", f"/2015-03-31/functions/{self.function.name}/invocations",
-                                               event, limit)
-        except socket.timeout:
-            if limit < self.function.timeout:
-                raise InvokeTimeout(f"{self.function.logical_id} did not answer within {limit:.0f} s") from None
-            message = f"Task timed out after {self.function.timeout:.2f} seconds"
-            return Invocation(json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message}).encode(),
-                              "Unhandled")
-        except (OSError, http.client.HTTPException) as exc:
-            raise WorkerUnavailable(f"{self.function.logical_id}: {exc}") from exc
-        if status >= 400:
-            raise WorkerUnavailable(f"{self.function.logical_id} refused the invocation: {invocation.payload!r}")
-        return invocation
-
-    def _ensure_running(self) -> None:
-        with self._lock:
-            if self._process is not None and self._process.poll() is None:
-                return
-            log.warning("%s: worker exited (%s); starting a new one", self.function.logical_id,
-                        self._process.returncode if self._process else "never started")
-            self.start()
-            self.wait_ready(time.monotonic() + 30)
+    def invoke(self, event: bytes, timeout: float) -> tuple[int, Invocation]:
+        """Raises socket.timeout past `timeout`, OSError when the process is gone or dies."""
+        return self._request("POST", f"/2015-03-31/functions/{self.function.name}/invocations", event, timeout)
 
     def _request(self, method: str, path: str, body: bytes | None, timeout: float) -> tuple[int, Invocation]:
         conn = http.client.HTTPConnection("127.0.0.1", self._port, timeout=timeout)
@@ -170,8 +158,14 @@ class Worker:
         finally:
             conn.close()
 
+    def kill(self) -> None:
+        """Lambda's end for an environment whose invocation timed out: no clean-up, no waiting on it."""
+        if self.alive():
+            self._process.kill()
+            self._process.wait()
+
     def terminate(self) -> None:
-        if self._process is not None and self._process.poll() is None:
+        if self.alive():
             self._process.terminate()
 
     def wait_stopped(self, timeout: float) -> None:
@@ -184,11 +178,228 @@ class Worker:
             self._process.wait()
 
 
-class Workers:
-    """Every function of the template, found by logical id, name or ARN."""
+class Worker:
+    """One function's pool of execution environments.
 
-    def __init__(self, functions: list[Function], endpoint: str) -> None:
-        self._workers = {fn.logical_id: Worker(fn, endpoint) for fn in functions}
+    Invocations wait for an idle environment (the most recently used first: the warmest);
+    while none is idle and the pool is under its limit, a new one is started for each
+    waiting invocation, and whichever environment frees up or becomes ready first serves
+    the next in line.
+    """
+
+    def __init__(self, fn: Function, endpoint: str, limit: int) -> None:
+        self.function = fn
+        self.arn = arn("lambda", f"function:{fn.name}")
+        self.limit = limit
+        self._env = function_environment(fn, endpoint)
+        self._cond = threading.Condition()
+        self._idle: list[Environment] = []  # the last released is taken first
+        self._busy: set[Environment] = set()
+        self._starting = 0
+        self._waiting = 0
+        self._started = 0  # environments ever started, to label them
+        self._replaced = 0  # environments killed after a timeout or found dead
+        self._start_failures = 0
+        self._start_error: str | None = None
+        self._init_report: dict[str, Any] | None = None
+
+    # --------------------------------------------------------------- invoking
+    def invoke(self, event: bytes, timeout: float | None = None) -> Invocation:
+        """Run the function on an event (JSON bytes) in an environment of the pool.
+
+        `timeout` is the caller's whole deadline (API Gateway's 29 s), waiting included:
+        finding no free environment within QUEUE_WAIT_SECONDS (or the deadline) raises
+        Throttled; the deadline passing before the function's own Timeout raises
+        InvokeTimeout while the function runs on to its end, as in Lambda. Past the
+        function's Timeout the result is Lambda's timeout error and the environment is
+        replaced. Without a `timeout` (pollers, Step Functions, schedules) the caller
+        waits for an environment as long as it takes.
+        """
+        now = time.monotonic()
+        deadline = None if timeout is None else now + timeout
+        for attempt in range(3):
+            env = self._acquire(None if deadline is None else min(deadline, now + QUEUE_WAIT_SECONDS), deadline)
+            remaining = None if deadline is None else deadline - time.monotonic()
+            try:
+                if remaining is None or remaining >= self.function.timeout:
+                    return self._run(env, event)
+                return self._run_within(env, event, remaining)
+            except _NeverStarted:
+                if attempt == 2:
+                    raise WorkerUnavailable(f"{self.function.logical_id}: no environment accepted the invocation") \
+                        from None
+        raise AssertionError("unreachable")
+
+    def _run_within(self, env: Environment, event: bytes, remaining: float) -> Invocation:
+        """The caller gives up first; the invocation still runs to its end in its environment."""
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["result"] = self._run(env, event)
+            except Exception as exc:  # noqa: BLE001 — handed to the caller below
+                outcome["error"] = exc
+            done.set()
+
+        threading.Thread(target=run, daemon=True, name=f"invoke-{env.label}").start()
+        if not done.wait(max(0.0, remaining)):
+            raise InvokeTimeout(f"{self.function.logical_id} did not answer within the caller's deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    def _run(self, env: Environment, event: bytes) -> Invocation:
+        try:
+            status, invocation = env.invoke(event, self.function.timeout)
+        except socket.timeout:
+            self._discard(env, f"invocation timed out after {self.function.timeout} s")
+            message = f"Task timed out after {self.function.timeout:.2f} seconds"
+            return Invocation(json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message}).encode(),
+                              "Unhandled")
+        except ConnectionRefusedError:
+            self._discard(env, "it stopped listening")
+            raise _NeverStarted() from None
+        except (OSError, http.client.HTTPException) as exc:
+            self._discard(env, f"it failed during an invocation ({exc})")
+            message = f"Runtime exited during the invocation: {exc}"
+            return Invocation(json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode(),
+                              "Unhandled")
+        self._release(env)
+        if status >= 400:
+            raise WorkerUnavailable(f"{env.label} refused the invocation: {invocation.payload!r}")
+        return invocation
+
+    # ------------------------------------------------------------------- pool
+    def _acquire(self, queue_deadline: float | None, deadline: float | None) -> Environment:
+        """An idle environment. While one is starting the caller waits for it to its own deadline (a cold
+        start is not a throttle); otherwise, all being busy, it is throttled at the queue deadline."""
+        with self._cond:
+            if self.limit <= 0:
+                raise Throttled(f"{self.function.logical_id}: reserved concurrency is 0")
+            self._waiting += 1
+            failures = self._start_failures
+            try:
+                while True:
+                    while self._idle:
+                        env = self._idle.pop()
+                        if env.alive():
+                            self._busy.add(env)
+                            return env
+                        self._replaced += 1
+                        log.warning("%s had exited while idle; dropped", env.label)
+                    if self._start_failures != failures and not self._busy and not self._starting:
+                        raise WorkerUnavailable(self._start_error or f"{self.function.logical_id} did not start")
+                    if len(self._busy) + self._starting < self.limit and self._starting < self._waiting:
+                        self._spawn()
+                    until = deadline if self._starting else queue_deadline
+                    wait = None if until is None else until - time.monotonic()
+                    if wait is not None and wait <= 0:
+                        if self._starting:
+                            raise InvokeTimeout(f"{self.function.logical_id}: no environment was ready in time")
+                        raise Throttled(f"{self.function.logical_id}: all {self.limit} environments stayed busy")
+                    self._cond.wait(wait)
+            finally:
+                self._waiting -= 1
+
+    def _spawn(self) -> None:
+        """Start one more environment (the caller holds the lock)."""
+        self._starting += 1
+        self._started += 1
+        label = self.function.logical_id if self._started == 1 else f"{self.function.logical_id}#{self._started}"
+        env = Environment(self.function, self.arn, self._env, label)
+        threading.Thread(target=self._bring_up, args=(env,), daemon=True, name=f"start-{label}").start()
+
+    def _bring_up(self, env: Environment) -> None:
+        try:
+            env.start()
+            report = env.wait_ready(time.monotonic() + START_DEADLINE_SECONDS)
+        except (OSError, WorkerUnavailable) as exc:
+            env.kill()
+            log.error("%s: %s", env.label, exc)
+            with self._cond:
+                self._starting -= 1
+                self._start_failures += 1
+                self._start_error = f"{env.label} could not start: {exc}"
+                self._cond.notify_all()
+            return
+        with self._cond:
+            self._starting -= 1
+            self._init_report, self._start_error = report, None
+            self._idle.append(env)
+            self._cond.notify_all()
+
+    def _release(self, env: Environment) -> None:
+        with self._cond:
+            self._busy.discard(env)
+            self._idle.append(env)
+            self._cond.notify()
+
+    def _discard(self, env: Environment, why: str) -> None:
+        """Kill an environment and free its place, so the next invocation gets a new one."""
+        log.warning("%s: %s; replacing the environment", env.label, why)
+        env.kill()
+        with self._cond:
+            self._busy.discard(env)
+            self._replaced += 1
+            self._cond.notify()
+
+    # -------------------------------------------------------------- lifecycle
+    def launch(self) -> None:
+        """Start the first environment now (its handler imports while the system starts)."""
+        with self._cond:
+            if self.limit > 0 and not (self._idle or self._busy or self._starting):
+                self._spawn()
+
+    def wait_ready(self, deadline: float) -> dict[str, Any]:
+        """The init report of the launched environment, once its handler is imported."""
+        with self._cond:
+            while self._starting and time.monotonic() < deadline:
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
+            if self._init_report is None:
+                raise WorkerUnavailable(self._start_error or f"{self.function.logical_id} did not start in time")
+            return self._init_report
+
+    def status(self) -> dict[str, Any]:
+        """What /_local/health shows for this function."""
+        with self._cond:
+            environments = [*self._busy, *self._idle]
+            busy, starting = len(self._busy), self._starting
+            init, start_error = self._init_report, self._start_error
+        alive = [e for e in environments if e.alive()]
+        pool = {"environments": len(alive), "busy": busy, "starting": starting, "limit": self.limit,
+                "replaced": self._replaced, "port": alive[-1].port if alive else None}
+        if init and init.get("init_error"):
+            error = init["init_error"]
+            return {"status": "init_error", "error": f"{error['errorType']}: {error['errorMessage']}", **pool}
+        if not alive and not starting and start_error and self.limit > 0:
+            return {"status": "down", "error": start_error, **pool}
+        return {"status": "ready", **pool}
+
+    def stop(self) -> list[Environment]:
+        """Ask every environment to end; the caller waits for them."""
+        with self._cond:
+            environments = [*self._busy, *self._idle]
+        for env in environments:
+            env.terminate()
+        return environments
+
+
+class _NeverStarted(Exception):
+    """The environment was gone before the invocation reached it: safe to try another."""
+
+
+class Workers:
+    """Every function's pool, found by logical id, name or ARN."""
+
+    def __init__(self, functions: list[Function], endpoint: str, concurrency: int = DEFAULT_CONCURRENCY,
+                 overrides: dict[str, int] | None = None) -> None:
+        overrides = overrides or {}
+        unknown = set(overrides) - {n for fn in functions for n in (fn.logical_id, fn.name)}
+        if unknown:
+            raise ValueError(f"no such function in the template: {', '.join(sorted(unknown))}")
+        self._workers = {fn.logical_id: Worker(fn, endpoint, concurrency_limit(fn, concurrency, overrides))
+                         for fn in functions}
         self._aliases = {}
         for logical, worker in self._workers.items():
             self._aliases[logical] = self._aliases[worker.function.name] = worker
@@ -203,35 +414,32 @@ class Workers:
         return self._aliases.get(name.split(":", 1)[0])
 
     def launch(self) -> None:
-        """Start every worker process; they import their handlers in parallel."""
+        """Start one environment per function; they import their handlers in parallel."""
         for worker in self:
-            worker.start()
+            worker.launch()
 
     def wait_ready(self, timeout: float = 60) -> dict[str, dict[str, Any]]:
-        """Each worker's init report, once all have imported their handlers."""
+        """Each function's init report, once all have imported their handlers."""
         deadline = time.monotonic() + timeout
-        return {logical: worker.wait_ready(deadline) for logical, worker in self._workers.items()}
+        return {logical: worker.wait_ready(deadline) for logical, worker in self._workers.items() if worker.limit > 0}
 
     def health(self) -> dict[str, dict[str, Any]]:
-        report = {}
-        for logical, worker in self._workers.items():
-            ping = worker.ping()
-            if ping is None:
-                report[logical] = {"status": "down"}
-            elif ping.get("init_error"):
-                error = ping["init_error"]
-                report[logical] = {"status": "init_error", "port": worker.port,
-                                   "error": f"{error['errorType']}: {error['errorMessage']}"}
-            else:
-                report[logical] = {"status": "ready", "port": worker.port}
-        return report
+        return {logical: worker.status() for logical, worker in self._workers.items()}
 
     def stop(self) -> None:
-        for worker in self:
-            worker.terminate()
-        deadline = time.monotonic() + 1.5
-        for worker in self:
-            worker.wait_stopped(timeout=max(0.05, deadline - time.monotonic()))
+        environments = [env for worker in self for env in worker.stop()]
+        deadline = time.monotonic() + 1.5  # the whole stop takes seconds (SIGTERM's budget)
+        for env in environments:
+            env.wait_stopped(timeout=max(0.05, deadline - time.monotonic()))
+
+
+def concurrency_limit(fn: Function, default: int, overrides: dict[str, int]) -> int:
+    """An override by logical id or name wins; else the default, lowered to the template's reserved concurrency."""
+    for name in (fn.logical_id, fn.name):
+        if name in overrides:
+            return overrides[name]
+    reserved = fn.reserved_concurrency
+    return default if reserved is None else min(default, reserved)
 
 
 # ----------------------------------------------------- Step Functions → workers
@@ -260,6 +468,10 @@ def _answer_invoke(workers: Workers, request: Any, **_: Any) -> AWSResponse:
         return invoke_response(request.url, b"", 202)
     try:
         result = worker.invoke(body)
+    except Throttled as exc:  # Step Functions sees Lambda.TooManyRequestsException, which ASL may Retry
+        error = json.dumps({"Type": "User", "message": str(exc),
+                            "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}).encode()
+        return invoke_response(request.url, error, 429, {"x-amzn-ErrorType": "TooManyRequestsException"})
     except WorkerUnavailable as exc:
         error = json.dumps({"Type": "Service", "Message": str(exc)}).encode()
         return invoke_response(request.url, error, 500, {"x-amzn-ErrorType": "ServiceException"})
