@@ -17,7 +17,8 @@ pollers, the schedules and the demo seeding.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import collections
+from dataclasses import dataclass, field
 import functools
 import http.client
 import json
@@ -45,7 +46,9 @@ SYSTEM_ROOT = pathlib.Path(__file__).resolve().parents[2]  # where `infrastructu
 # Environments per function unless overridden: each is a Python process (~60-100 MB), and
 # a laptop's few cores are shared with moto and the gateway, which most invocations wait on.
 DEFAULT_CONCURRENCY = int(os.environ.get("LOCAL_CONCURRENCY", "4"))
-QUEUE_WAIT_SECONDS = 10.0  # a caller with a deadline waits this long for a free environment, then is throttled
+# A caller with a deadline (the gateway's 29 s) waits this long for a free environment, then is
+# throttled (429: nothing ran); what is left of its deadline is for the invocation itself.
+QUEUE_WAIT_SECONDS = 20.0
 START_DEADLINE_SECONDS = 60.0
 
 
@@ -181,10 +184,10 @@ class Environment:
 class Worker:
     """One function's pool of execution environments.
 
-    Invocations wait for an idle environment (the most recently used first: the warmest);
-    while none is idle and the pool is under its limit, a new one is started for each
-    waiting invocation, and whichever environment frees up or becomes ready first serves
-    the next in line.
+    An invocation takes an idle environment (the most recently used: the warmest). When none
+    is idle it queues, first come first served; while the pool is under its limit a new
+    environment is started for each queued invocation, and whichever environment frees up or
+    becomes ready first serves the oldest in line.
     """
 
     def __init__(self, fn: Function, endpoint: str, limit: int) -> None:
@@ -195,11 +198,10 @@ class Worker:
         self._cond = threading.Condition()
         self._idle: list[Environment] = []  # the last released is taken first
         self._busy: set[Environment] = set()
+        self._queue: collections.deque[_Waiter] = collections.deque()  # invocations waiting, oldest first
         self._starting = 0
-        self._waiting = 0
         self._started = 0  # environments ever started, to label them
         self._replaced = 0  # environments killed after a timeout or found dead
-        self._start_failures = 0
         self._start_error: str | None = None
         self._init_report: dict[str, Any] | None = None
 
@@ -272,35 +274,66 @@ class Worker:
 
     # ------------------------------------------------------------------- pool
     def _acquire(self, queue_deadline: float | None, deadline: float | None) -> Environment:
-        """An idle environment. While one is starting the caller waits for it to its own deadline (a cold
-        start is not a throttle); otherwise, all being busy, it is throttled at the queue deadline."""
+        """An environment for one invocation, first come first served.
+
+        While an environment is starting the caller waits for one up to its own deadline (a
+        cold start is not a throttle); otherwise, all being busy, it is throttled at the
+        queue deadline.
+        """
         with self._cond:
             if self.limit <= 0:
                 raise Throttled(f"{self.function.logical_id}: reserved concurrency is 0")
-            self._waiting += 1
-            failures = self._start_failures
-            try:
-                while True:
-                    while self._idle:
-                        env = self._idle.pop()
-                        if env.alive():
-                            self._busy.add(env)
-                            return env
-                        self._replaced += 1
-                        log.warning("%s had exited while idle; dropped", env.label)
-                    if self._start_failures != failures and not self._busy and not self._starting:
-                        raise WorkerUnavailable(self._start_error or f"{self.function.logical_id} did not start")
-                    if len(self._busy) + self._starting < self.limit and self._starting < self._waiting:
-                        self._spawn()
-                    until = deadline if self._starting else queue_deadline
-                    wait = None if until is None else until - time.monotonic()
-                    if wait is not None and wait <= 0:
-                        if self._starting:
-                            raise InvokeTimeout(f"{self.function.logical_id}: no environment was ready in time")
-                        raise Throttled(f"{self.function.logical_id}: all {self.limit} environments stayed busy")
-                    self._cond.wait(wait)
-            finally:
-                self._waiting -= 1
+            if not self._queue:
+                env = self._take_idle()
+                if env is not None:
+                    return env
+            waiter = _Waiter()
+            self._queue.append(waiter)
+            self._grow()
+        while True:
+            with self._cond:
+                until = deadline if self._starting else queue_deadline
+            left = None if until is None else until - time.monotonic()
+            # Short waits: whether an environment is starting (so which deadline holds) may change meanwhile.
+            waiter.ready.wait(0.5 if left is None else max(0.0, min(left, 0.5)))
+            with self._cond:
+                if waiter.env is not None:
+                    return waiter.env
+                if waiter.error is not None:
+                    raise waiter.error
+                until = deadline if self._starting else queue_deadline
+                if until is not None and time.monotonic() >= until:
+                    self._queue.remove(waiter)
+                    if self._starting:
+                        raise InvokeTimeout(f"{self.function.logical_id}: no environment was ready in time")
+                    raise Throttled(f"{self.function.logical_id}: all {self.limit} environments stayed busy")
+
+    def _take_idle(self) -> Environment | None:
+        """The warmest idle environment, marked busy (the caller holds the lock)."""
+        while self._idle:
+            env = self._idle.pop()
+            if env.alive():
+                self._busy.add(env)
+                return env
+            self._replaced += 1
+            log.warning("%s had exited while idle; dropped", env.label)
+        return None
+
+    def _hand_over(self, env: Environment) -> None:
+        """A free environment goes to the longest waiting invocation, else back to the idle ones (lock held)."""
+        if self._queue:
+            waiter = self._queue.popleft()
+            self._busy.add(env)
+            waiter.env = env
+            waiter.ready.set()
+        else:
+            self._idle.append(env)
+
+    def _grow(self) -> None:
+        """Start an environment for each waiting invocation no starting one will serve, up to the limit."""
+        while (len(self._busy) + len(self._idle) + self._starting < self.limit
+               and self._starting < len(self._queue)):
+            self._spawn()
 
     def _spawn(self) -> None:
         """Start one more environment (the caller holds the lock)."""
@@ -319,21 +352,24 @@ class Worker:
             log.error("%s: %s", env.label, exc)
             with self._cond:
                 self._starting -= 1
-                self._start_failures += 1
                 self._start_error = f"{env.label} could not start: {exc}"
+                if not (self._busy or self._starting):  # nothing else will serve the waiting invocations
+                    while self._queue:
+                        waiter = self._queue.popleft()
+                        waiter.error = WorkerUnavailable(self._start_error)
+                        waiter.ready.set()
                 self._cond.notify_all()
             return
         with self._cond:
             self._starting -= 1
             self._init_report, self._start_error = report, None
-            self._idle.append(env)
+            self._hand_over(env)
             self._cond.notify_all()
 
     def _release(self, env: Environment) -> None:
         with self._cond:
             self._busy.discard(env)
-            self._idle.append(env)
-            self._cond.notify()
+            self._hand_over(env)
 
     def _discard(self, env: Environment, why: str) -> None:
         """Kill an environment and free its place, so the next invocation gets a new one."""
@@ -342,7 +378,7 @@ class Worker:
         with self._cond:
             self._busy.discard(env)
             self._replaced += 1
-            self._cond.notify()
+            self._grow()
 
     # -------------------------------------------------------------- lifecycle
     def launch(self) -> None:
@@ -364,11 +400,11 @@ class Worker:
         """What /_local/health shows for this function."""
         with self._cond:
             environments = [*self._busy, *self._idle]
-            busy, starting = len(self._busy), self._starting
+            busy, starting, waiting = len(self._busy), self._starting, len(self._queue)
             init, start_error = self._init_report, self._start_error
         alive = [e for e in environments if e.alive()]
-        pool = {"environments": len(alive), "busy": busy, "starting": starting, "limit": self.limit,
-                "replaced": self._replaced, "port": alive[-1].port if alive else None}
+        pool = {"environments": len(alive), "busy": busy, "starting": starting, "waiting": waiting,
+                "limit": self.limit, "replaced": self._replaced, "port": alive[-1].port if alive else None}
         if init and init.get("init_error"):
             error = init["init_error"]
             return {"status": "init_error", "error": f"{error['errorType']}: {error['errorMessage']}", **pool}
@@ -383,6 +419,14 @@ class Worker:
         for env in environments:
             env.terminate()
         return environments
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """An invocation waiting for an environment; the pool hands it one (or an error) and sets `ready`."""
+    ready: threading.Event = field(default_factory=threading.Event)
+    env: Environment | None = None
+    error: Exception | None = None
 
 
 class _NeverStarted(Exception):
