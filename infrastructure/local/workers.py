@@ -46,9 +46,9 @@ SYSTEM_ROOT = pathlib.Path(__file__).resolve().parents[2]  # where `infrastructu
 # Environments per function unless overridden: each is a Python process (~60-100 MB), and
 # a laptop's few cores are shared with moto and the gateway, which most invocations wait on.
 DEFAULT_CONCURRENCY = int(os.environ.get("LOCAL_CONCURRENCY", "4"))
-# A caller with a deadline (the gateway's 29 s) waits this long for a free environment, then is
-# throttled (429: nothing ran); what is left of its deadline is for the invocation itself.
-QUEUE_WAIT_SECONDS = 20.0
+# A caller with a deadline (the gateway) waits this long for a free environment, then is throttled
+# (429: nothing ran). Its deadline (29 s) counts from when an environment takes the invocation.
+QUEUE_WAIT_SECONDS = 30.0
 START_DEADLINE_SECONDS = 60.0
 
 
@@ -209,23 +209,22 @@ class Worker:
     def invoke(self, event: bytes, timeout: float | None = None) -> Invocation:
         """Run the function on an event (JSON bytes) in an environment of the pool.
 
-        `timeout` is the caller's whole deadline (API Gateway's 29 s), waiting included:
-        finding no free environment within QUEUE_WAIT_SECONDS (or the deadline) raises
-        Throttled; the deadline passing before the function's own Timeout raises
+        `timeout` is the caller's deadline for the invocation (API Gateway's 29 s), counted
+        from when an environment takes it: the wait for a free one stands in for the
+        environments Lambda would have added, so it is bounded apart (QUEUE_WAIT_SECONDS,
+        then Throttled). The deadline passing before the function's own Timeout raises
         InvokeTimeout while the function runs on to its end, as in Lambda. Past the
         function's Timeout the result is Lambda's timeout error and the environment is
         replaced. Without a `timeout` (pollers, Step Functions, schedules) the caller
         waits for an environment as long as it takes.
         """
-        now = time.monotonic()
-        deadline = None if timeout is None else now + timeout
+        queue_deadline = None if timeout is None else time.monotonic() + QUEUE_WAIT_SECONDS
         for attempt in range(3):
-            env = self._acquire(None if deadline is None else min(deadline, now + QUEUE_WAIT_SECONDS), deadline)
-            remaining = None if deadline is None else deadline - time.monotonic()
+            env = self._acquire(queue_deadline)
             try:
-                if remaining is None or remaining >= self.function.timeout:
+                if timeout is None or timeout >= self.function.timeout:
                     return self._run(env, event)
-                return self._run_within(env, event, remaining)
+                return self._run_within(env, event, timeout)
             except _NeverStarted:
                 if attempt == 2:
                     raise WorkerUnavailable(f"{self.function.logical_id}: no environment accepted the invocation") \
@@ -273,12 +272,11 @@ class Worker:
         return invocation
 
     # ------------------------------------------------------------------- pool
-    def _acquire(self, queue_deadline: float | None, deadline: float | None) -> Environment:
+    def _acquire(self, queue_deadline: float | None) -> Environment:
         """An environment for one invocation, first come first served.
 
-        While an environment is starting the caller waits for one up to its own deadline (a
-        cold start is not a throttle); otherwise, all being busy, it is throttled at the
-        queue deadline.
+        All being busy, the caller is throttled at the queue deadline; while an environment
+        is starting it waits for that one (a cold start is not a throttle).
         """
         with self._cond:
             if self.limit <= 0:
@@ -291,21 +289,16 @@ class Worker:
             self._queue.append(waiter)
             self._grow()
         while True:
-            with self._cond:
-                until = deadline if self._starting else queue_deadline
-            left = None if until is None else until - time.monotonic()
-            # Short waits: whether an environment is starting (so which deadline holds) may change meanwhile.
+            left = None if queue_deadline is None else queue_deadline - time.monotonic()
+            # Short waits: whether an environment is starting (so whether the deadline holds) may change.
             waiter.ready.wait(0.5 if left is None else max(0.0, min(left, 0.5)))
             with self._cond:
                 if waiter.env is not None:
                     return waiter.env
                 if waiter.error is not None:
                     raise waiter.error
-                until = deadline if self._starting else queue_deadline
-                if until is not None and time.monotonic() >= until:
+                if queue_deadline is not None and time.monotonic() >= queue_deadline and not self._starting:
                     self._queue.remove(waiter)
-                    if self._starting:
-                        raise InvokeTimeout(f"{self.function.logical_id}: no environment was ready in time")
                     raise Throttled(f"{self.function.logical_id}: all {self.limit} environments stayed busy")
 
     def _take_idle(self) -> Environment | None:
