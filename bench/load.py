@@ -39,7 +39,7 @@ import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 STARTUP_DEADLINE = 180.0
-CLIENT_TIMEOUT = 60.0  # beyond the gateway's 29 s, so its own answer (504) is what a client sees
+CLIENT_TIMEOUT = 120.0  # beyond the local queue's 60 s and the gateway's 29 s: their answers are what a client sees
 RECOVERY_DEADLINE = 300.0
 # (weight, kind): reads and writes as a stack manager's console and scanners make them.
 MIX = [(30, "list_boxes"), (15, "get_box"), (10, "list_profiles"), (10, "me"), (10, "list_requests"),

@@ -46,9 +46,11 @@ SYSTEM_ROOT = pathlib.Path(__file__).resolve().parents[2]  # where `infrastructu
 # Environments per function unless overridden: each is a Python process (~60-100 MB), and
 # a laptop's few cores are shared with moto and the gateway, which most invocations wait on.
 DEFAULT_CONCURRENCY = int(os.environ.get("LOCAL_CONCURRENCY", "4"))
-# A caller with a deadline (the gateway) waits this long for a free environment, then is throttled
-# (429: nothing ran). Its deadline (29 s) counts from when an environment takes the invocation.
-QUEUE_WAIT_SECONDS = 30.0
+# The queue of a caller with a deadline (the gateway) is bounded: beyond MAX_WAITING invocations
+# waiting for a function, or after QUEUE_WAIT_SECONDS in line, it is throttled (429: nothing ran).
+# Its deadline (29 s) counts from when an environment takes the invocation.
+MAX_WAITING = 256
+QUEUE_WAIT_SECONDS = 60.0
 START_DEADLINE_SECONDS = 60.0
 
 
@@ -211,8 +213,8 @@ class Worker:
 
         `timeout` is the caller's deadline for the invocation (API Gateway's 29 s), counted
         from when an environment takes it: the wait for a free one stands in for the
-        environments Lambda would have added, so it is bounded apart (QUEUE_WAIT_SECONDS,
-        then Throttled). The deadline passing before the function's own Timeout raises
+        environments Lambda would have added, so it is bounded apart (MAX_WAITING and
+        QUEUE_WAIT_SECONDS, then Throttled). The deadline passing before the function's own Timeout raises
         InvokeTimeout while the function runs on to its end, as in Lambda. Past the
         function's Timeout the result is Lambda's timeout error and the environment is
         replaced. Without a `timeout` (pollers, Step Functions, schedules) the caller
@@ -275,8 +277,9 @@ class Worker:
     def _acquire(self, queue_deadline: float | None) -> Environment:
         """An environment for one invocation, first come first served.
 
-        All being busy, the caller is throttled at the queue deadline; while an environment
-        is starting it waits for that one (a cold start is not a throttle).
+        All being busy, a caller with a deadline is throttled when the queue is full or at the
+        deadline; while an environment is starting it waits for that one (a cold start is not
+        a throttle).
         """
         with self._cond:
             if self.limit <= 0:
@@ -285,6 +288,8 @@ class Worker:
                 env = self._take_idle()
                 if env is not None:
                     return env
+            if queue_deadline is not None and len(self._queue) >= MAX_WAITING:
+                raise Throttled(f"{self.function.logical_id}: {MAX_WAITING} invocations are already waiting")
             waiter = _Waiter()
             self._queue.append(waiter)
             self._grow()
