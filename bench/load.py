@@ -165,20 +165,22 @@ def _count_boxes(client: Client, run_id: str) -> int:
 
 
 def _recovery(host: str, port: int, token: str, paths: dict[str, str]) -> dict[str, Any]:
-    """Seconds from now until each probe answers 2xx (probing them together, every 0.5 s)."""
+    """Per probe: seconds from now until the round of probes in which it first answered 2xx (0.00: the first
+    round), that answer's latency, and the first status seen. A round is one request to each pending probe."""
     started = time.perf_counter()
     pending, found = dict(paths), {}
     clients = {name: Client(host, port, token) for name in paths}
     while pending and time.perf_counter() - started < RECOVERY_DEADLINE:
+        round_at = time.perf_counter() - started
         for name, path in list(pending.items()):
             status, _, elapsed = clients[name].call("GET", path, timeout=35)
+            first = found.get(name, {}).get("first_status", status)
             if isinstance(status, int) and 200 <= status < 300:
-                found[name] = {"after_s": round(time.perf_counter() - started - elapsed, 2),
-                               "probe_ms": round(elapsed * 1000, 1), "first_status": found.get(name, {}).get(
-                                   "first_status", status)}
+                found[name] = {"after_s": round(round_at, 2), "probe_ms": round(elapsed * 1000, 1),
+                               "first_status": first}
                 del pending[name]
             else:
-                found.setdefault(name, {"first_status": status})
+                found[name] = {"first_status": first}
         if pending:
             time.sleep(0.5)
     for name in pending:
