@@ -1,8 +1,8 @@
-"""`python -m infrastructure.local [--fresh] [--port 3000] [--moto-port 4566] [--data-dir .local]`
+"""`python -m infrastructure.local [--fresh] [--port 3000] [--moto-port 4566] [--data-dir .local] [--concurrency 4]`
 
 Brings the whole system up on 127.0.0.1 from template.yaml: a moto server in this
-process, the template's resources in it, one worker process per function, the
-stream and queue pollers, the schedules, and the API gateway stand-in. Ctrl-C (or
+process, the template's resources in it, a pool of execution environments (worker
+processes) per function, the stream and queue pollers, the schedules, and the API gateway stand-in. Ctrl-C (or
 SIGTERM) drains the gateway, saves the data and stops everything within seconds; a
 `kill -9` loses no acknowledged write either (journal.py), and the next start recovers
 by itself.
