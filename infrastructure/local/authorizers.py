@@ -18,10 +18,11 @@ import threading
 import time
 from typing import Any
 
-from .workers import Workers, WorkerUnavailable
+from .workers import InvokeTimeout, Workers, WorkerUnavailable
 
 log = logging.getLogger("local.authorizers")
 UNAUTHORIZED, ACCESS_DENIED, AUTHORIZER_FAILURE = "UNAUTHORIZED", "ACCESS_DENIED", "AUTHORIZER_FAILURE"
+AUTHORIZER_TIMEOUT = 10.0  # seconds; API Gateway answers 500 when its authorizer takes longer
 
 
 class LambdaAuthorizers:
@@ -65,9 +66,9 @@ class LambdaAuthorizers:
             return AUTHORIZER_FAILURE
         event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
         try:
-            invocation = worker.invoke(json.dumps(event).encode())
-        except WorkerUnavailable as exc:
-            log.error("%s", exc)
+            invocation = worker.invoke(json.dumps(event).encode(), timeout=AUTHORIZER_TIMEOUT)
+        except (WorkerUnavailable, InvokeTimeout) as exc:
+            log.error("authorizer %s: %s", function_arn, exc or "timed out")
             return AUTHORIZER_FAILURE
         result = invocation.result()
         if invocation.error:
