@@ -32,6 +32,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 DRAIN_LIMIT_BYTES = 8 * MAX_BODY_BYTES  # larger bodies are cut off (the connection closes) rather than read
 INTEGRATION_TIMEOUT = 29.0  # API Gateway's integration timeout, seconds
 PROBLEMS = "https://records.example/problems/"
+ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 
 # Gateway responses the template may leave out: API Gateway's own status codes,
 # spoken as problem+json like the rest of the API.
@@ -455,6 +456,27 @@ class _HttpHandler(BaseHTTPRequestHandler):
         return super().handle_expect_100()
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method (TRACE, CONNECT, PROPFIND...): a 405 problem with Allow, never the
+        standard library's HTML 501 page. API Gateway (REST) serves only the methods above."""
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self) -> None:
+        self.close_connection = True  # the body of an unknown method is not read
+        reply = problem(405, "method-not-allowed", "Method not allowed",
+                        f"{self.command[:20]} is not a method of this API.")
+        self.send_response(405)
+        for name, value in reply.headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Allow", ALLOWED_METHODS)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(reply.body)
 
     def log_message(self, *args: Any) -> None:
         """One line per request is written by _serve."""

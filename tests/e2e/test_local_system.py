@@ -140,6 +140,16 @@ def test_unknown_route_or_method_is_404_problem(local_system, method, path):
     assert response.json()["type"].endswith("/not-found")
 
 
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND"])
+def test_a_method_the_api_does_not_serve_is_405_problem_with_allow(local_system, method):
+    response = local_system.request(method, "/me", token=local_system.token("admin@src"))
+
+    assert response.status == 405
+    assert response.content_type == PROBLEM
+    assert response.json()["type"].endswith("/method-not-allowed")
+    assert "GET" in response.headers["Allow"] and "TRACE" not in response.headers["Allow"]
+
+
 def test_cors_preflight_answers_the_templates_headers_without_auth(local_system):
     response = local_system.request("OPTIONS", "/organisations/org-src/users", headers={
         "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"})
