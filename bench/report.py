@@ -63,8 +63,8 @@ def cold_starts(result: dict[str, Any]) -> str:
            table(["function", "import", "1st call", "import+1st", "vs base", "cpu", "vs base", "2nd call", "process",
                   "vs base", "AWS calls in 1st call", "clients made", "status"], rows, right=range(1, 10)),
            "import+1st = handler module import + first invocation; process = whole interpreter, start to exit;",
-           "cpu = CPU time of import+1st in the function's process: unlike wall time, untouched by whatever else",
-           "the machine runs (it leaves out waiting for DynamoDB, which the baseline waits for too);",
+           "cpu = CPU time of import+1st in the function's own process, least of the runs: unlike wall time,",
+           "barely touched by whatever else the machine runs (it leaves out waiting for DynamoDB, as for the baseline);",
            "vs base = ratio to the baseline process (import boto3, make a DynamoDB client, one list_tables);",
            "clients made = botocore clients created during the first call (each parses the service model again).",
            "", table(["function", "handler", "first event"], events)]
