@@ -15,7 +15,7 @@ from shared.observability import lambda_entry, logger, metrics
 
 @lru_cache(maxsize=1)
 def _events():
-    import boto3  # on first use: a batch without outbox items needs no client, and boto3 is a cold-start cost
+    import boto3  # imported with the client it makes, as the capabilities do theirs
 
     return boto3.client("events")
 
