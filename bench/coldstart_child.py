@@ -3,9 +3,13 @@
     coldstart_child.py function <module> <attr> <event.json> <result.json>
     coldstart_child.py baseline <result.json>
 
-Times the handler module's import, the first invocation and a second (warm) one, and
-writes them as JSON. The baseline times `import boto3; boto3.client("dynamodb")`
-and one `list_tables` call: the least any function that reads DynamoDB pays.
+Times the handler module's import, the first invocation and a second (warm) one (wall
+clock) and the CPU time of import and first invocation together (what the process
+itself spent, whatever else the machine runs). Writes them as JSON with the top-level
+packages the process loaded by then (listed after the timing; read by
+tests/infrastructure/test_cold_path.py). The baseline times `import boto3;
+boto3.client("dynamodb")` and one `list_tables` call: the least any function that
+reads DynamoDB pays.
 """
 import importlib
 import json
@@ -55,6 +59,10 @@ def _count_calls():
     return calls, clients
 
 
+def _packages():
+    return sorted({name.split(".", 1)[0] for name in list(sys.modules)})
+
+
 def _invoke(handler, event):
     start = time.perf_counter()
     error = None
@@ -71,23 +79,24 @@ def _invoke(handler, event):
 def function(module_name, attr, event_path, result_path):
     with open(event_path) as f:
         event = json.load(f)
-    start = time.perf_counter()
+    cpu_start, start = time.process_time(), time.perf_counter()
     module = importlib.import_module(module_name)
     handler = getattr(module, attr)
     import_ms = _ms(time.perf_counter() - start)
     calls, clients = _count_calls()
     first_ms, status, error = _invoke(handler, event)
+    cold_cpu_ms = _ms(time.process_time() - cpu_start)
     first_calls = dict(calls) if calls is not None else None
     first_clients = dict(clients) if clients is not None else None
     warm_ms, _, _ = _invoke(handler, event)
     with open(result_path, "w") as f:
-        json.dump({"import_ms": import_ms, "first_ms": first_ms, "warm_ms": warm_ms, "status": status,
-                   "error": error, "first_calls": first_calls, "first_clients": first_clients,
-                   "modules": len(sys.modules)}, f)
+        json.dump({"import_ms": import_ms, "first_ms": first_ms, "warm_ms": warm_ms, "cold_cpu_ms": cold_cpu_ms,
+                   "status": status, "error": error, "first_calls": first_calls, "first_clients": first_clients,
+                   "modules": len(sys.modules), "packages": _packages()}, f)
 
 
 def baseline(result_path):
-    start = time.perf_counter()
+    cpu_start, start = time.process_time(), time.perf_counter()
     import boto3
 
     client = boto3.client("dynamodb")
@@ -95,13 +104,14 @@ def baseline(result_path):
     start = time.perf_counter()
     client.list_tables()
     first_ms = _ms(time.perf_counter() - start)
+    cold_cpu_ms = _ms(time.process_time() - cpu_start)
     start = time.perf_counter()
     client.list_tables()
     warm_ms = _ms(time.perf_counter() - start)
     with open(result_path, "w") as f:
-        json.dump({"import_ms": import_ms, "first_ms": first_ms, "warm_ms": warm_ms, "status": None,
-                   "error": None, "first_calls": {"dynamodb.ListTables": 1}, "first_clients": {},
-                   "modules": len(sys.modules)}, f)
+        json.dump({"import_ms": import_ms, "first_ms": first_ms, "warm_ms": warm_ms, "cold_cpu_ms": cold_cpu_ms,
+                   "status": None, "error": None, "first_calls": {"dynamodb.ListTables": 1}, "first_clients": {},
+                   "modules": len(sys.modules), "packages": _packages()}, f)
 
 
 if __name__ == "__main__":

@@ -40,8 +40,8 @@ def _calls(calls: dict[str, int] | None) -> str:
 def cold_starts(result: dict[str, Any]) -> str:
     base = result["baseline"]
     rows = [["baseline (boto3 only)", _ms(base.get("import_ms")), _ms(base.get("first_ms")), _ms(base.get("cold_ms")),
-             "1.00x", _ms(base.get("warm_ms")), _ms(base.get("process_ms")), "1.00x", _calls(base.get("first_calls")),
-             "(1 before)", ""]]
+             "1.00x", _ms(base.get("cold_cpu_ms")), "1.00x", _ms(base.get("warm_ms")), _ms(base.get("process_ms")),
+             "1.00x", _calls(base.get("first_calls")), "(1 before)", ""]]
     events, notes = [], []
     for name, row in result["functions"].items():
         outcome = str(row.get("status") or "")
@@ -54,14 +54,17 @@ def cold_starts(result: dict[str, Any]) -> str:
         for failure in row.get("failed", []):
             notes.append(f"  {name}: run failed: {failure}")
         rows.append([name, _ms(row.get("import_ms")), _ms(row.get("first_ms")), _ms(row.get("cold_ms")),
-                     _x(row.get("cold_ratio")), _ms(row.get("warm_ms")), _ms(row.get("process_ms")),
+                     _x(row.get("cold_ratio")), _ms(row.get("cold_cpu_ms")), _x(row.get("cold_cpu_ratio")),
+                     _ms(row.get("warm_ms")), _ms(row.get("process_ms")),
                      _x(row.get("process_ratio")), _calls(row.get("first_calls")), _calls(row.get("first_clients")),
                      outcome])
         events.append([name, row["handler"], row["event"]])
     out = [heading(f"1. Cold start per function (median of {result['repetitions']} fresh processes, ms)"),
-           table(["function", "import", "1st call", "import+1st", "vs base", "2nd call", "process", "vs base",
-                  "AWS calls in 1st call", "clients made", "status"], rows, right=range(1, 8)),
+           table(["function", "import", "1st call", "import+1st", "vs base", "cpu", "vs base", "2nd call", "process",
+                  "vs base", "AWS calls in 1st call", "clients made", "status"], rows, right=range(1, 10)),
            "import+1st = handler module import + first invocation; process = whole interpreter, start to exit;",
+           "cpu = CPU time of import+1st in the function's own process, least of the runs: unlike wall time,",
+           "barely touched by whatever else the machine runs (it leaves out waiting for DynamoDB, as for the baseline);",
            "vs base = ratio to the baseline process (import boto3, make a DynamoDB client, one list_tables);",
            "clients made = botocore clients created during the first call (each parses the service model again).",
            "", table(["function", "handler", "first event"], events)]
@@ -168,6 +171,13 @@ def summary(results: dict[str, Any]) -> str:
                          f"{_x(min(v['cold_ratio'] for v in fns.values()))}-{_x(max(v['cold_ratio'] for v in fns.values()))} of it "
                          f"(median {_x(statistics.median(v['cold_ratio'] for v in fns.values()))}); slowest {worst} "
                          f"{_ms(fns[worst]['cold_ms'])} ms")
+            cpu = {k: v["cold_cpu_ratio"] for k, v in fns.items() if v.get("cold_cpu_ratio")}
+            if cpu:
+                lines.append(f"cold start CPU: baseline {_ms(cold['baseline'].get('cold_cpu_ms'))} ms; functions "
+                             f"{_x(min(cpu.values()))}-{_x(max(cpu.values()))} of it "
+                             f"(median {_x(statistics.median(cpu.values()))}); highest {max(cpu, key=cpu.get)}")
+            xray = [k for k, v in fns.items() if "aws_xray_sdk" in (v.get("packages") or [])]
+            lines.append(f"X-Ray SDK loaded by: {', '.join(xray) if xray else 'no function'}")
             many = [f"{k} ({describe(v['first_clients'])})" for k, v in fns.items()
                     if sum((v.get("first_clients") or {}).values()) > 1]
             if many:

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-from shared.observability import logger, metrics, set_correlation_id, tracer
+from shared.observability import lambda_entry, logger, set_correlation_id
 
 
 def event_consumer(apply: Callable[[dict[str, Any]], Any], message: str) -> Callable[[dict[str, Any], Any], dict]:
@@ -24,9 +24,7 @@ def event_consumer(apply: Callable[[dict[str, Any]], Any], message: str) -> Call
         outcome = apply(envelope)
         logger.info(message, extra={"event_id": envelope.get("id"), "type": envelope.get("type"), "outcome": outcome})
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
+    @lambda_entry()
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return process_partial_response(event=event, record_handler=apply_record, processor=processor, context=context)
 

@@ -19,7 +19,7 @@ from chalice import Chalice, Response
 from shared import idempotency
 from shared.auth import Caller, caller_from_event
 from shared.concurrency import etag
-from shared.observability import correlation_id, logger, metrics, set_correlation_id, tracer
+from shared.observability import correlation_id, lambda_entry, logger, set_correlation_id
 from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem,
                              UnsupportedMediaType, ValidationFailed)
 from shared.validation import validate
@@ -167,9 +167,7 @@ class Api:
     def lambda_handler(self) -> Callable[[dict, Any], dict]:
         app = self.app
 
-        @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-        @tracer.capture_lambda_handler(capture_response=False)
-        @metrics.log_metrics
+        @lambda_entry(correlation_id_path="requestContext.requestId")
         def handler(event: dict, context: Any) -> dict:
             return app(event, context)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from shared.observability import logger, metrics, set_correlation_id, tracer
+from shared.observability import lambda_entry, logger, set_correlation_id
 from shared.problems import ServiceUnavailable
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
@@ -35,9 +35,7 @@ def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None,
     jobs = jobs or {}
     retryable = (ServiceUnavailable, *transient)
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
+    @lambda_entry()
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         set_correlation_id(event.get("correlation_id"))
         if "job" in event:

@@ -217,9 +217,13 @@ class Template:
 
         A layer's ContentUri is the package itself (its build copies it to python/<name>),
         so its parent folder is what makes `import <name>` work, as /opt/python does.
+        Layers named by ARN (the opt-in OpenTelemetry layer) have no folder here.
         """
         dirs: list[pathlib.Path] = []
         for layer in raw_layers:
+            while isinstance(layer, dict) and "Fn::If" in layer:  # an opt-in layer: take the branch that holds
+                condition, if_true, if_false = layer["Fn::If"]
+                layer = if_true if self._condition(condition) else if_false
             logical = layer.get("Ref") if isinstance(layer, dict) else None
             res = self.resources.get(logical or "")
             if res and res.get("Type") == "AWS::Serverless::LayerVersion":

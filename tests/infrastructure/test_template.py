@@ -453,6 +453,90 @@ def test_functions_use_the_shared_layer():
         assert "Layers" not in _props(fn) or {"Ref": "SharedLayer"} in _props(fn)["Layers"], lid
 
 
+# ------------------------------------------------------------------------- tracing
+
+OTEL_PARAMETER = "OpenTelemetryLayerArn"
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def test_tracing_is_the_platform_s():
+    """Lambda active tracing, traced state machines and API stage: no tracing SDK needed in the code."""
+    assert GLOBAL_FUNCTION.get("Tracing") == "Active"
+    assert not [lid for lid, fn in FUNCTIONS.items() if _props(fn).get("Tracing", "Active") != "Active"]
+    assert not [lid for lid, sm in STATE_MACHINES.items() if (_props(sm).get("Tracing") or {}).get("Enabled") is not True]
+    assert all(_props(api).get("TracingEnabled") is True for api in APIS.values())
+
+
+def _opt_in_condition() -> str:
+    """The condition that holds when the OpenTelemetry layer ARN is given."""
+    spec = TEMPLATE["Parameters"][OTEL_PARAMETER]
+    assert spec["Type"] == "String" and spec["Default"] == "", "OpenTelemetry must be opt-in (empty by default)"
+    names = [name for name, rule in (TEMPLATE.get("Conditions") or {}).items()
+             if rule == {"Fn::Not": [{"Fn::Equals": [{"Ref": OTEL_PARAMETER}, ""]}]}]
+    assert len(names) == 1, f"one condition 'the {OTEL_PARAMETER} is not empty' expected"
+    return names[0]
+
+
+def test_open_telemetry_layer_and_its_wrapper_are_opt_in():
+    condition = _opt_in_condition()
+    assert {"Fn::If": [condition, {"Ref": OTEL_PARAMETER}, NO_VALUE]} in GLOBAL_FUNCTION["Layers"]
+    variables = GLOBAL_FUNCTION["Environment"]["Variables"]
+    assert variables["AWS_LAMBDA_EXEC_WRAPPER"] == {"Fn::If": [condition, "/opt/otel-instrument", NO_VALUE]}
+    for lid, fn in FUNCTIONS.items():  # a function's own value would override the opt-in
+        assert "AWS_LAMBDA_EXEC_WRAPPER" not in ((_props(fn).get("Environment") or {}).get("Variables") or {}), lid
+
+
+def test_open_telemetry_opt_in_survives_translation():
+    condition = _opt_in_condition()
+    translation = translated()
+    assert condition in translation.get("Conditions", {})
+    for lid in FUNCTIONS:
+        props = translation["Resources"][lid]["Properties"]
+        assert props["TracingConfig"] == {"Mode": "Active"}, lid
+        assert {"Fn::If": [condition, {"Ref": OTEL_PARAMETER}, NO_VALUE]} in props["Layers"], lid
+        assert props["Environment"]["Variables"]["AWS_LAMBDA_EXEC_WRAPPER"]["Fn::If"][0] == condition, lid
+
+
+_OPT_IN_SAMPLE = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  OpenTelemetryLayerArn: {Type: String, Default: ""}
+Conditions:
+  WithOpenTelemetry: !Not [!Equals [!Ref OpenTelemetryLayerArn, ""]]
+Globals:
+  Function:
+    Layers:
+      - !Ref SharedLayer
+      - !If [WithOpenTelemetry, !Ref OpenTelemetryLayerArn, !Ref AWS::NoValue]
+    Environment:
+      Variables:
+        AWS_LAMBDA_EXEC_WRAPPER: !If [WithOpenTelemetry, /opt/otel-instrument, !Ref AWS::NoValue]
+        KEPT: "yes"
+Resources:
+  SharedLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: shared/}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: fn/, Handler: app.handler, Runtime: python3.12}
+"""
+
+
+@pytest.mark.parametrize("layer_arn", ["", "arn:aws:lambda:ap-northeast-2:615299751070:layer:AWSOpenTelemetryDistroPython:11"])
+def test_local_system_resolves_the_open_telemetry_opt_in(tmp_path, layer_arn):
+    """The local system runs functions as the template says, with the layer or without."""
+    from infrastructure.local.template import Template
+
+    path = tmp_path / "template.yaml"
+    path.write_text(_OPT_IN_SAMPLE)
+    template = Template(path, queue_endpoint="http://127.0.0.1:1")
+    template.parameters[OTEL_PARAMETER] = layer_arn
+    (fn,) = template.functions()
+    assert fn.layer_dirs == (tmp_path,)  # the shared layer's folder; an ARN has none locally
+    expected = {"KEPT": "yes"} | ({"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument"} if layer_arn else {})
+    assert fn.environment == expected
+
+
 def test_shared_layer_is_built_from_shared_makefile():
     layer = RESOURCES["SharedLayer"]
     assert layer["Metadata"]["BuildMethod"] == "makefile"

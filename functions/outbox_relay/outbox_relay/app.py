@@ -9,20 +9,18 @@ from functools import lru_cache
 import os
 from typing import Any
 
-import boto3
-
 from shared import outbox
-from shared.observability import logger, metrics, tracer
+from shared.observability import lambda_entry, logger, metrics
 
 
 @lru_cache(maxsize=1)
 def _events():
+    import boto3  # imported with the client it makes, as the capabilities do theirs
+
     return boto3.client("events")
 
 
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@lambda_entry()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     batch = outbox.envelopes_from_stream(event.get("Records", []))
     clock = getattr(context, "get_remaining_time_in_millis", None)

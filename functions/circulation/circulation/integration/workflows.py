@@ -13,7 +13,6 @@ import json
 import os
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ..domain.model import Request
@@ -21,6 +20,8 @@ from ..domain.model import Request
 
 @lru_cache(maxsize=1)
 def _client():
+    import boto3  # on first use: most first calls need no stepfunctions client, and boto3 is a cold-start cost
+
     return boto3.client("stepfunctions")
 
 

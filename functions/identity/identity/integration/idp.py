@@ -11,7 +11,6 @@ from functools import lru_cache
 import os
 from typing import Iterable
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.tasks import TransientError  # raised here: every saga retries this error name
@@ -26,6 +25,8 @@ class IdentityProviderRejected(Exception):
 
 @lru_cache(maxsize=1)
 def _client():
+    import boto3  # on first use: most first calls need no cognito-idp client, and boto3 is a cold-start cost
+
     return boto3.client("cognito-idp")
 
 

@@ -6,7 +6,6 @@ import json
 import os
 import time
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ..domain.model import User
@@ -14,6 +13,8 @@ from ..domain.model import User
 
 @lru_cache(maxsize=1)
 def _client():
+    import boto3  # on first use: most first calls need no stepfunctions client, and boto3 is a cold-start cost
+
     return boto3.client("stepfunctions")
 
 

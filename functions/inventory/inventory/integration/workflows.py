@@ -5,7 +5,6 @@ from functools import lru_cache
 import json
 import os
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ..domain.model import Campaign
@@ -13,6 +12,8 @@ from ..domain.model import Campaign
 
 @lru_cache(maxsize=1)
 def _client():
+    import boto3  # on first use: most first calls need no stepfunctions client, and boto3 is a cold-start cost
+
     return boto3.client("stepfunctions")
 
 
