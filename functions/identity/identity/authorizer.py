@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.auth import parse_groups
-from shared.observability import logger
+from shared.observability import lambda_entry, logger
 
 from .data import repository
 from .domain.access import AccessRefused, grant
@@ -37,7 +37,7 @@ def _stage_wide(method_arn: str) -> str:
     return f"{head}/{stage}/*/*"
 
 
-@logger.inject_lambda_context(clear_state=True)
+@lambda_entry()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         principal, grants = authorize(event.get("authorizationToken"))
