@@ -28,3 +28,38 @@ def test_no_path_points_outside_the_repository():
                for path in CLIMB.findall(page.read_text(encoding="utf-8"))
                if not (page.parent / path).resolve().is_relative_to(ROOT)]
     assert outside == []
+
+
+def _commands(text: str) -> list[str]:
+    """The shell commands of a page's ```bash blocks, continuation lines joined."""
+    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
+    return [command for block in blocks for command in re.sub(r"\\\n\s*", " ", block).splitlines()]
+
+
+def _idempotent_posts() -> list[re.Pattern]:
+    import json
+
+    document = json.loads((ROOT / "infrastructure/api/openapi.json").read_text(encoding="utf-8"))
+    return [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$") for path, operations in document["paths"].items()
+            if any(p.get("$ref", "").endswith("/IdempotencyKey") for p in operations.get("post", {}).get("parameters", []))]
+
+
+def test_every_post_of_the_walk_throughs_that_takes_a_key_sends_one_of_its_own():
+    """A rerun on kept data replays instead of duplicating, and no literal key serves two bodies."""
+    idempotent, missing, literal_keys = _idempotent_posts(), [], []
+    for page in PAGES:
+        commands = _commands(page.read_text(encoding="utf-8"))
+        urls = dict(re.findall(r"^(\w+)=(localhost:3000/\S+)$", "\n".join(commands), re.M))
+        for command in commands:
+            if "-X POST" not in command:
+                continue
+            command = re.sub(r"\$(\w+)", lambda m: urls.get(m.group(1), m.group(0)), command)
+            path = re.search(r"localhost:3000(/[^\s?\"']*)", command).group(1)
+            if any(pattern.match(path) for pattern in idempotent):
+                key = re.search(r"Idempotency-Key: ([^'\"]+)", command)
+                if key is None:
+                    missing.append(f"{page.relative_to(ROOT)}: POST {path}")
+                elif "$" not in key.group(1):
+                    literal_keys.append(key.group(1))
+    assert missing == []
+    assert sorted(literal_keys) == sorted(set(literal_keys))
