@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# The /docs end-to-end test renders the page in a real headless browser: Debian's chromium.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run run-fresh test test-fast bench lint job clean
 
@@ -14,6 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt shared/requirements.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
 ## make run: the whole system on 127.0.0.1 (API on :3000). ARGS=--fresh starts from empty data.
 run: $(STAMP)
@@ -28,7 +35,7 @@ run-fresh: $(STAMP)
 PYTEST := $(PY) -m pytest -n auto
 
 ## make test: unit (+ architecture), integration, contract and infrastructure, then end-to-end tests.
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(PYTEST) tests/unit tests/architecture
 	$(PYTEST) tests/integration --dist load
 	$(PYTEST) tests/contract tests/infrastructure --dist loadfile

@@ -3,9 +3,15 @@
 Each capability declares its request schemas once (in its `schemas` module); the
 same dicts validate requests here and are published in the OpenAPI document, so
 the contract and the checks cannot drift apart. Schemas compile once per process.
+
+Valid requests take the fast path only (fastjsonschema, which stops at the first
+failure). A failing request is checked again by jsonschema's Draft 2020-12 validator
+to name every offending field, so a form can mark them all; jsonschema is imported on
+that path only, keeping it off the cold start of a valid call.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import fastjsonschema
@@ -25,15 +31,59 @@ def _compiled(schema: dict[str, Any]):
 
 
 def validate(instance: Any, schema: dict[str, Any]) -> Any:
-    """Return `instance` (with schema defaults applied) or raise ValidationFailed."""
+    """Return `instance` (with schema defaults applied) or raise ValidationFailed naming every bad field."""
     try:
         return _compiled(schema)(instance)
     except fastjsonschema.JsonSchemaValueException as exc:
-        field = _field_of(exc)
+        field = _field_of(exc) or "body"
+        first = {"field": field, "message": exc.message, "rule": exc.rule}
         raise ValidationFailed(
-            f"{field or 'body'}: {exc.message.replace('data.', '').replace('data ', 'body ')}",
-            errors=[{"field": field or "body", "message": exc.message, "rule": exc.rule}],
+            f"{field}: {exc.message.replace('data.', '').replace('data ', 'body ')}",
+            errors=_every_error(instance, schema, first),
         ) from None
+
+
+def _every_error(instance: Any, schema: dict[str, Any], first: dict[str, str]) -> list[dict[str, str]]:
+    """One entry per offending field, the fast path's first failure first (as before).
+
+    The fast path's entry stands alone when jsonschema finds nothing there (the two
+    libraries check a few formats differently); duplicates of one (field, rule) collapse.
+    """
+    from jsonschema import Draft202012Validator  # the failure path only
+
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    found = [entry for error in validator.iter_errors(instance) for entry in _entries(error)]
+    same = [entry for entry in found if (entry["field"], entry["rule"]) == (first["field"], first["rule"])]
+    errors = [same[0] if same else first]
+    seen = {(errors[0]["field"], errors[0]["rule"])}
+    for entry in found:
+        if (entry["field"], entry["rule"]) not in seen:
+            seen.add((entry["field"], entry["rule"]))
+            errors.append(entry)
+    return errors
+
+
+def _entries(error) -> list[dict[str, str]]:
+    """A jsonschema error as `errors[]` entries: a missing or unknown property is its own entry."""
+    path = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        return [_entry(path + [name], f"{name} is required", "required") for name in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        patterns = error.schema.get("patternProperties", {})
+        unknown = [k for k in error.instance if k not in allowed and not _matches_any(k, patterns)]
+        if unknown:
+            return [_entry(path + [name], f"{name} is not allowed", "additionalProperties") for name in unknown]
+    return [_entry(path, error.message, str(error.validator))]
+
+
+def _entry(path: list[str], message: str, rule: str) -> dict[str, str]:
+    return {"field": ".".join(path) or "body", "message": message, "rule": rule}
+
+
+def _matches_any(name: str, patterns: dict[str, Any]) -> bool:
+    return any(re.search(pattern, name) for pattern in patterns)
 
 
 def _field_of(exc: fastjsonschema.JsonSchemaValueException) -> str:

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import pathlib
 import re
@@ -34,14 +35,17 @@ _DOCS = b"""<!doctype html>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script>
 </body></html>
 """
-# Swagger UI's files come from a Python package, so /docs works with no network.
+# Swagger UI 5 (it reads OpenAPI 3.1; 4.x cannot) comes from a Python package, swagger-ui-py,
+# so /docs works with no network. Only its static files are used: importing the package
+# would pull in its web-framework glue, so the folder is found without importing it.
 _DOCS_ASSETS = {"swagger-ui.css": "text/css", "swagger-ui-bundle.js": "application/javascript"}
 
 
 def _docs_asset(name: str) -> Reply:
-    import swagger_ui_bundle  # only when someone opens /docs
-
-    path = pathlib.Path(swagger_ui_bundle.swagger_ui_path) / name
+    spec = importlib.util.find_spec("swagger_ui")  # only when someone opens /docs
+    if spec is None or not spec.submodule_search_locations:
+        return problem(500, "docs-unavailable", "Docs unavailable", "swagger-ui-py is not installed.")
+    path = pathlib.Path(next(iter(spec.submodule_search_locations))) / "static" / name
     return Reply(200, [("Content-Type", f"{_DOCS_ASSETS[name]}; charset=utf-8"),
                        ("Cache-Control", "max-age=86400")], path.read_bytes())
 

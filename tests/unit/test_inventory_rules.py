@@ -96,3 +96,16 @@ def test_svg_is_well_formed_with_one_bar_per_range_and_result():
     tallest = max(bars, key=lambda e: float(e.get("height")))
     assert (tallest.get("data-range"), tallest.get("data-result")) == ("R01-01", "ok")
     assert ET.fromstring(reports.report_svg("empty", {}).split("\n", 1)[1]) is not None
+
+
+def test_svg_legend_speaks_words_not_codes_and_hangul_has_a_font():
+    root = ET.fromstring(reports.report_svg("서고 점검", {"R01-01": {"checked_out": 1}}).split("\n", 1)[1])
+    texts = list(root.iter("{http://www.w3.org/2000/svg}text"))
+    words = {t.text for t in texts}
+    assert {"OK", "Misplaced", "Missing", "Unexpected", "Checked out"} <= words and "checked_out" not in words
+    bar = next(e for e in root.iter("{http://www.w3.org/2000/svg}rect") if e.get("data-result") == "checked_out")
+    assert bar.find("{http://www.w3.org/2000/svg}title").text == "R01-01 Checked out: 1"
+    for text in texts:
+        families = [f.strip(" '") for f in text.get("font-family").split(",")]
+        assert {"Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans CJK KR"} <= set(families)
+        assert families[-1] == "sans-serif"

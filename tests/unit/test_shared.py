@@ -1,6 +1,7 @@
 """Shared library: validation, pagination, concurrency, the caller, problems, events."""
 from __future__ import annotations
 
+import fastjsonschema
 import pytest
 
 from shared import concurrency, pagination
@@ -21,6 +22,53 @@ def test_validation_names_the_offending_field():
             validate(body, SCHEMA)
         assert err.value.errors[0]["field"] == field
         assert err.value.status == 400
+
+
+FORM = {"type": "object", "additionalProperties": False, "required": ["barcode", "profile_id", "title"],
+        "properties": {"barcode": {"type": "string"}, "profile_id": {"type": "string"}, "title": {"type": "string"},
+                       "note": {"type": "string", "maxLength": 3},
+                       "shelves": {"type": "array", "items": {"type": "object", "required": ["id"],
+                                                              "properties": {"id": {"type": "string"}}}}}}
+
+
+def test_validation_reports_every_missing_field_each_in_its_own_entry():
+    with pytest.raises(ValidationFailed) as err:
+        validate({}, FORM)
+
+    assert [(e["field"], e["rule"]) for e in err.value.errors] == [
+        ("barcode", "required"), ("profile_id", "required"), ("title", "required")]
+    assert all(set(e) == {"field", "message", "rule"} and e["message"] for e in err.value.errors)
+    assert err.value.detail.startswith("barcode: ")  # the detail still names the first failure
+
+
+def test_validation_reports_unknown_wrong_and_nested_fields_together():
+    body = {"barcode": 7, "profile_id": "p", "title": "t", "note": "too long", "colour": 1, "weight": 2,
+            "shelves": [{"id": "s1"}, {}]}
+    with pytest.raises(ValidationFailed) as err:
+        validate(body, FORM)
+
+    found = {(e["field"], e["rule"]) for e in err.value.errors}
+    assert found == {("barcode", "type"), ("note", "maxLength"), ("colour", "additionalProperties"),
+                     ("weight", "additionalProperties"), ("shelves.1.id", "required")}
+    assert len(err.value.errors) == len(found)  # one entry per field and rule
+
+
+def test_validation_keeps_the_fast_paths_first_failure_first():
+    for body in ({"name": "a", "colour": 1, "size": "x"}, {"size": "x"}, {"name": "", "size": 1.5}):
+        with pytest.raises(fastjsonschema.JsonSchemaValueException) as fast:
+            fastjsonschema.compile(SCHEMA)(body)
+        with pytest.raises(ValidationFailed) as err:
+            validate(body, SCHEMA)
+        assert err.value.errors[0]["rule"] == fast.value.rule
+        assert len(err.value.errors) == 2
+
+
+def test_a_format_failure_is_reported():
+    dated = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
+    with pytest.raises(ValidationFailed) as err:
+        validate({"at": "yesterday"}, dated)
+
+    assert [(e["field"], e["rule"]) for e in err.value.errors] == [("at", "format")]
 
 
 def test_cursor_round_trip_and_tampering():

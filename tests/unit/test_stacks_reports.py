@@ -67,3 +67,18 @@ def test_csv_has_a_header_and_one_row_per_shelf_and_defuses_formulas():
     assert parsed[0]["name"].startswith("'=") and parsed[1]["name"] == "Top, left"
     assert parsed[0]["used_width_mm"] == "-0.0"  # numbers are left alone
     assert text.endswith("\r\n")
+
+
+def test_counts_read_as_english_and_hangul_has_a_font():
+    one = reports.RangePanel("R02", "제1서고", (reports.SectionColumn("R02-01", 1, (
+        reports.ShelfCell("R02-01-1", 1, 0.1, 1, 900.0),)),), 0.1, 1)
+    root = ET.fromstring(reports.occupancy_svg("서고 배치도", [one]).encode())
+    labels = [t.text or "" for t in root.iter(f"{SVG}text")]
+    assert any("— 1 box," in label for label in labels) and any(label.endswith("· 1 box") for label in labels)
+    assert not any("1 boxes" in label for label in labels)
+    assert any("37 boxes" in (t.text or "") for t in ET.fromstring(
+        reports.occupancy_svg("map", [_panel()]).encode()).iter(f"{SVG}text"))
+    for text in root.iter(f"{SVG}text"):
+        families = [f.strip(" '") for f in text.get("font-family").split(",")]
+        assert {"Apple SD Gothic Neo", "Malgun Gothic", "Noto Sans CJK KR"} <= set(families)
+        assert families[-1] == "sans-serif"

@@ -11,6 +11,9 @@ from .model import RESULTS
 CSV_COLUMNS = ("range",) + RESULTS + ("total",)
 COLOURS = {"ok": "#66bb6a", "misplaced": "#ffa726", "missing": "#e53935", "unexpected": "#8e24aa",
            "checked_out": "#42a5f5"}
+# What a reader sees for each result code (the codes stay in data attributes and the CSV).
+LABELS = {"ok": "OK", "misplaced": "Misplaced", "missing": "Missing", "unexpected": "Unexpected",
+          "checked_out": "Checked out"}
 
 
 def totals(per_range: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -44,7 +47,11 @@ def _clean(text: str) -> str:
     return escape("".join(ch for ch in text if ch >= " "))
 
 
-BAR_W, GAP, GROUP_GAP, MARGIN, PLOT_H, FONT = 18, 3, 26, 40, 220, 'font-family="Helvetica, Arial, sans-serif"'
+BAR_W, GAP, GROUP_GAP, MARGIN, PLOT_H = 18, 3, 26, 40, 220
+# Range ids and titles may be Hangul: Latin-only faces would draw empty boxes, so Korean faces
+# (macOS, Windows, Linux) follow, then the generic family lets the viewer pick any it has.
+FONT = ("font-family=\"Helvetica, Arial, 'Apple SD Gothic Neo', 'Malgun Gothic', 'Noto Sans CJK KR', "
+        "'Noto Sans KR', NanumGothic, sans-serif\"")
 
 
 def report_svg(title: str, per_range: dict[str, dict[str, int]]) -> str:
@@ -63,7 +70,7 @@ def report_svg(title: str, per_range: dict[str, dict[str, int]]) -> str:
             x = x0 + i * (BAR_W + GAP)
             parts.append(f'<rect class="bar" data-range={quoteattr(_clean(range_id))} data-result="{result}" '
                          f'data-count="{value}" x="{x}" y="{base - h}" width="{BAR_W}" height="{h}" '
-                         f'fill="{COLOURS[result]}"><title>{_clean(range_id)} {result}: {value}</title></rect>')
+                         f'fill="{COLOURS[result]}"><title>{_clean(range_id)} {LABELS[result]}: {value}</title></rect>')
             if value:
                 parts.append(f'<text x="{x + BAR_W / 2}" y="{base - h - 3}" font-size="9" text-anchor="middle" '
                              f'{FONT}>{value}</text>')
@@ -75,7 +82,7 @@ def report_svg(title: str, per_range: dict[str, dict[str, int]]) -> str:
     for i, result in enumerate(RESULTS):
         lx = MARGIN + i * 110
         parts.append(f'<rect class="legend" x="{lx}" y="{ly}" width="12" height="12" fill="{COLOURS[result]}"/>')
-        parts.append(f'<text x="{lx + 16}" y="{ly + 11}" font-size="11" {FONT}>{result}</text>')
+        parts.append(f'<text x="{lx + 16}" y="{ly + 11}" font-size="11" {FONT}>{LABELS[result]}</text>')
     height = ly + 30
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label={quoteattr(_clean(title))}>'

@@ -90,7 +90,14 @@ class RangePanel:
 
 CELL_W, CELL_H, GAP, MARGIN = 118, 40, 6, 24
 PANEL_HEADER, COLUMN_HEADER, PANEL_GAP, LEGEND_H = 34, 22, 28, 46
-FONT = "font-family=\"Helvetica, Arial, sans-serif\""
+# Names and titles may be Hangul: Latin-only faces would draw empty boxes, so Korean faces
+# (macOS, Windows, Linux) follow, then the generic family lets the viewer pick any it has.
+FONT = ("font-family=\"Helvetica, Arial, 'Apple SD Gothic Neo', 'Malgun Gothic', 'Noto Sans CJK KR', "
+        "'Noto Sans KR', NanumGothic, sans-serif\"")
+
+
+def boxes_label(count: int) -> str:
+    return f"{count} box" if count == 1 else f"{count} boxes"
 
 
 def _clean(text: str | None) -> str:
@@ -111,7 +118,7 @@ def occupancy_svg(title: str, panels: Iterable[RangePanel]) -> str:
     for panel in panels:
         tallest = max([len(s.shelves) for s in panel.sections] or [0])
         header = f"Range {panel.id}" + (f" · {panel.name}" if panel.name else "")
-        header += f" — {panel.boxes} boxes, {round(panel.fill_ratio * 100)} % full"
+        header += f" — {boxes_label(panel.boxes)}, {round(panel.fill_ratio * 100)} % full"
         parts.append(f'<text x="{MARGIN}" y="{y + 18}" font-size="15" font-weight="bold" {FONT}>{_plain(header)}</text>')
         top = y + PANEL_HEADER
         for column, section in enumerate(panel.sections):
@@ -123,7 +130,7 @@ def occupancy_svg(title: str, panels: Iterable[RangePanel]) -> str:
                 colour = fill_colour(shelf.fill_ratio, shelf.boxes, shelf.active)
                 percent = round(shelf.fill_ratio * 100)
                 state = "out of service" if not shelf.active else f"{percent} % full"
-                tip = f"{shelf.id}: {state}, {shelf.boxes} boxes, {shelf.free_width_mm:g} mm free"
+                tip = f"{shelf.id}: {state}, {boxes_label(shelf.boxes)}, {shelf.free_width_mm:g} mm free"
                 parts.append(
                     f'<rect class="shelf" data-location-id={quoteattr(_clean(shelf.id))} data-fill="{shelf.fill_ratio}" '
                     f'x="{x}" y="{cy}" width="{CELL_W}" height="{CELL_H}" rx="4" fill="{colour}" '
@@ -131,7 +138,7 @@ def occupancy_svg(title: str, panels: Iterable[RangePanel]) -> str:
                 ink = "#ffffff" if not shelf.active else "#212121"
                 parts.append(f'<text x="{x + 8}" y="{cy + 16}" font-size="12" font-weight="bold" fill="{ink}" '
                              f'{FONT}>{_plain(shelf.id)}</text>')
-                detail = "out of service" if not shelf.active else f"{percent} % · {shelf.boxes} boxes"
+                detail = "out of service" if not shelf.active else f"{percent} % · {boxes_label(shelf.boxes)}"
                 parts.append(f'<text x="{x + 8}" y="{cy + 32}" font-size="11" fill="{ink}" {FONT}>'
                              f'{_plain(detail)}</text>')
         y = top + COLUMN_HEADER + tallest * (CELL_H + GAP) + PANEL_GAP

@@ -1,0 +1,1 @@
+"""Operator scripts: run by hand against a deployed stack (never deployed themselves)."""
