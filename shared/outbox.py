@@ -9,7 +9,6 @@ the bus and the audit trail keep the history.
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any, Callable, Iterable
 
@@ -24,22 +23,15 @@ PUT_EVENTS_BATCH = 10  # EventBridge's per-call limit
 STOP_BEFORE_TIMEOUT_MS = 5_000  # room left for one slow PutEvents call and the answer
 
 
-def outbox_model(table_name: str) -> type[Model]:
-    """A PynamoDB model for outbox items living in a capability's own table."""
+def outbox_model(item_base: type[Model]) -> type[Model]:
+    """The outbox item type of a capability's table (`item_base`: the table's `Table.Item`)."""
 
-    class OutboxItem(Model):
-        class Meta:
-            pass
-
-        pk = UnicodeAttribute(hash_key=True)
-        sk = UnicodeAttribute(range_key=True)
+    class OutboxItem(item_base):  # type: ignore[misc, valid-type]
         event_type = UnicodeAttribute()
         source = UnicodeAttribute()
         envelope = UnicodeAttribute()
         expiration = NumberAttribute()
 
-    OutboxItem.Meta.table_name = table_name
-    OutboxItem.Meta.region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     return OutboxItem
 
 

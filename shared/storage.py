@@ -1,21 +1,28 @@
-"""PynamoDB plumbing shared by capabilities.
+"""A capability's table, bound one way everywhere.
 
-PynamoDB gives every model class its own connection and botocore client; a cold
-client costs tens of milliseconds. A capability's item types all live in one table,
-so they share one client (`one_client`), also used for its transactions.
+`Table("stacks")` is a capability's DynamoDB table. Its item types subclass `table.Item`
+(a key of `pk` and `sk`, the table's `Meta`, and the entity mapping of `shared.mapping`)
+and need no `Meta` of their own: PynamoDB looks `Meta` up like any class attribute, and only
+fills defaults into a `Meta` written in a class body, so the one `Meta` here serves them all.
 
-A capability whose table name may change within a process (tests and the bench run
-several capabilities in one) takes its models' `Meta` from `table_meta` and binds them
-with `OneTable`: the name is TABLE_NAME at each use, or the capability's own table name.
+The table name is read at each use (TABLE_NAME, else the capability's own name): tests and
+the bench run several capabilities in one process. PynamoDB gives every model class its own
+connection and botocore client, and a cold client costs tens of milliseconds; a table's
+item types live in one table, so on first use for a name the table binds them all to one
+client (`connection()`), also used for its transactions. Nothing is bound, and no client is
+made, at import.
 """
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+
+from shared.mapping import EntityItem
 
 REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
 
@@ -39,46 +46,35 @@ class Gsi2(GlobalSecondaryIndex):
     gsi2sk = UnicodeAttribute(range_key=True)
 
 
-def one_client(*models: type[Model]) -> Connection:
-    shared = models[0]._get_connection().connection
-    for model in models[1:]:
-        model._get_connection().connection = shared
-    return shared
-
-
 def table_name(default: str) -> str:
     """The function's own table (TABLE_NAME), else the table named after the capability."""
     return os.environ.get("TABLE_NAME") or default
 
 
-def table_meta(default: str) -> type:
-    """A base for models' `Meta` whose `table_name` is read at each use (PynamoDB re-binds a
-    model whose Meta.table_name changed, see Model._get_connection)."""
+class Table:
+    """A capability's table: its name, the base of its item types, one botocore client for them."""
 
-    class TableFromEnvironment(type):
-        @property
-        def table_name(cls) -> str:
-            return table_name(default)
-
-    class Meta(metaclass=TableFromEnvironment):
-        region = REGION
-
-    return Meta
-
-
-class OneTable:
-    """A capability's item types bound to one botocore client for the current table name."""
-
-    def __init__(self, default: str, models: tuple[type[Model], ...]) -> None:
-        self.default, self.models = default, models
+    def __init__(self, default: str) -> None:
+        self.default = default
+        self.models: list[type[Model]] = []
         self._bound: dict[str, Connection] = {}
-        self.connection()  # bind now, in Lambda's init phase; another TABLE_NAME later re-binds on next use
+        self.Item = _item_base(self)
+
+    @property
+    def name(self) -> str:
+        return table_name(self.default)
 
     def connection(self) -> Connection:
-        name = table_name(self.default)
+        """The client every item type of this table uses under the current table name."""
+        name = self.name
         if name not in self._bound:
             self.reset()
-            self._bound[name] = one_client(*self.models)
+            # The shared client keeps the first model's view of the table: take one that knows the most indexes.
+            models = sorted(self.models, key=lambda m: -len(m._indexes))
+            shared = _own_connection(models[0]).connection
+            for model in models[1:]:
+                _own_connection(model).connection = shared
+            self._bound[name] = shared
         return self._bound[name]
 
     def reset(self) -> None:
@@ -90,3 +86,33 @@ class OneTable:
     def __call__(self) -> Connection:
         return self.connection()
 
+
+def _own_connection(model: type[Model]) -> Any:
+    return Model._get_connection.__func__(model)  # PynamoDB's own, past the binding hook below
+
+
+def _item_base(table: Table) -> type[EntityItem]:
+    class TableName(type):
+        @property
+        def table_name(cls) -> str:  # read at each use; PynamoDB re-binds a model whose table name changed
+            return table.name
+
+    class TableMeta(metaclass=TableName):
+        region = REGION
+
+    class Item(EntityItem):
+        Meta = TableMeta  # PynamoDB fills in its defaults; subclasses inherit it
+        pk = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)
+
+        def __init_subclass__(cls, **kwargs: Any) -> None:
+            super().__init_subclass__(**kwargs)
+            table.models.append(cls)
+
+        @classmethod
+        def _get_connection(cls) -> Any:
+            if table.name not in table._bound:  # bind every item type of the table to one client first
+                table.connection()
+            return super()._get_connection()
+
+    return Item

@@ -47,17 +47,6 @@ def test_a_code_of_the_wrong_level_is_refused_where_a_level_is_required():
         LocationCode("R01").child(100)
 
 
-def test_sort_keys_follow_shelf_order_and_prefixes_select_subtrees():
-    codes = [parse(c) for c in ("R01-10-01-1", "R01-02-11-1", "R01-02-02-10", "R01-02-02-9")]
-    ordered = sorted(codes, key=lambda c: c.sort_key())
-    assert [str(c) for c in ordered] == ["R01-02-02-9", "R01-02-02-10", "R01-02-11-1", "R01-10-01-1"]
-    assert parse("R01-02").prefix_below("shelf") == "SHELF#02#"
-    assert parse("R01-02-02-10").sort_key().startswith(parse("R01-02-02").prefix_below("shelf"))
-    assert not parse("R01-12-02-1").sort_key().startswith(parse("R01-01").prefix_below("shelf"))
-    with pytest.raises(InvalidCode):
-        parse("R01-02-02").prefix_below("range")
-
-
 def test_distance_prefers_the_same_section_then_neighbouring_sections_then_other_ranges():
     here = parse("R01-02-05-3")
     same_section = distance(here, parse("R01-02-05-9"))
@@ -125,8 +114,3 @@ def test_totals_sum_shelves_and_inactive_shelves_offer_no_capacity():
     assert figures.load_limit_kg == 200 and figures.used_weight_kg == 25
     assert figures.fill_ratio == 0.25
     assert cap.totals([]).fill_ratio == 0.0
-
-
-def test_a_location_is_the_only_one_of_its_level_under_its_own_prefix():
-    assert parse("R01-01-01-2").prefix_below("shelf") == "SHELF#01#01#02"
-    assert parse("R01-01").prefix_below("range") == "RANGE#01"

@@ -5,11 +5,11 @@ from functools import partial
 
 from shared import transactions
 
-from .tables import OutboxItem, connection
+from .tables import TABLE, OutboxItem
 
 
 class Tx(transactions.Tx):
-    connection = staticmethod(connection)
+    connection = staticmethod(TABLE.connection)
     outbox_item = OutboxItem
     store = "circulation"
 

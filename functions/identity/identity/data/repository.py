@@ -7,7 +7,6 @@ caller read, status moves only from the expected status.
 """
 from __future__ import annotations
 
-
 from pynamodb.exceptions import PynamoDBException, UpdateError
 
 from shared.concurrency import stale
@@ -16,42 +15,11 @@ from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, ServiceUnavailable
 
 from ..domain.model import Organisation, User
-from .tables import EmailClaim, OrganisationItem, UserItem, email_key, org_key, user_key
+from .tables import (IDP_SYNC, ORGS, PROVISIONING, EmailClaim, OrganisationItem, UserItem, email_key, org_key,
+                     user_key)
 from .tx import Tx, read
 
-PROVISIONING = "PROVISIONING"  # sparse-index value while a user is being provisioned
-IDP_SYNC = "IDP_SYNC"  # ... and while a change has not yet been applied to the identity provider
-
-
-# ---------------------------------------------------------------- conversions
-def _org(item: OrganisationItem) -> Organisation:
-    return Organisation(id=item.id, name=item.name, type=item.type, parent_id=item.parent_id, status=item.status,
-                        version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _org_item(org: Organisation) -> OrganisationItem:
-    return OrganisationItem(pk=org_key(org.id), sk="ORG", gsi1pk="ORGS", gsi1sk=f"{org.name.lower()}#{org.id}",
-                            id=org.id, name=org.name, type=org.type, parent_id=org.parent_id, status=org.status,
-                            version=org.version, created_at=org.created_at, updated_at=org.updated_at)
-
-
-def _user(item: UserItem) -> User:
-    return User(id=item.id, org_id=item.org_id, email=item.email, display_name=item.display_name,
-                roles=tuple(item.roles or ()), status=item.status, version=int(item.version),
-                created_at=item.created_at, updated_at=item.updated_at, failure=item.failure)
-
-
-def _user_item(user: User, idp_pending: bool = False) -> UserItem:
-    if user.status == "provisioning":
-        index = (PROVISIONING, f"{user.created_at}#{user.id}")
-    elif idp_pending:
-        index = (IDP_SYNC, f"{user.updated_at}#{user.id}")
-    else:
-        index = (None, None)
-    return UserItem(pk=org_key(user.org_id), sk=user_key(user.id), id=user.id, org_id=user.org_id,
-                    email=user.email, display_name=user.display_name, roles=list(user.roles),
-                    status=user.status, version=user.version, created_at=user.created_at,
-                    updated_at=user.updated_at, failure=user.failure, gsi1pk=index[0], gsi1sk=index[1])
+__all__ = ["IDP_SYNC", "PROVISIONING"]  # the sparse index's values, for users_waiting()
 
 
 def _email_claim(user: User) -> EmailClaim:
@@ -65,7 +33,7 @@ def _email_taken(user: User) -> Conflict:
 # -------------------------------------------------------------- organisations
 def get_organisation(org_id: str) -> Organisation | None:
     try:
-        return _org(OrganisationItem.get(org_key(org_id), "ORG"))
+        return OrganisationItem.get(org_key(org_id), "ORG").entity()
     except OrganisationItem.DoesNotExist:
         return None
     except PynamoDBException as exc:
@@ -73,9 +41,9 @@ def get_organisation(org_id: str) -> Organisation | None:
 
 
 def list_organisations(limit: int, cursor: str | None) -> tuple[list[Organisation], str | None]:
-    start = typed_key(decode_cursor(cursor, expected={"gsi1pk": "ORGS"}, keys={"pk", "sk", "gsi1pk", "gsi1sk"}))
-    result = OrganisationItem.gsi1.query("ORGS", limit=limit, last_evaluated_key=start)
-    items = read(lambda: [_org(i) for i in result])
+    start = typed_key(decode_cursor(cursor, expected={"gsi1pk": ORGS}, keys={"pk", "sk", "gsi1pk", "gsi1sk"}))
+    result = OrganisationItem.gsi1.query(ORGS, limit=limit, last_evaluated_key=start)
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
@@ -90,24 +58,24 @@ def ancestors(org_id: str | None, depth: int = 16) -> list[str]:
 
 def create_organisation(org: Organisation, event: DomainEvent, admin: User | None = None,
                         admin_event: DomainEvent | None = None) -> None:
-    tx = Tx().put(_org_item(org), condition=OrganisationItem.pk.does_not_exist(),
+    tx = Tx().put(OrganisationItem.of(org), condition=OrganisationItem.pk.does_not_exist(),
                   on_fail=Conflict(f"An organisation with id {org.id} already exists.")).event(event)
     if admin is not None:
-        tx.put(_user_item(admin), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user id is taken."))
+        tx.put(UserItem.of(admin), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user id is taken."))
         tx.put(_email_claim(admin), condition=EmailClaim.pk.does_not_exist(), on_fail=_email_taken(admin))
         tx.event(admin_event)
     tx.run()
 
 
 def update_organisation(org: Organisation, expected_version: int, event: DomainEvent) -> None:
-    Tx().put(_org_item(org), condition=OrganisationItem.version == expected_version,
+    Tx().put(OrganisationItem.of(org), condition=OrganisationItem.version == expected_version,
              on_fail=stale("organisation")).event(event).run()
 
 
 # ---------------------------------------------------------------------- users
 def get_user(org_id: str, user_id: str, consistent: bool = False) -> User | None:
     try:
-        return _user(UserItem.get(org_key(org_id), user_key(user_id), consistent_read=consistent))
+        return UserItem.get(org_key(org_id), user_key(user_id), consistent_read=consistent).entity()
     except UserItem.DoesNotExist:
         return None
     except PynamoDBException as exc:
@@ -116,14 +84,14 @@ def get_user(org_id: str, user_id: str, consistent: bool = False) -> User | None
 
 def list_users(org_id: str, limit: int, cursor: str | None, status: str | None = None) -> tuple[list[User], str | None]:
     start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}, keys={"pk", "sk"}))
-    result = UserItem.query(org_key(org_id), UserItem.sk.startswith("USER#"), limit=limit, last_evaluated_key=start,
+    result = UserItem.query(org_key(org_id), UserItem.sk.startswith(user_key("")), limit=limit, last_evaluated_key=start,
                             filter_condition=(UserItem.status == status) if status else None)
-    items = read(lambda: [_user(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
 def create_user(user: User, event: DomainEvent) -> None:
-    Tx().put(_user_item(user), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user already exists.")) \
+    Tx().put(UserItem.of(user), condition=UserItem.pk.does_not_exist(), on_fail=Conflict("That user already exists.")) \
         .put(_email_claim(user), condition=EmailClaim.pk.does_not_exist(), on_fail=_email_taken(user)) \
         .event(event).run()
 
@@ -138,7 +106,8 @@ def update_user(user: User, event: DomainEvent, *, expected_version: int | None 
         condition &= UserItem.status == expected_status
     on_stale = stale("user") if expected_version is not None else Conflict(f"The user is no longer {expected_status}.")
 
-    tx = Tx().put(_user_item(user, idp_pending), condition=condition, on_fail=on_stale).event(event)
+    item = UserItem.awaiting_idp(user) if idp_pending else UserItem.of(user)
+    tx = Tx().put(item, condition=condition, on_fail=on_stale).event(event)
     if release_email:
         tx.delete(_email_claim(user), condition=EmailClaim.user_id == user.id)
     tx.run()
@@ -160,5 +129,5 @@ def clear_idp_pending(user: User) -> bool:
 def users_waiting(index_value: str, before: str) -> list[User]:
     """Users in the sparse index (PROVISIONING or IDP_SYNC) since before `before`, all pages."""
     result = UserItem.gsi1.query(index_value, UserItem.gsi1sk < before, page_size=100)
-    return read(lambda: [_user(i) for i in result])
+    return read(lambda: [i.entity() for i in result])
 

@@ -9,78 +9,24 @@
 * only while the user is being provisioned (a sparse index the reconciler reads).
 Users live under their organisation's partition, so every user query is scoped
 to one organisation by its key — another organisation's users are unreachable.
+Organisations and users get their attributes from the domain entities (shared.mapping).
+The table name is read at each use (`TABLE_NAME`, default `identity`).
 """
 from __future__ import annotations
 
-import os
+from typing import Any
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
+from pynamodb.attributes import UnicodeAttribute
 
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, one_client
+from shared.storage import Gsi1, Table
 
-TABLE_NAME = os.environ.get("TABLE_NAME", "identity")
-REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+from ..domain.model import Organisation, User
 
-
-class _Item(Model):
-    class Meta:
-        table_name = TABLE_NAME
-        region = REGION
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class OrganisationItem(_Item):
-    class Meta(_Item.Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    type = UnicodeAttribute()
-    parent_id = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class UserItem(_Item):
-    class Meta(_Item.Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    id = UnicodeAttribute()
-    org_id = UnicodeAttribute()
-    email = UnicodeAttribute()
-    display_name = UnicodeAttribute()
-    roles = ListAttribute(of=UnicodeAttribute)
-    status = UnicodeAttribute()
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    failure = UnicodeAttribute(null=True)
-
-
-class EmailClaim(_Item):
-    """Keeps e-mail addresses unique across the platform (the pool does not)."""
-
-    class Meta(_Item.Meta):
-        pass
-
-    user_id = UnicodeAttribute()
-    org_id = UnicodeAttribute()
-
-
-OutboxItem = outbox_model(TABLE_NAME)
-CONNECTION = one_client(OrganisationItem, UserItem, EmailClaim, OutboxItem)
+TABLE = Table("identity")
+ORGS = "ORGS"  # gsi1pk of every organisation (the directory, by name)
+PROVISIONING = "PROVISIONING"  # sparse-index value while a user is being provisioned
+IDP_SYNC = "IDP_SYNC"  # ... and while a change has not yet been applied to the identity provider
 
 
 def org_key(org_id: str) -> str:
@@ -93,3 +39,43 @@ def user_key(user_id: str) -> str:
 
 def email_key(email: str) -> str:
     return f"EMAIL#{email.lower()}"
+
+
+class OrganisationItem(TABLE.Item, entity=Organisation):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+
+    @classmethod
+    def derived(cls, org: Organisation) -> dict[str, Any]:
+        return {"pk": org_key(org.id), "sk": "ORG", "gsi1pk": ORGS, "gsi1sk": f"{org.name.lower()}#{org.id}"}
+
+
+class UserItem(TABLE.Item, entity=User):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    @classmethod
+    def derived(cls, user: User) -> dict[str, Any]:
+        keys = {"pk": org_key(user.org_id), "sk": user_key(user.id)}
+        if user.status == "provisioning":
+            keys |= {"gsi1pk": PROVISIONING, "gsi1sk": f"{user.created_at}#{user.id}"}
+        return keys
+
+    @classmethod
+    def awaiting_idp(cls, user: User) -> "UserItem":
+        """The user, listed as not yet applied to the identity provider (unless still provisioning)."""
+        if user.status == "provisioning":
+            return cls.of(user)
+        return cls.of(user, gsi1pk=IDP_SYNC, gsi1sk=f"{user.updated_at}#{user.id}")
+
+
+class EmailClaim(TABLE.Item):
+    """Keeps e-mail addresses unique across the platform (the pool does not)."""
+
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+
+
+OutboxItem = outbox_model(TABLE.Item)

@@ -5,11 +5,11 @@ from functools import partial
 
 from shared import transactions
 
-from .tables import CONNECTION, OutboxItem
+from .tables import TABLE, OutboxItem
 
 
 class Tx(transactions.Tx):
-    connection = staticmethod(lambda: CONNECTION)
+    connection = staticmethod(TABLE.connection)
     outbox_item = OutboxItem
     store = "identity"
 

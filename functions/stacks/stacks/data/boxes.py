@@ -18,44 +18,13 @@ from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, Problem
 
-from ..domain.capacity import BoxSize, ShelfDimensions, free_g, free_um, limits_before, UM_PER_MM
+from ..domain.capacity import ShelfDimensions, free_g, free_um, limits_before, UM_PER_MM
 from ..domain.codes import parse
 from ..domain.model import Box, Location, Placement
 from .locations import barcode_taken, get_location, location_ref, _claim as barcode_claim
 from .tables import (BoxItem, ClaimItem, HistoryItem, LocationItem, StepReceiptItem, at_key, box_history_key,
-                     org_key, rfid_key)
+                     box_key, org_key, receipt_key, rfid_key, shelf_history_key)
 from .tx import Tx, read
-
-
-# ---------------------------------------------------------------- conversions
-def _box(item: BoxItem) -> Box:
-    home = (Placement(item.home_id, int(item.home_footprint_um), int(item.home_weight_g))
-            if item.home_id else None)
-    return Box(org_id=item.org_id, id=item.id, barcode=item.barcode, rfid=item.rfid, title=item.title,
-               container_profile_id=item.container_profile_id,
-               size=BoxSize(int(item.width_mm), int(item.height_mm), int(item.depth_mm), float(item.weight_kg),
-                            int(item.stacking_limit)),
-               producing_unit=item.producing_unit, record_form=item.record_form,
-               contents=tuple(item.contents or ()), note=item.note, retention=item.retention, status=item.status,
-               home=home,
-               current=item.current, loan_id=item.loan_id, version=int(item.version),
-               created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _box_item(box: Box) -> BoxItem:
-    s = box.size
-    item = BoxItem(pk=org_key(box.org_id), sk=f"BOX#{box.id}", org_id=box.org_id, id=box.id, barcode=box.barcode,
-                   rfid=box.rfid, title=box.title, container_profile_id=box.container_profile_id,
-                   width_mm=s.width_mm, height_mm=s.height_mm, depth_mm=s.depth_mm, weight_kg=s.weight_kg,
-                   stacking_limit=s.stacking_limit, producing_unit=box.producing_unit, record_form=box.record_form,
-                   contents=list(box.contents) or None, note=box.note, retention=box.retention, status=box.status,
-                   current=box.current,
-                   loan_id=box.loan_id, version=box.version, created_at=box.created_at, updated_at=box.updated_at)
-    if box.home:
-        item.home_id, item.home_footprint_um, item.home_weight_g = (box.home.shelf_id, box.home.footprint_um,
-                                                                    box.home.weight_g)
-        item.gsi1pk, item.gsi1sk = at_key(box.org_id, box.home.shelf_id), f"BOX#{box.id}"
-    return item
 
 
 def _rfid_claim(org_id: str, rfid: str, box_id: str) -> ClaimItem:
@@ -70,7 +39,7 @@ def rfid_taken(rfid: str) -> Conflict:
 # ---------------------------------------------------------------------- reads
 def get_box(org_id: str, box_id: str, consistent: bool = False) -> Box | None:
     try:
-        return _box(read(BoxItem.get, org_key(org_id), f"BOX#{box_id}", consistent_read=consistent))
+        return read(BoxItem.get, org_key(org_id), box_key(box_id), consistent_read=consistent).entity()
     except DoesNotExist:
         return None
 
@@ -85,11 +54,11 @@ def rfid_owner(org_id: str, rfid: str) -> str | None:
 def list_boxes(org_id: str, limit: int, cursor: str | None, status: str | None) -> tuple[list[Box], str | None]:
     pk = org_key(org_id)
     start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith("BOX#"):
+    if start and not start["sk"].startswith(box_key("")):
         raise InvalidCursor("The cursor belongs to another listing.")
-    result = BoxItem.query(pk, BoxItem.sk.startswith("BOX#"), limit=limit, last_evaluated_key=typed_key(start),
+    result = BoxItem.query(pk, BoxItem.sk.startswith(box_key("")), limit=limit, last_evaluated_key=typed_key(start),
                            filter_condition=(BoxItem.status == status) if status else None)
-    items = read(lambda: [_box(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
@@ -99,11 +68,19 @@ def boxes_at(org_id: str, shelf_id: str, limit: int, cursor: str | None) -> tupl
     start = decode_cursor(cursor, expected={"gsi1pk": index_pk, "pk": org_key(org_id)},
                           keys={"pk", "sk", "gsi1pk", "gsi1sk"})
     result = BoxItem.gsi1.query(index_pk, limit=limit, last_evaluated_key=typed_key(start))
-    items = read(lambda: [_box(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
-def history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def box_history(org_id: str, box_id: str, limit: int, cursor: str | None):
+    return _history(box_history_key(org_id, box_id), limit, cursor)
+
+
+def shelf_history(org_id: str, shelf_id: str, limit: int, cursor: str | None):
+    return _history(shelf_history_key(org_id, shelf_id), limit, cursor)
+
+
+def _history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first."""
     start = decode_cursor(cursor, expected={"pk": subject_key}, keys={"pk", "sk"})
     if start and not start["sk"].startswith("HIST#"):
@@ -118,7 +95,7 @@ def history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dict
 
 def get_receipt(org_id: str, box_id: str, loan_id: str, step: str) -> dict[str, Any] | None:
     try:
-        return read(StepReceiptItem.get, box_history_key(org_id, box_id), f"STEP#{loan_id}#{step}",
+        return read(StepReceiptItem.get, box_history_key(org_id, box_id), receipt_key(loan_id, step),
                     consistent_read=True).result
     except DoesNotExist:
         return None
@@ -154,6 +131,16 @@ class HistoryEntry:
                            action=self.action, from_location=self.from_location, to_location=self.to_location,
                            at=self.at, actor=self.actor, reason=self.reason, event_id=self.event_id,
                            loan_id=self.loan_id)
+
+
+def history_entries(org_id: str, box: Box, action: str, from_location: dict | None, to_location: dict | None,
+                    at: str, actor: str, reason: str | None, event_id: str,
+                    loan_id: str | None = None) -> list[HistoryEntry]:
+    """One entry for the box's history, one for each shelf it left or reached."""
+    shelves = {loc["id"] for loc in (from_location, to_location) if loc and loc.get("kind") == "shelf"}
+    keys = [box_history_key(org_id, box.id)] + [shelf_history_key(org_id, s) for s in sorted(shelves)]
+    return [HistoryEntry(key, box.id, action, from_location, to_location, at, actor, reason, event_id, loan_id)
+            for key in keys]
 
 
 def _no_room(org_id: str, change: ShelfChange) -> Problem:
@@ -194,7 +181,7 @@ def _shelf_update(tx: Tx, org_id: str, change: ShelfChange) -> None:
 
 
 def create_box(box: Box, event: DomainEvent) -> None:
-    tx = Tx().put(_box_item(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
+    tx = Tx().put(BoxItem.of(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
     tx.put(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.pk.does_not_exist(),
            on_fail=barcode_taken(box.barcode))
     if box.rfid:
@@ -212,7 +199,7 @@ def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[
     old holding, new holding) moves a shelved box from one arrangement group to another;
     `unless_step` = (loan id, step) refuses the change if that step already ran (a late retry of a
     forward step after its compensation)."""
-    tx = Tx().put(_box_item(box), condition=(BoxItem.version == before.version) & (BoxItem.status == before.status),
+    tx = Tx().put(BoxItem.of(box), condition=(BoxItem.version == before.version) & (BoxItem.status == before.status),
                   on_fail=on_stale or stale("box"))
     if box.barcode != before.barcode:
         tx.delete(barcode_claim(box.org_id, before.barcode, "box", box.id), condition=ClaimItem.owner_id == box.id)
@@ -236,12 +223,12 @@ def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[
         tx.put(entry.item(), condition=HistoryItem.pk.does_not_exist())
     if receipt is not None:
         loan_id, step, result = receipt
-        tx.put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=f"STEP#{loan_id}#{step}", result=result,
+        tx.put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=receipt_key(loan_id, step), result=result,
                                at=box.updated_at),
                condition=StepReceiptItem.pk.does_not_exist(), on_fail=_StepAlreadyRecorded())
     if unless_step is not None:
         loan_id, step = unless_step
-        tx.check(StepReceiptItem, box_history_key(box.org_id, box.id), f"STEP#{loan_id}#{step}",
+        tx.check(StepReceiptItem, box_history_key(box.org_id, box.id), receipt_key(loan_id, step),
                  StepReceiptItem.pk.does_not_exist(), on_fail=StepUndone(f"The loan's {step} already ran."))
     if event is not None:
         tx.event(event)
@@ -251,8 +238,8 @@ def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[
 def record_receipt(box: Box, loan_id: str, step: str, result: dict[str, Any], at: str) -> None:
     """Record a step that changed nothing (e.g. a release with nothing to undo), provided the box is
     still as it was read (else the caller decides again)."""
-    (Tx().check(BoxItem, org_key(box.org_id), f"BOX#{box.id}", BoxItem.version == box.version, on_fail=stale("box"))
-     .put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=f"STEP#{loan_id}#{step}", result=result, at=at),
+    (Tx().check(BoxItem, org_key(box.org_id), box_key(box.id), BoxItem.version == box.version, on_fail=stale("box"))
+     .put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=receipt_key(loan_id, step), result=result, at=at),
           condition=StepReceiptItem.pk.does_not_exist(), on_fail=_StepAlreadyRecorded())
      .run())
 

@@ -20,28 +20,11 @@ from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 
 from ..domain.model import Reading, Sensor
-from .tables import ReadingItem, RepositoryItem, SensorClaimItem, SensorItem, org_key, readings_key, sensor_claim_key
+from .tables import (ReadingItem, RepositoryItem, SensorClaimItem, SensorItem, org_key, readings_key, repository_sort_key,
+                     sensor_claim_key, sensor_key)
 from .tx import Tx, read
 
 RETENTION_DAYS = int(os.environ.get("READINGS_RETENTION_DAYS", "1096"))  # three years, then TTL removes them
-
-
-def _sensor(item: SensorItem) -> Sensor:
-    return Sensor(org_id=item.org_id, id=item.id, repository_id=item.repository_id, api_key_id=item.api_key_id,
-                  name=item.name, status=item.status, violations=tuple(item.violations or ()),
-                  last_reading_at=item.last_reading_at,
-                  last_temperature_c=float(item.last_temperature_c) if item.last_temperature_c is not None else None,
-                  last_humidity_pct=float(item.last_humidity_pct) if item.last_humidity_pct is not None else None,
-                  version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _sensor_item(sensor: Sensor) -> SensorItem:
-    return SensorItem(pk=org_key(sensor.org_id), sk=f"SENSOR#{sensor.id}", org_id=sensor.org_id, id=sensor.id,
-                      repository_id=sensor.repository_id, api_key_id=sensor.api_key_id, name=sensor.name,
-                      status=sensor.status, violations=list(sensor.violations) or None,
-                      last_reading_at=sensor.last_reading_at, last_temperature_c=sensor.last_temperature_c,
-                      last_humidity_pct=sensor.last_humidity_pct, version=sensor.version,
-                      created_at=sensor.created_at, updated_at=sensor.updated_at)
 
 
 def _claim_item(sensor: Sensor) -> SensorClaimItem:
@@ -51,7 +34,7 @@ def _claim_item(sensor: Sensor) -> SensorClaimItem:
 
 def get_sensor(org_id: str, sensor_id: str, consistent: bool = False) -> Sensor | None:
     try:
-        return _sensor(read(SensorItem.get, org_key(org_id), f"SENSOR#{sensor_id}", consistent_read=consistent))
+        return read(SensorItem.get, org_key(org_id), sensor_key(sensor_id), consistent_read=consistent).entity()
     except DoesNotExist:
         return None
 
@@ -59,11 +42,11 @@ def get_sensor(org_id: str, sensor_id: str, consistent: bool = False) -> Sensor 
 def list_sensors(org_id: str, limit: int, cursor: str | None, repository_id: str | None):
     pk = org_key(org_id)
     start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith("SENSOR#"):
+    if start and not start["sk"].startswith(sensor_key("")):
         raise InvalidCursor("The cursor belongs to another listing.")
-    result = SensorItem.query(pk, SensorItem.sk.startswith("SENSOR#"), limit=limit, last_evaluated_key=typed_key(start),
+    result = SensorItem.query(pk, SensorItem.sk.startswith(sensor_key("")), limit=limit, last_evaluated_key=typed_key(start),
                               filter_condition=(SensorItem.repository_id == repository_id) if repository_id else None)
-    items = read(lambda: [_sensor(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
@@ -80,9 +63,9 @@ def sensor_binding(sensor_id: str) -> dict[str, str] | None:
 def create_sensor(sensor: Sensor, event: DomainEvent) -> None:
     taken = Conflict(f"A sensor {sensor.id} is already registered.", errors=[{"field": "sensor_id",
                                                                               "message": "already registered"}])
-    (Tx().check(RepositoryItem, org_key(sensor.org_id), f"REPO#{sensor.repository_id}", RepositoryItem.pk.exists(),
+    (Tx().check(RepositoryItem, org_key(sensor.org_id), repository_sort_key(sensor.repository_id), RepositoryItem.pk.exists(),
                 on_fail=Conflict(f"No repository {sensor.repository_id} in your organisation."))
-     .put(_sensor_item(sensor), condition=SensorItem.pk.does_not_exist(), on_fail=taken)
+     .put(SensorItem.of(sensor), condition=SensorItem.pk.does_not_exist(), on_fail=taken)
      .put(_claim_item(sensor), condition=SensorClaimItem.pk.does_not_exist(), on_fail=taken)
      .event(event).run())
 
@@ -94,10 +77,10 @@ def update_sensor(sensor: Sensor, before: Sensor, event: DomainEvent) -> None:
                SensorItem.name.set(sensor.name) if sensor.name else SensorItem.name.remove()]
     if sensor.repository_id != before.repository_id:  # new room, new targets: start from a clean state
         actions.append(SensorItem.violations.remove())
-    tx = Tx().update(SensorItem(pk=org_key(sensor.org_id), sk=f"SENSOR#{sensor.id}"), actions,
+    tx = Tx().update(SensorItem(pk=org_key(sensor.org_id), sk=sensor_key(sensor.id)), actions,
                      condition=SensorItem.version == before.version, on_fail=stale("sensor"))
     if sensor.repository_id != before.repository_id:
-        tx.check(RepositoryItem, org_key(sensor.org_id), f"REPO#{sensor.repository_id}", RepositoryItem.pk.exists(),
+        tx.check(RepositoryItem, org_key(sensor.org_id), repository_sort_key(sensor.repository_id), RepositoryItem.pk.exists(),
                  on_fail=Conflict(f"No repository {sensor.repository_id} in your organisation."))
     tx.put(_claim_item(sensor), condition=SensorClaimItem.org_id == sensor.org_id)
     tx.event(event).run()
@@ -110,11 +93,8 @@ def _day(at: str) -> str:
 
 def _reading_item(org_id: str, reading: Reading) -> ReadingItem:
     expires = int(datetime.fromisoformat(reading.at.replace("Z", "+00:00")).timestamp()) + RETENTION_DAYS * 86400
-    return ReadingItem(pk=readings_key(org_id, reading.repository_id, _day(reading.at)),
-                       sk=f"{reading.at}#{reading.sensor_id}", sensor_id=reading.sensor_id,
-                       repository_id=reading.repository_id, at=reading.at, temperature_c=reading.temperature_c,
-                       humidity_pct=reading.humidity_pct, violations=list(reading.violations) or None,
-                       expiration=expires)
+    return ReadingItem.of(reading, pk=readings_key(org_id, reading.repository_id, _day(reading.at)),
+                          sk=f"{reading.at}#{reading.sensor_id}", expiration=expires)
 
 
 def put_readings(org_id: str, readings: Iterable[Reading]) -> None:
@@ -148,7 +128,7 @@ def record_change(org_id: str, reading: Reading, violations: tuple[str, ...], ev
     """Store a reading that changes the sensor's violations, its new state and the event, together.
     False when the sensor has meanwhile seen a later reading (then nothing but the reading is kept)."""
     tx = (Tx().put(_reading_item(org_id, reading))
-          .update(SensorItem(pk=org_key(org_id), sk=f"SENSOR#{reading.sensor_id}"), _state_actions(reading, violations),
+          .update(SensorItem(pk=org_key(org_id), sk=sensor_key(reading.sensor_id)), _state_actions(reading, violations),
                   condition=_later_than(reading.at), on_fail=Superseded())
           .event(event))
     try:
@@ -162,7 +142,7 @@ def record_change(org_id: str, reading: Reading, violations: tuple[str, ...], ev
 def advance_sensor(org_id: str, reading: Reading, violations: tuple[str, ...]) -> None:
     """Note the latest reading on the sensor (no event), unless a later one is already noted."""
     try:
-        Tx().update(SensorItem(pk=org_key(org_id), sk=f"SENSOR#{reading.sensor_id}"), _state_actions(reading, violations),
+        Tx().update(SensorItem(pk=org_key(org_id), sk=sensor_key(reading.sensor_id)), _state_actions(reading, violations),
                     condition=_later_than(reading.at), on_fail=Superseded()).run()
     except Superseded:
         pass
@@ -186,10 +166,7 @@ def readings(org_id: str, repository_id: str, days: list[str], start: str, end: 
                                    ReadingItem.sk.between(start, end + "~"), limit=remaining,
                                    last_evaluated_key=start_key if index == first else None,
                                    filter_condition=(ReadingItem.sensor_id == sensor_id) if sensor_id else None)
-        found += read(lambda: [Reading(sensor_id=i.sensor_id, repository_id=i.repository_id, at=i.at,
-                                       temperature_c=float(i.temperature_c) if i.temperature_c is not None else None,
-                                       humidity_pct=float(i.humidity_pct) if i.humidity_pct is not None else None,
-                                       violations=tuple(i.violations or ())) for i in result])
+        found += read(lambda: [i.entity() for i in result])
         if len(found) >= limit:
             last = found[-1]
             # A page that ends exactly where a day ends has no LastEvaluatedKey; the last item's key

@@ -16,59 +16,13 @@ from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, ValidationFailed
 
-from ..domain.capacity import UM_PER_MM, ShelfDimensions, ShelfUse, kg_to_g
+from ..domain.capacity import UM_PER_MM, kg_to_g
 from ..domain.codes import LocationCode
 from ..domain.model import ContainerProfile, Location, LocationProfile, Repository
-from ..domain.capacity import BoxSize
-from .tables import (ClaimItem, LocationItem, ProfileItem, RepositoryItem, barcode_key, org_key, repo_partition)
+from .tables import (PROFILE_PREFIX, ClaimItem, ContainerProfileItem, LocationItem, LocationProfileItem, RepositoryItem,
+                     barcode_key, location_key, location_prefix, location_sort_key, org_key, repo_partition,
+                     repository_sort_key)
 from .tx import Tx, read
-
-
-# ---------------------------------------------------------------- conversions
-def _repository(item: RepositoryItem) -> Repository:
-    return Repository(org_id=item.org_id, id=item.id, name=item.name, barcode=item.barcode,
-                      environment_targets=item.environment_targets or {}, status=item.status,
-                      version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _repository_item(repo: Repository) -> RepositoryItem:
-    return RepositoryItem(pk=org_key(repo.org_id), sk=LocationCode(repo.id).sort_key(), org_id=repo.org_id, id=repo.id,
-                          name=repo.name, barcode=repo.barcode, environment_targets=repo.environment_targets,
-                          status=repo.status, version=repo.version, created_at=repo.created_at,
-                          updated_at=repo.updated_at)
-
-
-def location_from_item(item: LocationItem) -> Location:
-    dims = None
-    use = ShelfUse()
-    if item.kind == "shelf" and item.width_mm is not None:
-        dims = ShelfDimensions(int(item.width_mm), int(item.height_mm), int(item.depth_mm),
-                               float(item.load_limit_kg))
-        use = ShelfUse(int(item.used_um or 0), int(item.used_g or 0), int(item.box_count or 0))
-    holdings = {k: int(v) for k, v in (item.holdings.as_dict() if item.holdings is not None else {}).items()}
-    return Location(org_id=item.org_id, id=item.id, kind=item.kind, name=item.name, barcode=item.barcode,
-                    status=item.status, version=int(item.version), created_at=item.created_at,
-                    updated_at=item.updated_at, profile_id=item.profile_id, dimensions=dims, use=use,
-                    holdings=holdings)
-
-
-def location_key(org_id: str, code: LocationCode) -> tuple[str, str]:
-    return repo_partition(org_id, code.repository), code.sort_key()
-
-
-def _location_item(loc: Location) -> LocationItem:
-    pk, sk = location_key(loc.org_id, loc.code)
-    item = LocationItem(pk=pk, sk=sk, org_id=loc.org_id, id=loc.id, kind=loc.kind, name=loc.name,
-                        barcode=loc.barcode, status=loc.status, version=loc.version, created_at=loc.created_at,
-                        updated_at=loc.updated_at)
-    if loc.kind == "shelf" and loc.dimensions is not None:
-        d = loc.dimensions
-        item.profile_id = loc.profile_id
-        item.width_mm, item.height_mm, item.depth_mm, item.load_limit_kg = (d.width_mm, d.height_mm, d.depth_mm,
-                                                                            d.load_limit_kg)
-        item.used_um, item.used_g, item.box_count = loc.use.used_um, loc.use.used_g, loc.use.boxes
-        item.holdings = dict(loc.holdings)
-    return item
 
 
 def location_ref(org_id: str, code: LocationCode) -> LocationItem:
@@ -113,8 +67,8 @@ def _page_start(cursor: str | None, pk: str, prefix: str) -> dict[str, Any] | No
 # ---------------------------------------------------------------- repositories
 def get_repository(org_id: str, repository_id: str, consistent: bool = False) -> Repository | None:
     try:
-        return _repository(read(RepositoryItem.get, org_key(org_id), LocationCode(repository_id).sort_key(),
-                                consistent_read=consistent))
+        return read(RepositoryItem.get, org_key(org_id), repository_sort_key(repository_id),
+                    consistent_read=consistent).entity()
     except DoesNotExist:
         return None
 
@@ -123,12 +77,12 @@ def list_repositories(org_id: str, limit: int, cursor: str | None) -> tuple[list
     pk = org_key(org_id)
     result = RepositoryItem.query(pk, RepositoryItem.sk.startswith("REPO#"), limit=limit,
                                   last_evaluated_key=_page_start(cursor, pk, "REPO#"))
-    items = read(lambda: [_repository(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
 def create_repository(repo: Repository, event: DomainEvent) -> None:
-    tx = Tx().put(_repository_item(repo), condition=RepositoryItem.pk.does_not_exist(),
+    tx = Tx().put(RepositoryItem.of(repo), condition=RepositoryItem.pk.does_not_exist(),
                   on_fail=Conflict(f"Your organisation already has a repository {repo.id}.",
                                    errors=[{"field": "code", "message": "already exists"}]))
     _claim_barcode(tx, repo.org_id, None, repo.barcode, "repository", repo.id)
@@ -136,7 +90,7 @@ def create_repository(repo: Repository, event: DomainEvent) -> None:
 
 
 def update_repository(repo: Repository, before: Repository, event: DomainEvent) -> None:
-    tx = Tx().put(_repository_item(repo), condition=RepositoryItem.version == before.version,
+    tx = Tx().put(RepositoryItem.of(repo), condition=RepositoryItem.version == before.version,
                   on_fail=stale("repository"))
     _claim_barcode(tx, repo.org_id, before.barcode, repo.barcode, "repository", repo.id)
     tx.event(event).run()
@@ -146,25 +100,25 @@ def update_repository(repo: Repository, before: Repository, event: DomainEvent) 
 def get_location(org_id: str, code: LocationCode, consistent: bool = False) -> Location | None:
     pk, sk = location_key(org_id, code)
     try:
-        return location_from_item(read(LocationItem.get, pk, sk, consistent_read=consistent))
+        return read(LocationItem.get, pk, sk, consistent_read=consistent).entity()
     except DoesNotExist:
         return None
 
 
 def list_locations(org_id: str, within: LocationCode, kind: str, limit: int,
                    cursor: str | None) -> tuple[list[Location], str | None]:
-    pk, prefix = repo_partition(org_id, within.repository), within.prefix_below(kind)
+    pk, prefix = repo_partition(org_id, within.repository), location_prefix(within, kind)
     result = LocationItem.query(pk, LocationItem.sk.startswith(prefix), limit=limit,
                                 last_evaluated_key=_page_start(cursor, pk, prefix))
-    items = read(lambda: [location_from_item(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
 def locations_below(org_id: str, within: LocationCode, kind: str) -> list[Location]:
     """Every location of `kind` at or below `within`, all pages, in code order."""
-    pk, prefix = repo_partition(org_id, within.repository), within.prefix_below(kind)
+    pk, prefix = repo_partition(org_id, within.repository), location_prefix(within, kind)
     result = LocationItem.query(pk, LocationItem.sk.startswith(prefix), page_size=500)
-    return read(lambda: [location_from_item(i) for i in result])
+    return read(lambda: [i.entity() for i in result])
 
 
 def create_locations(org_id: str, parent: LocationCode, created: list[Location], event: DomainEvent) -> None:
@@ -180,13 +134,13 @@ def create_locations(org_id: str, parent: LocationCode, created: list[Location],
         return Conflict(f"The {parent.kind} {parent} is inactive; it takes no new locations.")
 
     if parent.kind == "repository":
-        tx.check(RepositoryItem, org_key(org_id), parent.sort_key(), RepositoryItem.status == "active",
+        tx.check(RepositoryItem, org_key(org_id), location_sort_key(parent), RepositoryItem.status == "active",
                  on_fail=parent_gone)
     else:
         pk, sk = location_key(org_id, parent)
         tx.check(LocationItem, pk, sk, LocationItem.status == "active", on_fail=parent_gone)
     for loc in created:
-        tx.put(_location_item(loc), condition=LocationItem.pk.does_not_exist(),
+        tx.put(LocationItem.of(loc), condition=LocationItem.pk.does_not_exist(),
                on_fail=Conflict(f"{loc.id} already exists.", errors=[{"field": "number", "message": "already exists"}]))
         _claim_barcode(tx, org_id, None, loc.barcode, "location", loc.id)
     tx.event(event).run()
@@ -218,55 +172,29 @@ def update_location(loc: Location, before: Location, event: DomainEvent) -> None
 
 
 # ------------------------------------------------------------------- profiles
-PROFILE_PREFIX = {"location": "LPROFILE#", "container": "CPROFILE#"}
-
-
-def _profile(item: ProfileItem) -> LocationProfile | ContainerProfile:
-    if item.kind == "location":
-        return LocationProfile(org_id=item.org_id, id=item.id, name=item.name,
-                               dimensions=ShelfDimensions(int(item.width_mm), int(item.height_mm), int(item.depth_mm),
-                                                          float(item.load_limit_kg)),
-                               version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
-    return ContainerProfile(org_id=item.org_id, id=item.id, name=item.name,
-                            size=BoxSize(int(item.width_mm), int(item.height_mm), int(item.depth_mm),
-                                         float(item.weight_kg), int(item.stacking_limit)),
-                            version=int(item.version), created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _profile_item(profile: LocationProfile | ContainerProfile) -> ProfileItem:
-    kind = "location" if isinstance(profile, LocationProfile) else "container"
-    item = ProfileItem(pk=org_key(profile.org_id), sk=PROFILE_PREFIX[kind] + profile.id, org_id=profile.org_id,
-                       id=profile.id, kind=kind, name=profile.name, version=profile.version,
-                       created_at=profile.created_at, updated_at=profile.updated_at)
-    if isinstance(profile, LocationProfile):
-        d = profile.dimensions
-        item.width_mm, item.height_mm, item.depth_mm, item.load_limit_kg = (d.width_mm, d.height_mm, d.depth_mm,
-                                                                            d.load_limit_kg)
-    else:
-        s = profile.size
-        item.width_mm, item.height_mm, item.depth_mm = s.width_mm, s.height_mm, s.depth_mm
-        item.weight_kg, item.stacking_limit = s.weight_kg, s.stacking_limit
-    return item
+PROFILE_ITEMS = {"location": LocationProfileItem, "container": ContainerProfileItem}
 
 
 def get_profile(org_id: str, kind: str, profile_id: str):
     try:
-        return _profile(read(ProfileItem.get, org_key(org_id), PROFILE_PREFIX[kind] + profile_id))
+        return read(PROFILE_ITEMS[kind].get, org_key(org_id), PROFILE_PREFIX[kind] + profile_id).entity()
     except DoesNotExist:
         return None
 
 
 def list_profiles(org_id: str, kind: str, limit: int, cursor: str | None):
-    pk, prefix = org_key(org_id), PROFILE_PREFIX[kind]
-    result = ProfileItem.query(pk, ProfileItem.sk.startswith(prefix), limit=limit,
-                               last_evaluated_key=_page_start(cursor, pk, prefix))
-    items = read(lambda: [_profile(i) for i in result])
+    model, pk, prefix = PROFILE_ITEMS[kind], org_key(org_id), PROFILE_PREFIX[kind]
+    result = model.query(pk, model.sk.startswith(prefix), limit=limit,
+                         last_evaluated_key=_page_start(cursor, pk, prefix))
+    items = read(lambda: [i.entity() for i in result])
     return items, encode_cursor(result.last_evaluated_key)
 
 
-def save_profile(profile, event: DomainEvent, expected_version: int | None = None) -> None:
+def save_profile(profile: LocationProfile | ContainerProfile, event: DomainEvent,
+                 expected_version: int | None = None) -> None:
+    model = LocationProfileItem if isinstance(profile, LocationProfile) else ContainerProfileItem
     if expected_version is None:
-        condition, on_fail = ProfileItem.pk.does_not_exist(), Conflict("That profile already exists.")
+        condition, on_fail = model.pk.does_not_exist(), Conflict("That profile already exists.")
     else:
-        condition, on_fail = ProfileItem.version == expected_version, stale("profile")
-    Tx().put(_profile_item(profile), condition=condition, on_fail=on_fail).event(event).run()
+        condition, on_fail = model.version == expected_version, stale("profile")
+    Tx().put(model.of(profile), condition=condition, on_fail=on_fail).event(event).run()

@@ -20,215 +20,24 @@ or a suggestion is one query. Barcodes are one namespace per organisation (a sca
 reading a label must know whether it is a box or a shelf). Sensor ids are global (device
 serials): the partner route finds a sensor by id alone and then checks the API key.
 
-The table name is read when it is used (`TABLE_NAME`, default `stacks`), not when this
-module is imported: several capabilities' code can share one test process.
+Item types that store a domain entity get their attributes from it (shared.mapping); the
+others are declared here. The table name is read at each use (`TABLE_NAME`, default `stacks`).
 """
 from __future__ import annotations
 
-from pynamodb.attributes import (JSONAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute)
-from pynamodb.models import Model
+from typing import Any
 
+from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+
+from shared.mapping import Field, Flat
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, OneTable, table_meta
+from shared.storage import Gsi1, Table
 
-DEFAULT_TABLE = "stacks"
-_Meta = table_meta(DEFAULT_TABLE)  # the table is TABLE_NAME at each use, else "stacks"
+from ..domain.codes import KINDS, InvalidCode, LocationCode
+from ..domain.model import ContainerProfile, Location, LocationProfile, Reading, Repository, Sensor, Box
 
-
-class _Item(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class RepositoryItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    barcode = UnicodeAttribute(null=True)
-    environment_targets = JSONAttribute(null=True)
-    status = UnicodeAttribute()
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class LocationItem(_Item):
-    """Ranges, sections and shelves (shelves also carry dimensions and counters)."""
-
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    kind = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    barcode = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-    profile_id = UnicodeAttribute(null=True)
-    width_mm = NumberAttribute(null=True)
-    height_mm = NumberAttribute(null=True)
-    depth_mm = NumberAttribute(null=True)
-    load_limit_kg = NumberAttribute(null=True)
-    used_um = NumberAttribute(null=True)
-    used_g = NumberAttribute(null=True)
-    box_count = NumberAttribute(null=True)
-    holdings = MapAttribute(null=True)
-
-
-class ProfileItem(_Item):
-    """Location profiles (shelf dimensions) and container profiles (box dimensions)."""
-
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # location | container
-    name = UnicodeAttribute()
-    width_mm = NumberAttribute()
-    height_mm = NumberAttribute()
-    depth_mm = NumberAttribute()
-    load_limit_kg = NumberAttribute(null=True)
-    weight_kg = NumberAttribute(null=True)
-    stacking_limit = NumberAttribute(null=True)
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class BoxItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    barcode = UnicodeAttribute()
-    rfid = UnicodeAttribute(null=True)
-    title = UnicodeAttribute(null=True)
-    container_profile_id = UnicodeAttribute()
-    width_mm = NumberAttribute()
-    height_mm = NumberAttribute()
-    depth_mm = NumberAttribute()
-    weight_kg = NumberAttribute()
-    stacking_limit = NumberAttribute()
-    producing_unit = UnicodeAttribute()
-    record_form = UnicodeAttribute()
-    contents = ListAttribute(of=UnicodeAttribute, null=True)
-    note = UnicodeAttribute(null=True)
-    retention = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    home_id = UnicodeAttribute(null=True)
-    home_footprint_um = NumberAttribute(null=True)
-    home_weight_g = NumberAttribute(null=True)
-    current = JSONAttribute(null=True)
-    loan_id = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class ClaimItem(_Item):
-    """Keeps a barcode or RFID tag unique within an organisation."""
-
-    class Meta(_Meta):
-        pass
-
-    owner_kind = UnicodeAttribute()  # box | location | repository
-    owner_id = UnicodeAttribute()
-
-
-class HistoryItem(_Item):
-    """One entry of a box's or a shelf's location history."""
-
-    class Meta(_Meta):
-        pass
-
-    box_id = UnicodeAttribute()
-    action = UnicodeAttribute()
-    from_location = JSONAttribute(null=True)
-    to_location = JSONAttribute(null=True)
-    at = UnicodeAttribute()
-    actor = UnicodeAttribute()
-    reason = UnicodeAttribute(null=True)
-    event_id = UnicodeAttribute()
-    loan_id = UnicodeAttribute(null=True)
-
-
-class StepReceiptItem(_Item):
-    """A saga step that has run for a loan, with the answer it gave (steps are idempotent on it)."""
-
-    class Meta(_Meta):
-        pass
-
-    result = JSONAttribute()
-    at = UnicodeAttribute()
-
-
-class SensorItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    repository_id = UnicodeAttribute()
-    api_key_id = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    violations = ListAttribute(of=UnicodeAttribute, null=True)
-    last_reading_at = UnicodeAttribute(null=True)
-    last_temperature_c = NumberAttribute(null=True)
-    last_humidity_pct = NumberAttribute(null=True)
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class SensorClaimItem(_Item):
-    """The global sensor id → organisation, repository and partner key binding."""
-
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    repository_id = UnicodeAttribute()
-    api_key_id = UnicodeAttribute()
-    status = UnicodeAttribute()
-
-
-class ReadingItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    sensor_id = UnicodeAttribute()
-    repository_id = UnicodeAttribute()
-    at = UnicodeAttribute()
-    temperature_c = NumberAttribute(null=True)
-    humidity_pct = NumberAttribute(null=True)
-    violations = ListAttribute(of=UnicodeAttribute, null=True)
-    expiration = NumberAttribute(null=True)
-
-
-class OutboxItem(outbox_model(DEFAULT_TABLE)):
-    class Meta(_Meta):
-        pass
-
-
-# BoxItem first: the shared client keeps the first model's view of the table, which must include gsi1.
-MODELS: tuple[type[Model], ...] = (BoxItem, RepositoryItem, LocationItem, ProfileItem, ClaimItem, HistoryItem,
-                                   StepReceiptItem, SensorItem, SensorClaimItem, ReadingItem, OutboxItem)
-connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
+TABLE = Table("stacks")
+PROFILE_PREFIX = {"location": "LPROFILE#", "container": "CPROFILE#"}
 
 
 # ------------------------------------------------------------------------ keys
@@ -238,6 +47,38 @@ def org_key(org_id: str) -> str:
 
 def repo_partition(org_id: str, repository_id: str) -> str:
     return f"ORG#{org_id}#REPO#{repository_id}"
+
+
+def location_sort_key(code: LocationCode) -> str:
+    """A location's sort key inside its repository's partition (fixed width, so keys sort in shelf order)."""
+    if code.kind == "repository":
+        return f"REPO#{code.repository}"
+    return f"{code.kind.upper()}#" + "#".join(f"{n:02d}" for n in code.numbers)
+
+
+def location_prefix(code: LocationCode, kind: str) -> str:
+    """Sort-key prefix of every location of `kind` at or below `code`."""
+    if KINDS.index(kind) < KINDS.index(code.kind):
+        raise InvalidCode(f"No {kind} lies below a {code.kind}.")
+    if kind == code.kind:
+        return location_sort_key(code)  # itself (numbers are fixed width: no other key starts with it)
+    return f"{kind.upper()}#" + "".join(f"{n:02d}#" for n in code.numbers)
+
+
+def repository_sort_key(repository_id: str) -> str:
+    return location_sort_key(LocationCode(repository_id))
+
+
+def location_key(org_id: str, code: LocationCode) -> tuple[str, str]:
+    return repo_partition(org_id, code.repository), location_sort_key(code)
+
+
+def box_key(box_id: str) -> str:
+    return f"BOX#{box_id}"
+
+
+def sensor_key(sensor_id: str) -> str:
+    return f"SENSOR#{sensor_id}"
 
 
 def barcode_key(org_id: str, barcode: str) -> str:
@@ -266,3 +107,115 @@ def sensor_claim_key(sensor_id: str) -> str:
 
 def readings_key(org_id: str, repository_id: str, day: str) -> str:
     return f"ORG#{org_id}#ENV#{repository_id}#{day}"
+
+
+def receipt_key(loan_id: str, step: str) -> str:
+    return f"STEP#{loan_id}#{step}"
+
+
+# ----------------------------------------------------------------- item types
+class RepositoryItem(TABLE.Item, entity=Repository):
+    @classmethod
+    def derived(cls, repo: Repository) -> dict[str, Any]:
+        return {"pk": org_key(repo.org_id), "sk": repository_sort_key(repo.id)}
+
+
+def _is_shelf(loc: Location) -> bool:
+    return loc.kind == "shelf" and loc.dimensions is not None
+
+
+class LocationItem(TABLE.Item, entity=Location, fields={
+        "profile_id": Field(when=_is_shelf), "use": Flat(names={"boxes": "box_count"}, when=_is_shelf),
+        "holdings": Field(when=_is_shelf)}):
+    """Ranges, sections and shelves (shelves also carry dimensions and counters)."""
+
+    holdings = MapAttribute(null=True)  # updated by path, one arrangement group at a time
+
+    @classmethod
+    def derived(cls, loc: Location) -> dict[str, Any]:
+        pk, sk = location_key(loc.org_id, loc.code)
+        return {"pk": pk, "sk": sk}
+
+
+class LocationProfileItem(TABLE.Item, entity=LocationProfile):
+    """Shelf dimensions shared by many shelves."""
+
+    kind = UnicodeAttribute()
+
+    @classmethod
+    def derived(cls, profile: LocationProfile) -> dict[str, Any]:
+        return {"pk": org_key(profile.org_id), "sk": PROFILE_PREFIX["location"] + profile.id, "kind": "location"}
+
+
+class ContainerProfileItem(TABLE.Item, entity=ContainerProfile):
+    """Box dimensions, weight and stacking limit of a kind of box."""
+
+    kind = UnicodeAttribute()
+
+    @classmethod
+    def derived(cls, profile: ContainerProfile) -> dict[str, Any]:
+        return {"pk": org_key(profile.org_id), "sk": PROFILE_PREFIX["container"] + profile.id, "kind": "container"}
+
+
+class BoxItem(TABLE.Item, entity=Box, fields={
+        "home": Flat(names={"shelf_id": "home_id", "footprint_um": "home_footprint_um", "weight_g": "home_weight_g"})}):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    @classmethod
+    def derived(cls, box: Box) -> dict[str, Any]:
+        keys = {"pk": org_key(box.org_id), "sk": box_key(box.id)}
+        if box.home:  # listed under its home shelf while it has one
+            keys |= {"gsi1pk": at_key(box.org_id, box.home.shelf_id), "gsi1sk": box_key(box.id)}
+        return keys
+
+
+class ClaimItem(TABLE.Item):
+    """Keeps a barcode or RFID tag unique within an organisation."""
+
+    owner_kind = UnicodeAttribute()  # box | location | repository
+    owner_id = UnicodeAttribute()
+
+
+class HistoryItem(TABLE.Item):
+    """One entry of a box's or a shelf's location history."""
+
+    box_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    from_location = JSONAttribute(null=True)
+    to_location = JSONAttribute(null=True)
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    event_id = UnicodeAttribute()
+    loan_id = UnicodeAttribute(null=True)
+
+
+class StepReceiptItem(TABLE.Item):
+    """A saga step that has run for a loan, with the answer it gave (steps are idempotent on it)."""
+
+    result = JSONAttribute()
+    at = UnicodeAttribute()
+
+
+class SensorItem(TABLE.Item, entity=Sensor):
+    @classmethod
+    def derived(cls, sensor: Sensor) -> dict[str, Any]:
+        return {"pk": org_key(sensor.org_id), "sk": sensor_key(sensor.id)}
+
+
+class SensorClaimItem(TABLE.Item):
+    """The global sensor id → organisation, repository and partner key binding."""
+
+    org_id = UnicodeAttribute()
+    repository_id = UnicodeAttribute()
+    api_key_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+
+
+class ReadingItem(TABLE.Item, entity=Reading):
+    expiration = NumberAttribute(null=True)  # TTL; the key and expiry come from the writer (see environment.py)
+
+
+OutboxItem = outbox_model(TABLE.Item)

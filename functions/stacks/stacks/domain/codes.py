@@ -59,22 +59,6 @@ class LocationCode:
         _check_number(number)
         return LocationCode(self.repository, *self.numbers, number)
 
-    def sort_key(self) -> str:
-        """The table's sort key of this location inside its repository's partition (fixed width, so
-        keys sort in shelf order)."""
-        if self.kind == "repository":
-            return f"REPO#{self.repository}"
-        return f"{self.kind.upper()}#" + "#".join(f"{n:02d}" for n in self.numbers)
-
-    def prefix_below(self, kind: str) -> str:
-        """Sort-key prefix of every location of `kind` at or below this one."""
-        if KINDS.index(kind) < KINDS.index(self.kind):
-            raise InvalidCode(f"No {kind} lies below a {self.kind}.")
-        if kind == self.kind:
-            return self.sort_key()  # itself (numbers are fixed width: no other key starts with it)
-        head = f"{kind.upper()}#"
-        return head + "".join(f"{n:02d}#" for n in self.numbers)
-
     def __str__(self) -> str:
         parts = [self.repository]
         if self.range is not None:

@@ -11,8 +11,6 @@ from shared.problems import Conflict, InvalidCursor, NotFound, ValidationFailed
 
 from ..data import boxes as store
 from ..data import locations as location_store
-from ..data.boxes import HistoryEntry
-from ..data.tables import box_history_key, shelf_history_key
 from ..domain import status as transitions
 from ..domain.capacity import BoxSize
 from ..domain.model import Box, shelf_location
@@ -165,7 +163,7 @@ def change_status(caller: Caller, box_id: str, body: dict[str, Any], expected_ve
 def box_history(caller: Caller, box_id: str, limit: int, cursor: str | None):
     org_id = reader_org(caller)
     require_found(store.get_box(org_id, box_id), "box")
-    return store.history(box_history_key(org_id, box_id), limit, cursor)
+    return store.box_history(org_id, box_id, limit, cursor)
 
 
 def shelf_history(caller: Caller, location_id: str, limit: int, cursor: str | None):
@@ -173,15 +171,4 @@ def shelf_history(caller: Caller, location_id: str, limit: int, cursor: str | No
     code = code_path(location_id)
     if code is None or code.kind != "shelf" or location_store.get_location(org_id, code) is None:
         raise NotFound("No shelf with that id in your organisation.")
-    return store.history(shelf_history_key(org_id, str(code)), limit, cursor)
-
-
-def history_entries(org_id: str, box: Box, action: str, from_location: dict | None, to_location: dict | None,
-                    at: str, actor: str, reason: str | None, event_id: str,
-                    loan_id: str | None = None) -> list[HistoryEntry]:
-    """One entry for the box, one for each shelf it left or reached."""
-    shelves = {loc["id"] for loc in (from_location, to_location) if loc and loc.get("kind") == "shelf"}
-    keys = [box_history_key(org_id, box.id)] + [shelf_history_key(org_id, s) for s in sorted(shelves)]
-    return [HistoryEntry(key, box.id, action, from_location, to_location, at, actor, reason, event_id, loan_id)
-            for key in keys]
-
+    return store.shelf_history(org_id, str(code), limit, cursor)

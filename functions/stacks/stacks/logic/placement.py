@@ -24,7 +24,6 @@ from ..domain.capacity import UM_PER_MM, ShelfUse, footprint_um, free_g, free_um
 from ..domain.codes import InvalidCode, parse
 from ..domain.model import Box, Location, Placement, shelf_location
 from ..domain.rules import manager_org, require_found
-from .boxes import history_entries
 from .common import box_subject, event, location_subject
 
 MAX_BULK = 500
@@ -80,8 +79,8 @@ def _place(box: Box, shelf: Location, actor: dict[str, Any], reason: str | None)
     type_ = {"placed": "BoxPlaced", "moved": "BoxMoved", "found": "BoxFound"}[action]
     ev = event(type_, subjects, {"box": after.public(), "from": source, "to": shelf_location(shelf.id),
                                  "reason": reason}, actor)
-    entries = history_entries(org_id, box, action, source, shelf_location(shelf.id), stamp, actor["user_id"],
-                              reason, ev.id)
+    entries = store.history_entries(org_id, box, action, source, shelf_location(shelf.id), stamp,
+                                    actor["user_id"], reason, ev.id)
     store.save_box(after, box, ev, shelves=shelves, entries=entries)
     return action, after
 
@@ -155,7 +154,8 @@ def remove_box(caller: Caller, box_id: str, reason: str | None, expected_version
     ev = event("BoxRemoved", [box_subject(org_id, box.id), location_subject(org_id, box.home.shelf_id)],
                {"box": after.public(), "from": source, "to": None, "reason": reason}, caller.as_actor())
     store.save_box(after, box, ev, shelves=[ShelfChange(box.home.shelf_id, -1, box.home, box.arrangement_key)],
-                   entries=history_entries(org_id, box, "removed", source, None, stamp, caller.user_id, reason, ev.id))
+                   entries=store.history_entries(org_id, box, "removed", source, None, stamp, caller.user_id,
+                                                 reason, ev.id))
     return after
 
 

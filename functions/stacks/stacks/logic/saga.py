@@ -21,7 +21,6 @@ from shared.problems import PreconditionFailed
 from ..data import boxes as store
 from ..domain import status as transitions
 from ..domain.model import DESTINATION_KINDS, Box, shelf_location
-from .boxes import history_entries
 from .common import SYSTEM_ACTOR, box_subject, event, location_subject
 
 ATTEMPTS = 8
@@ -75,8 +74,8 @@ def _run(step: str, org_id: str, box_id: str, loan_id: str, decide: Callable[[Bo
             actor = _actor(org_id, execution_id, loan_id)
             ev = event(type_, subjects, {"box": after.public(), "loan_id": loan_id, "from": source, "to": target},
                        actor)
-            entries = (history_entries(org_id, box, step.removesuffix("_box"), source, target, stamp,
-                                       f"saga:{execution_id or loan_id}", None, ev.id, loan_id)
+            entries = (store.history_entries(org_id, box, step.removesuffix("_box"), source, target, stamp,
+                                             f"saga:{execution_id or loan_id}", None, ev.id, loan_id)
                        if source != target else [])
             store.save_box(after, box, ev, entries=entries, receipt=(loan_id, step, result),
                            unless_step=(loan_id, unless) if unless else None)
