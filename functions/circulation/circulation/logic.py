@@ -507,7 +507,7 @@ def detect_overdue(on: date | None = None, page_size: int = OVERDUE_PAGE) -> dic
     counts = {"pages": 0, "overdue": 0, "notified": 0, "already": 0}
     start = None
     while True:
-        page, start = repo.open_loans_due_before(overdue.cutoff(day), page_size, start)
+        page, start = repo.open_loans_due_before(day, page_size, start)
         counts["pages"] += 1
         for request in page:
             if request.status != "checked_out" or not overdue.is_overdue(request.due, day):
@@ -517,7 +517,7 @@ def detect_overdue(on: date | None = None, page_size: int = OVERDUE_PAGE) -> dic
                                                     "days_overdue": overdue.days_overdue(request.due, day),
                                                     "day": day.isoformat()},
                            {**SYSTEM_ACTOR, "org_id": request.org_id})
-            sent = repo.record_notice(request, overdue.notice_sort_key(day), now_iso(), int(time.time()) + NOTICE_TTL_SECONDS, event)
+            sent = repo.record_notice(request, day, now_iso(), int(time.time()) + NOTICE_TTL_SECONDS, event)
             counts["notified" if sent else "already"] += 1
         if not start:
             return counts

@@ -15,133 +15,26 @@ A box's holder and queue live in the box's own partition and change in the same 
 as the request, so "who holds it, who waits" is one strongly consistent query. The register
 is written three times (organisation, box, person) so each filter is a key range, not a scan.
 
-The table name is read when it is used (`TABLE_NAME`, default `circulation`), not when this
-module is imported: several capabilities' code can share one test process.
+Requests and box facts get their attributes from the domain entities (shared.mapping). The
+table name is read at each use (`TABLE_NAME`, default `circulation`).
 """
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
+from shared.mapping import Json
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, Gsi2, OneTable, table_meta
+from shared.storage import Gsi1, Gsi2, Table
 
-DEFAULT_TABLE = "circulation"
-_Meta = table_meta(DEFAULT_TABLE)  # the table is TABLE_NAME at each use, else "circulation"
+from ..domain.model import BoxFacts, Request
+from ..domain.queue import Waiting
+
+TABLE = Table("circulation")
 OPEN = "OPEN"  # gsi2pk of checked-out requests (the overdue job's range)
 SAGA = "SAGA"  # gsi2pk of requests a saga is moving (the reconcile job's range)
-
-
-class _Item(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class RequestItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi2 = Gsi2()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    box_id = UnicodeAttribute()
-    requester_id = UnicodeAttribute()
-    purpose = UnicodeAttribute()
-    destination = JSONAttribute()
-    period_from = UnicodeAttribute()
-    period_until = UnicodeAttribute()
-    note = UnicodeAttribute(null=True)
-    declared_retention = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    requester = JSONAttribute()
-    approver = JSONAttribute(null=True)
-    decision = JSONAttribute(null=True)
-    loan_id = UnicodeAttribute(null=True)
-    attempt = NumberAttribute(default=0)
-    checked_out_at = UnicodeAttribute(null=True)
-    checked_out_by = UnicodeAttribute(null=True)
-    return_started_at = UnicodeAttribute(null=True)
-    returned_by = UnicodeAttribute(null=True)
-    returned_at = UnicodeAttribute(null=True)
-    condition = UnicodeAttribute(null=True)
-    condition_note = UnicodeAttribute(null=True)
-    queued_at = UnicodeAttribute(null=True)
-    ready_at = UnicodeAttribute(null=True)
-    last_failure = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class BoxFactsItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    box_id = UnicodeAttribute()
-    status = UnicodeAttribute(null=True)
-    loan_id = UnicodeAttribute(null=True)
-    barcode = UnicodeAttribute(null=True)
-    title = UnicodeAttribute(null=True)
-    home_location_id = UnicodeAttribute(null=True)
-    current_location = JSONAttribute(null=True)
-    retention = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    occurred_at = UnicodeAttribute()
-    event_id = UnicodeAttribute()
-
-
-class SlotItem(_Item):
-    """A request holding a box (ACTIVE#) or waiting for it (QUEUE#)."""
-
-    class Meta(_Meta):
-        pass
-
-    request_id = UnicodeAttribute()
-    at = UnicodeAttribute()
-
-
-class RegisterItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    entry = JSONAttribute()
-
-
-class NoticeItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    at = UnicodeAttribute()
-    expiration = NumberAttribute(null=True)
-
-
-class PolicyItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    document = JSONAttribute()
-    version = NumberAttribute()
-    updated_at = UnicodeAttribute()
-    updated_by = UnicodeAttribute()
-
-
-class OutboxItem(outbox_model(DEFAULT_TABLE)):
-    class Meta(_Meta):
-        pass
-
-
-MODELS: tuple[type[Model], ...] = (RequestItem, BoxFactsItem, SlotItem, RegisterItem, NoticeItem, PolicyItem,
-                                   OutboxItem)
-connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
 
 
 # ------------------------------------------------------------------------ keys
@@ -173,6 +66,24 @@ def ready_key(request_id: str) -> str:
     return f"READY#{request_id}"
 
 
+def queue_key(queued_at: str, request_id: str) -> str:
+    return f"QUEUE#{queued_at}#{request_id}"
+
+
+def parse_queue_key(sort_key: str) -> Waiting:
+    _, queued_at, request_id = sort_key.split("#", 2)
+    return Waiting(queued_at, request_id)
+
+
+def open_index_key(due: str, org_id: str, request_id: str) -> str:
+    return f"{due}#{org_id}#{request_id}"
+
+
+def due_cutoff(today: date) -> str:
+    """Open-index keys strictly below this are due before today (a loan due today is not late yet)."""
+    return today.isoformat()
+
+
 def register_partition(org_id: str, box_id: str | None = None, person: str | None = None) -> str:
     if box_id is not None:
         return f"ORG#{org_id}#REG#BOX#{box_id}"
@@ -183,3 +94,60 @@ def register_partition(org_id: str, box_id: str | None = None, person: str | Non
 
 def notice_partition(org_id: str, request_id: str) -> str:
     return f"ORG#{org_id}#REQ#{request_id}"
+
+
+def notice_key(today: date) -> str:
+    return f"OVERDUE#{today.isoformat()}"
+
+
+# ----------------------------------------------------------------- item types
+class RequestItem(TABLE.Item, entity=Request, fields={"requester": Json(), "approver": Json()}):
+    gsi1 = Gsi1()
+    gsi2 = Gsi2()
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    requester_id = UnicodeAttribute()  # a copy, for the listing's filter
+
+    @classmethod
+    def derived(cls, r: Request) -> dict[str, Any]:
+        keys = {"pk": org_key(r.org_id), "sk": request_key(r.id), "gsi1pk": requests_index_key(r.org_id),
+                "gsi1sk": f"{r.created_at}#{r.id}", "requester_id": r.requester.user_id}
+        if r.status == "checked_out":
+            keys |= {"gsi2pk": OPEN, "gsi2sk": open_index_key(r.due, r.org_id, r.id)}
+        elif r.status in ("checking_out", "returning"):
+            keys |= {"gsi2pk": SAGA, "gsi2sk": f"{r.updated_at}#{r.org_id}#{r.id}"}
+        return keys
+
+
+class BoxFactsItem(TABLE.Item, entity=BoxFacts):
+    @classmethod
+    def derived(cls, facts: BoxFacts) -> dict[str, Any]:
+        return {"pk": org_key(facts.org_id), "sk": box_facts_key(facts.box_id)}
+
+
+class SlotItem(TABLE.Item):
+    """A request holding a box (ACTIVE#) or waiting for it (QUEUE#)."""
+
+    request_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
+class RegisterItem(TABLE.Item):
+    entry = JSONAttribute()  # a RegisterEntry (shared.mapping.encode)
+
+
+class NoticeItem(TABLE.Item):
+    at = UnicodeAttribute()
+    expiration = NumberAttribute(null=True)
+
+
+class PolicyItem(TABLE.Item):
+    document = JSONAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute()
+
+
+OutboxItem = outbox_model(TABLE.Item)

@@ -9,22 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 
-def open_index_key(due: str, org_id: str, request_id: str) -> str:
-    return f"{due}#{org_id}#{request_id}"
-
-
-def cutoff(today: date) -> str:
-    """Index keys strictly below this are due before today (a loan due today is not late yet)."""
-    return today.isoformat()
-
-
 def is_overdue(due: str, today: date) -> bool:
     return date.fromisoformat(due) < today
 
 
 def days_overdue(due: str, today: date) -> int:
     return max(0, (today - date.fromisoformat(due)).days)
-
-
-def notice_sort_key(today: date) -> str:
-    return f"OVERDUE#{today.isoformat()}"

@@ -15,15 +15,6 @@ class Waiting(NamedTuple):
     request_id: str
 
 
-def queue_sort_key(queued_at: str, request_id: str) -> str:
-    return f"QUEUE#{queued_at}#{request_id}"
-
-
-def parse_sort_key(sort_key: str) -> Waiting:
-    _, queued_at, request_id = sort_key.split("#", 2)
-    return Waiting(queued_at, request_id)
-
-
 def next_in_line(waiting: Iterable[Waiting]) -> Waiting | None:
     """First come, first served; the request id breaks a tie of equal timestamps deterministically."""
     line = sorted(waiting)
