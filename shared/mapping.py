@@ -100,12 +100,12 @@ def encode(value: Any) -> Any:
 
 def decode(hint: Any, data: Any) -> Any:
     """`data` (as stored) as a value of type `hint`; None stays None."""
-    hint, _ = _optional(hint)
-    if data is None:
-        return None
+    hint, optional = _optional(hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if data is None:  # an empty sequence is stored as nothing
+        return origin() if origin in (tuple, list) and not optional else None
     if isinstance(data, MapAttribute):
         data = data.as_dict()
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
     if dataclasses.is_dataclass(hint):
         field_hints = hints(hint)
         return hint(**{f.name: decode(field_hints[f.name], data[f.name]) for f in dataclasses.fields(hint)

@@ -19,65 +19,14 @@ from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 
-from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Scope, Session, range_of
+from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Session, range_of
 from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleItem, FindingItem, HoldingItem,
                      RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
-                     barcode_key,
-                     campaign_key, holding_key, holdings_index_key, org_key, ranges_key, receipts_key, results_key,
-                     scans_key, seen_key)
+                     barcode_key, campaign_key, campaign_sort_key, cycle_key, finding_key, holding_key, holdings_index_key,
+                     org_key, ranges_key, receipts_key, results_key, scans_key, seen_key, session_key)
 from .tx import Tx, read
 
 BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
-
-
-# ---------------------------------------------------------------- conversions
-def _campaign(item: CampaignItem) -> Campaign:
-    return Campaign(org_id=item.org_id, id=item.id, name=item.name,
-                    scope=Scope(item.repository_id, tuple(item.ranges or ())), status=item.status,
-                    due_by=item.due_by, cycle_id=item.cycle_id, run=int(item.run), findings=int(item.findings),
-                    undecided_findings=int(item.undecided_findings), last_error=item.last_error,
-                    counted_at=item.counted_at, closed_at=item.closed_at, version=int(item.version),
-                    created_by=item.created_by, created_at=item.created_at, updated_at=item.updated_at)
-
-
-def _campaign_item(c: Campaign) -> CampaignItem:
-    return CampaignItem(pk=org_key(c.org_id), sk=f"CAMPAIGN#{c.id}", org_id=c.org_id, id=c.id, name=c.name,
-                        repository_id=c.scope.repository_id, ranges=list(c.scope.ranges) or None, status=c.status,
-                        due_by=c.due_by, cycle_id=c.cycle_id, run=c.run, findings=c.findings,
-                        undecided_findings=c.undecided_findings, last_error=c.last_error, counted_at=c.counted_at,
-                        closed_at=c.closed_at, version=c.version, created_by=c.created_by, created_at=c.created_at,
-                        updated_at=c.updated_at)
-
-
-def _finding(org_id: str, campaign_id: str, item: FindingItem) -> Finding:
-    return Finding(org_id=org_id, campaign_id=campaign_id, id=item.id, box_id=item.box_id, barcode=item.barcode,
-                   location_id=item.location_id, conditions=tuple(item.conditions), note=item.note, owner=item.owner,
-                   task_status=item.task_status, decision=item.decision, decision_note=item.decision_note,
-                   version=int(item.version), recorded_by=item.recorded_by, created_at=item.created_at,
-                   updated_at=item.updated_at)
-
-
-def _finding_item(f: Finding) -> FindingItem:
-    return FindingItem(pk=campaign_key(f.org_id, f.campaign_id), sk=f"FINDING#{f.id}", id=f.id, box_id=f.box_id,
-                       barcode=f.barcode, location_id=f.location_id, conditions=list(f.conditions), note=f.note,
-                       owner=f.owner, task_status=f.task_status, decision=f.decision, decision_note=f.decision_note,
-                       version=f.version, recorded_by=f.recorded_by, created_at=f.created_at, updated_at=f.updated_at)
-
-
-def _cycle(item: CycleItem) -> CyclePolicy:
-    return CyclePolicy(org_id=item.org_id, repository_id=item.repository_id, cycle_years=int(item.cycle_years),
-                       last_counted_on=item.last_counted_on, next_due_on=item.next_due_on,
-                       open_campaign_id=item.open_campaign_id, version=int(item.version), updated_at=item.updated_at)
-
-
-def _cycle_item(c: CyclePolicy) -> CycleItem:
-    item = CycleItem(pk=org_key(c.org_id), sk=f"CYCLE#{c.repository_id}", org_id=c.org_id,
-                     repository_id=c.repository_id, cycle_years=c.cycle_years, last_counted_on=c.last_counted_on,
-                     next_due_on=c.next_due_on, open_campaign_id=c.open_campaign_id, version=c.version,
-                     updated_at=c.updated_at)
-    if c.open_campaign_id is None:  # only cycles waiting for their next campaign are in the due index
-        item.gsi1pk, item.gsi1sk = CYCLE_DUE, f"{c.next_due_on}#{c.org_id}#{c.repository_id}"
-    return item
 
 
 def _get(model, hash_key: str, range_key: str, consistent: bool = False):
@@ -99,22 +48,22 @@ def _page(model, hash_key: str, prefix: str, limit: int, cursor: str | None, *, 
 
 # ------------------------------------------------------------------ campaigns
 def get_campaign(org_id: str, campaign_id: str, consistent: bool = False) -> Campaign | None:
-    item = _get(CampaignItem, org_key(org_id), f"CAMPAIGN#{campaign_id}", consistent)
-    return _campaign(item) if item else None
+    item = _get(CampaignItem, org_key(org_id), campaign_sort_key(campaign_id), consistent)
+    return item.entity() if item else None
 
 
 def list_campaigns(org_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
-    items, next_cursor = _page(CampaignItem, org_key(org_id), "CAMPAIGN#", limit, cursor)
-    return [_campaign(i) for i in items], next_cursor
+    items, next_cursor = _page(CampaignItem, org_key(org_id), campaign_sort_key(""), limit, cursor)
+    return [i.entity() for i in items], next_cursor
 
 
 def create_campaign(campaign: Campaign, event: DomainEvent, cycle: tuple[CyclePolicy, CyclePolicy] | None = None) -> None:
     """A new campaign; with `cycle` = (before, after), the cycle it was opened for leaves the due index."""
-    tx = Tx().put(_campaign_item(campaign), condition=CampaignItem.pk.does_not_exist(),
+    tx = Tx().put(CampaignItem.of(campaign), condition=CampaignItem.pk.does_not_exist(),
                   on_fail=Conflict("That campaign already exists."))
     if cycle is not None:
         before, after = cycle
-        tx.put(_cycle_item(after), condition=CycleItem.version == before.version, on_fail=stale("cycle policy"))
+        tx.put(CycleItem.of(after), condition=CycleItem.version == before.version, on_fail=stale("cycle policy"))
     tx.event(event).run()
 
 
@@ -125,7 +74,7 @@ def save_campaign(after: Campaign, before: Campaign, event: DomainEvent | None,
     if require_decided:
         condition = condition & (CampaignItem.undecided_findings == 0)
     # The finding counters move without a version bump (findings have their own): keep them as stored.
-    item = _campaign_item(after)
+    item = CampaignItem.of(after)
     tx = Tx().update(item, [CampaignItem.name.set(after.name), CampaignItem.status.set(after.status),
                             CampaignItem.run.set(after.run), CampaignItem.last_error.set(after.last_error)
                             if after.last_error else CampaignItem.last_error.remove(),
@@ -136,7 +85,7 @@ def save_campaign(after: Campaign, before: Campaign, event: DomainEvent | None,
                      condition=condition, on_fail=on_stale or stale("campaign"))
     if cycle is not None:
         c_before, c_after = cycle
-        tx.put(_cycle_item(c_after), condition=CycleItem.version == c_before.version, on_fail=stale("cycle policy"))
+        tx.put(CycleItem.of(c_after), condition=CycleItem.version == c_before.version, on_fail=stale("cycle policy"))
     if event is not None:
         tx.event(event)
     tx.run()
@@ -144,35 +93,29 @@ def save_campaign(after: Campaign, before: Campaign, event: DomainEvent | None,
 
 # ------------------------------------------------------------------- sessions
 def create_session(session: Session, campaign: Campaign, event: DomainEvent) -> None:
-    item = SessionItem(pk=campaign_key(session.org_id, session.campaign_id), sk=f"SESSION#{session.id}",
-                       id=session.id, name=session.name, device=session.device, api_key_id=session.api_key_id,
-                       opened_by=session.opened_by, created_at=session.created_at)
-    tx = (Tx().check(CampaignItem, org_key(campaign.org_id), f"CAMPAIGN#{campaign.id}", CampaignItem.status == "open",
-                     on_fail=Conflict("The campaign is no longer open for scanning."))
-          .put(item, condition=SessionItem.pk.does_not_exist(), on_fail=Conflict("That session already exists.")))
+    tx = (Tx().check(CampaignItem, org_key(campaign.org_id), campaign_sort_key(campaign.id),
+                     CampaignItem.status == "open", on_fail=Conflict("The campaign is no longer open for scanning."))
+          .put(SessionItem.of(session), condition=SessionItem.pk.does_not_exist(),
+               on_fail=Conflict("That session already exists.")))
     if session.api_key_id:
-        tx.put(SessionBindingItem(pk=f"SESSION#{session.id}", sk="PARTNER", org_id=session.org_id,
+        tx.put(SessionBindingItem(pk=session_key(session.id), sk="PARTNER", org_id=session.org_id,
                                   campaign_id=session.campaign_id, api_key_id=session.api_key_id),
                condition=SessionBindingItem.pk.does_not_exist(), on_fail=Conflict("That session already exists."))
     tx.event(event).run()
 
 
 def session_binding(session_id: str) -> SessionBindingItem | None:
-    return _get(SessionBindingItem, f"SESSION#{session_id}", "PARTNER")
+    return _get(SessionBindingItem, session_key(session_id), "PARTNER")
 
 
 def get_session(org_id: str, campaign_id: str, session_id: str) -> Session | None:
-    item = _get(SessionItem, campaign_key(org_id, campaign_id), f"SESSION#{session_id}")
-    if item is None:
-        return None
-    return Session(org_id=org_id, campaign_id=campaign_id, id=item.id, name=item.name, device=item.device,
-                   opened_by=item.opened_by, created_at=item.created_at, api_key_id=item.api_key_id)
+    item = _get(SessionItem, campaign_key(org_id, campaign_id), session_key(session_id))
+    return item.entity(org_id=org_id, campaign_id=campaign_id) if item else None
 
 
 def list_sessions(org_id: str, campaign_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(SessionItem, campaign_key(org_id, campaign_id), "SESSION#", limit, cursor)
-    return [Session(org_id=org_id, campaign_id=campaign_id, id=i.id, name=i.name, device=i.device,
-                    opened_by=i.opened_by, created_at=i.created_at, api_key_id=i.api_key_id) for i in items], next_cursor
+    items, next_cursor = _page(SessionItem, campaign_key(org_id, campaign_id), session_key(""), limit, cursor)
+    return [i.entity(org_id=org_id, campaign_id=campaign_id) for i in items], next_cursor
 
 
 # ---------------------------------------------------------------------- scans
@@ -188,7 +131,7 @@ def save_scan(org_id: str, campaign_id: str, session_id: str, location_id: str, 
     retry after a failure in between completes them."""
     item = ScanBatchItem(pk=scans_key(org_id, campaign_id), sk=f"{location_id}#{batch:04d}", session_id=session_id,
                          location_id=location_id, batch=batch, barcodes=barcodes, at=at, by=by)
-    (Tx().check(CampaignItem, org_key(org_id), f"CAMPAIGN#{campaign_id}", CampaignItem.status == "open",
+    (Tx().check(CampaignItem, org_key(org_id), campaign_sort_key(campaign_id), CampaignItem.status == "open",
                 on_fail=Conflict("The campaign is no longer open for scanning: its count has started."))
      .put(item).run())
     pk = seen_key(org_id, campaign_id)
@@ -206,9 +149,9 @@ def save_scan(org_id: str, campaign_id: str, session_id: str, location_id: str, 
 
 # -------------------------------------------------------------------- findings
 def create_finding(finding: Finding, event: DomainEvent) -> None:
-    (Tx().put(_finding_item(finding), condition=FindingItem.pk.does_not_exist(),
+    (Tx().put(FindingItem.of(finding), condition=FindingItem.pk.does_not_exist(),
               on_fail=Conflict("That finding already exists."))
-     .update(CampaignItem(pk=org_key(finding.org_id), sk=f"CAMPAIGN#{finding.campaign_id}"),
+     .update(CampaignItem(pk=org_key(finding.org_id), sk=campaign_sort_key(finding.campaign_id)),
              [CampaignItem.findings.add(1), CampaignItem.undecided_findings.add(0 if finding.decision else 1)],
              condition=CampaignItem.status != "closed",
              on_fail=Conflict("The campaign is closed; it takes no more findings."))
@@ -216,49 +159,49 @@ def create_finding(finding: Finding, event: DomainEvent) -> None:
 
 
 def save_finding(after: Finding, before: Finding, event: DomainEvent) -> None:
-    tx = Tx().put(_finding_item(after), condition=FindingItem.version == before.version, on_fail=stale("finding"))
+    tx = Tx().put(FindingItem.of(after), condition=FindingItem.version == before.version, on_fail=stale("finding"))
     if after.decision and not before.decision:
-        tx.update(CampaignItem(pk=org_key(after.org_id), sk=f"CAMPAIGN#{after.campaign_id}"),
+        tx.update(CampaignItem(pk=org_key(after.org_id), sk=campaign_sort_key(after.campaign_id)),
                   [CampaignItem.undecided_findings.add(-1)], condition=CampaignItem.pk.exists())
     tx.event(event).run()
 
 
 def get_finding(org_id: str, campaign_id: str, finding_id: str) -> Finding | None:
-    item = _get(FindingItem, campaign_key(org_id, campaign_id), f"FINDING#{finding_id}")
-    return _finding(org_id, campaign_id, item) if item else None
+    item = _get(FindingItem, campaign_key(org_id, campaign_id), finding_key(finding_id))
+    return item.entity(org_id=org_id, campaign_id=campaign_id) if item else None
 
 
 def list_findings(org_id: str, campaign_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(FindingItem, campaign_key(org_id, campaign_id), "FINDING#", limit, cursor)
-    return [_finding(org_id, campaign_id, i) for i in items], next_cursor
+    items, next_cursor = _page(FindingItem, campaign_key(org_id, campaign_id), finding_key(""), limit, cursor)
+    return [i.entity(org_id=org_id, campaign_id=campaign_id) for i in items], next_cursor
 
 
 def all_findings(org_id: str, campaign_id: str) -> list[Finding]:
-    result = FindingItem.query(campaign_key(org_id, campaign_id), FindingItem.sk.startswith("FINDING#"),
+    result = FindingItem.query(campaign_key(org_id, campaign_id), FindingItem.sk.startswith(finding_key("")),
                                consistent_read=True)
-    return read(lambda: [_finding(org_id, campaign_id, i) for i in result])
+    return read(lambda: [i.entity(org_id=org_id, campaign_id=campaign_id) for i in result])
 
 
 # ---------------------------------------------------------------------- cycles
 def get_cycle(org_id: str, repository_id: str, consistent: bool = False) -> CyclePolicy | None:
-    item = _get(CycleItem, org_key(org_id), f"CYCLE#{repository_id}", consistent)
-    return _cycle(item) if item else None
+    item = _get(CycleItem, org_key(org_id), cycle_key(repository_id), consistent)
+    return item.entity() if item else None
 
 
 def save_cycle(after: CyclePolicy, before: CyclePolicy | None, event: DomainEvent) -> None:
     condition = CycleItem.pk.does_not_exist() if before is None else CycleItem.version == before.version
-    Tx().put(_cycle_item(after), condition=condition, on_fail=stale("cycle policy")).event(event).run()
+    Tx().put(CycleItem.of(after), condition=condition, on_fail=stale("cycle policy")).event(event).run()
 
 
 def list_cycles(org_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(CycleItem, org_key(org_id), "CYCLE#", limit, cursor)
-    return [_cycle(i) for i in items], next_cursor
+    items, next_cursor = _page(CycleItem, org_key(org_id), cycle_key(""), limit, cursor)
+    return [i.entity() for i in items], next_cursor
 
 
 def due_cycles(today: str, limit: int, start: dict | None = None) -> tuple[list[CyclePolicy], dict | None]:
     """Cycle policies of every organisation due on or before `today` with no open campaign."""
     result = CycleItem.gsi1.query(CYCLE_DUE, CycleItem.gsi1sk <= f"{today}#~", limit=limit, last_evaluated_key=start)
-    items = read(lambda: [_cycle(i) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, result.last_evaluated_key
 
 
@@ -269,10 +212,7 @@ class _Older(Exception):
 
 def get_holding(org_id: str, box_id: str) -> Holding | None:
     item = _get(HoldingItem, holding_key(org_id, box_id), "HOLDING", consistent=True)
-    if item is None:
-        return None
-    return Holding(org_id=org_id, box_id=item.box_id, barcode=item.barcode, status=item.status, home_id=item.home_id,
-                   version=int(item.version))
+    return item.entity() if item else None
 
 
 def apply_holding(h: Holding) -> bool:
@@ -280,11 +220,7 @@ def apply_holding(h: Holding) -> bool:
     current = get_holding(h.org_id, h.box_id)
     if current is not None and current.version >= h.version:
         return False
-    item = HoldingItem(pk=holding_key(h.org_id, h.box_id), sk="HOLDING", org_id=h.org_id, box_id=h.box_id,
-                       barcode=h.barcode, status=h.status, home_id=h.home_id, version=h.version)
-    if h.home_id:
-        item.gsi1pk, item.gsi1sk = holdings_index_key(h.org_id, range_of(h.home_id)), f"{h.home_id}#{h.box_id}"
-    tx = Tx().put(item, condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
+    tx = Tx().put(HoldingItem.of(h), condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
                   on_fail=_Older())
     tx.put(BarcodeItem(pk=barcode_key(h.org_id, h.barcode), sk="BOX", box_id=h.box_id, home_id=h.home_id,
                        status=h.status, version=h.version))
@@ -314,8 +250,7 @@ def holdings_page(org_id: str, part: str, start: dict | None, limit: int):
     if part.count("-") != 1:
         return [], None
     result = HoldingItem.gsi1.query(holdings_index_key(org_id, part), limit=limit, last_evaluated_key=start)
-    items = read(lambda: [Holding(org_id=org_id, box_id=i.box_id, barcode=i.barcode, status=i.status,
-                                  home_id=i.home_id, version=int(i.version)) for i in result])
+    items = read(lambda: [i.entity() for i in result])
     return items, result.last_evaluated_key
 
 

@@ -22,210 +22,24 @@ The holdings index makes "boxes in range R" (its partition) and "boxes whose hom
 (`begins_with <shelf>#` in its range's partition) queries, never scans; a count pages through
 each range's partition, ranges in parallel. One partition per range (not per repository) keeps
 index partitions small and lets parallel pages of different ranges hit different partitions.
+
+Campaigns, cycle policies, sessions, findings and holdings get their attributes from the domain
+entities (shared.mapping). The table name is read at each use (`TABLE_NAME`, default `inventory`).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.models import Model
 
+from shared.mapping import OMITTED
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, OneTable, table_meta
+from shared.storage import Gsi1, Table
 
-DEFAULT_TABLE = "inventory"
+from ..domain.model import Campaign, CyclePolicy, Finding, Holding, Session, range_of
+
+TABLE = Table("inventory")
 CYCLE_DUE = "CYCLE_DUE"
-_Meta = table_meta(DEFAULT_TABLE)  # the table is TABLE_NAME at each use, else "inventory"
-
-
-class _Item(Model):
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-class HoldingItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    org_id = UnicodeAttribute()
-    box_id = UnicodeAttribute()
-    barcode = UnicodeAttribute()
-    status = UnicodeAttribute()
-    home_id = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-
-
-class BarcodeItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    box_id = UnicodeAttribute()
-    home_id = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()
-    version = NumberAttribute()
-
-
-class RangeItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    range_id = UnicodeAttribute()
-
-
-class CampaignItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    id = UnicodeAttribute()
-    name = UnicodeAttribute()
-    repository_id = UnicodeAttribute()
-    ranges = ListAttribute(of=UnicodeAttribute, null=True)
-    status = UnicodeAttribute()
-    due_by = UnicodeAttribute(null=True)
-    cycle_id = UnicodeAttribute(null=True)
-    run = NumberAttribute()
-    findings = NumberAttribute()
-    undecided_findings = NumberAttribute()
-    last_error = UnicodeAttribute(null=True)
-    counted_at = UnicodeAttribute(null=True)
-    closed_at = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    created_by = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class CycleItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
-    org_id = UnicodeAttribute()
-    repository_id = UnicodeAttribute()
-    cycle_years = NumberAttribute()
-    last_counted_on = UnicodeAttribute(null=True)
-    next_due_on = UnicodeAttribute()
-    open_campaign_id = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class SessionItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    id = UnicodeAttribute()
-    name = UnicodeAttribute(null=True)
-    device = UnicodeAttribute(null=True)
-    api_key_id = UnicodeAttribute(null=True)
-    opened_by = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-
-
-class SessionBindingItem(_Item):
-    """A session a partner scanner posts to: found by the session id alone, then the API key is checked."""
-
-    class Meta(_Meta):
-        pass
-
-    org_id = UnicodeAttribute()
-    campaign_id = UnicodeAttribute()
-    api_key_id = UnicodeAttribute()
-
-
-class FindingItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    id = UnicodeAttribute()
-    box_id = UnicodeAttribute(null=True)
-    barcode = UnicodeAttribute(null=True)
-    location_id = UnicodeAttribute(null=True)
-    conditions = ListAttribute(of=UnicodeAttribute)
-    note = UnicodeAttribute(null=True)
-    owner = UnicodeAttribute(null=True)
-    task_status = UnicodeAttribute()
-    decision = UnicodeAttribute(null=True)
-    decision_note = UnicodeAttribute(null=True)
-    version = NumberAttribute()
-    recorded_by = UnicodeAttribute()
-    created_at = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-
-class CounterItem(_Item):
-    """Results of one run in one range: attributes named after the results, added to per page."""
-
-    class Meta(_Meta):
-        pass
-
-    range_id = UnicodeAttribute()
-    ok = NumberAttribute(null=True)
-    misplaced = NumberAttribute(null=True)
-    missing = NumberAttribute(null=True)
-    unexpected = NumberAttribute(null=True)
-    checked_out = NumberAttribute(null=True)
-
-
-class ScanBatchItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    session_id = UnicodeAttribute()
-    location_id = UnicodeAttribute()
-    batch = NumberAttribute()
-    barcodes = ListAttribute(of=UnicodeAttribute)
-    at = UnicodeAttribute()
-    by = UnicodeAttribute()
-
-
-class SeenItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    location_id = UnicodeAttribute()
-    session_id = UnicodeAttribute()
-
-
-class ResultItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    result = UnicodeAttribute()
-    box_id = UnicodeAttribute(null=True)
-    barcode = UnicodeAttribute()
-    expected_at = UnicodeAttribute(null=True)
-    found_at = UnicodeAttribute(null=True)
-    box_status = UnicodeAttribute(null=True)
-
-
-class ReceiptItem(_Item):
-    class Meta(_Meta):
-        pass
-
-    counts = JSONAttribute()
-
-
-class OutboxItem(outbox_model(DEFAULT_TABLE)):
-    class Meta(_Meta):
-        pass
-
-
-# HoldingItem first: the shared client keeps the first model's view of the table, which must include gsi1.
-MODELS: tuple[type[Model], ...] = (HoldingItem, CycleItem, BarcodeItem, RangeItem, CampaignItem, SessionItem,
-                                   FindingItem, CounterItem, ScanBatchItem, SessionBindingItem, SeenItem, ResultItem, ReceiptItem,
-                                   OutboxItem)
-connection = OneTable(DEFAULT_TABLE, MODELS)  # one botocore client for every item type and the transactions
-
-
-connection()
 
 
 # ------------------------------------------------------------------------ keys
@@ -233,8 +47,24 @@ def org_key(org_id: str) -> str:
     return f"ORG#{org_id}"
 
 
+def campaign_sort_key(campaign_id: str) -> str:
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def cycle_key(repository_id: str) -> str:
+    return f"CYCLE#{repository_id}"
+
+
 def campaign_key(org_id: str, campaign_id: str) -> str:
     return f"ORG#{org_id}#CAMP#{campaign_id}"
+
+
+def session_key(session_id: str) -> str:
+    return f"SESSION#{session_id}"
+
+
+def finding_key(finding_id: str) -> str:
+    return f"FINDING#{finding_id}"
 
 
 def scans_key(org_id: str, campaign_id: str) -> str:
@@ -267,3 +97,108 @@ def barcode_key(org_id: str, barcode: str) -> str:
 
 def ranges_key(org_id: str, repository_id: str) -> str:
     return f"ORG#{org_id}#REPO#{repository_id}"
+
+
+# ----------------------------------------------------------------- item types
+class HoldingItem(TABLE.Item, entity=Holding, fields={"extra": OMITTED}):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    @classmethod
+    def derived(cls, h: Holding) -> dict[str, Any]:
+        keys = {"pk": holding_key(h.org_id, h.box_id), "sk": "HOLDING"}
+        if h.home_id:  # listed in its range's partition while it has a home
+            keys |= {"gsi1pk": holdings_index_key(h.org_id, range_of(h.home_id)), "gsi1sk": f"{h.home_id}#{h.box_id}"}
+        return keys
+
+
+class BarcodeItem(TABLE.Item):
+    box_id = UnicodeAttribute()
+    home_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class RangeItem(TABLE.Item):
+    range_id = UnicodeAttribute()
+
+
+class CampaignItem(TABLE.Item, entity=Campaign):
+    @classmethod
+    def derived(cls, c: Campaign) -> dict[str, Any]:
+        return {"pk": org_key(c.org_id), "sk": campaign_sort_key(c.id)}
+
+
+class CycleItem(TABLE.Item, entity=CyclePolicy):
+    gsi1 = Gsi1()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+
+    @classmethod
+    def derived(cls, c: CyclePolicy) -> dict[str, Any]:
+        keys = {"pk": org_key(c.org_id), "sk": cycle_key(c.repository_id)}
+        if c.open_campaign_id is None:  # only cycles waiting for their next campaign are in the due index
+            keys |= {"gsi1pk": CYCLE_DUE, "gsi1sk": f"{c.next_due_on}#{c.org_id}#{c.repository_id}"}
+        return keys
+
+
+class SessionItem(TABLE.Item, entity=Session, fields={"org_id": OMITTED, "campaign_id": OMITTED}):
+    @classmethod
+    def derived(cls, s: Session) -> dict[str, Any]:
+        return {"pk": campaign_key(s.org_id, s.campaign_id), "sk": session_key(s.id)}
+
+
+class SessionBindingItem(TABLE.Item):
+    """A session a partner scanner posts to: found by the session id alone, then the API key is checked."""
+
+    org_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    api_key_id = UnicodeAttribute()
+
+
+class FindingItem(TABLE.Item, entity=Finding, fields={"org_id": OMITTED, "campaign_id": OMITTED}):
+    @classmethod
+    def derived(cls, f: Finding) -> dict[str, Any]:
+        return {"pk": campaign_key(f.org_id, f.campaign_id), "sk": finding_key(f.id)}
+
+
+class CounterItem(TABLE.Item):
+    """Results of one run in one range: attributes named after the results, added to per page."""
+
+    range_id = UnicodeAttribute()
+    ok = NumberAttribute(null=True)
+    misplaced = NumberAttribute(null=True)
+    missing = NumberAttribute(null=True)
+    unexpected = NumberAttribute(null=True)
+    checked_out = NumberAttribute(null=True)
+
+
+class ScanBatchItem(TABLE.Item):
+    session_id = UnicodeAttribute()
+    location_id = UnicodeAttribute()
+    batch = NumberAttribute()
+    barcodes = ListAttribute(of=UnicodeAttribute)
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()
+
+
+class SeenItem(TABLE.Item):
+    location_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+
+
+class ResultItem(TABLE.Item):
+    result = UnicodeAttribute()
+    box_id = UnicodeAttribute(null=True)
+    barcode = UnicodeAttribute()
+    expected_at = UnicodeAttribute(null=True)
+    found_at = UnicodeAttribute(null=True)
+    box_status = UnicodeAttribute(null=True)
+
+
+class ReceiptItem(TABLE.Item):
+    counts = JSONAttribute()
+
+
+OutboxItem = outbox_model(TABLE.Item)
