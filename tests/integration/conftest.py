@@ -117,8 +117,7 @@ def _resources_of_type(kind: str):
 
 def _reset_cached_clients() -> None:
     from identity.integration import idp, workflows
-    from audit.data import history
-    for cached in (idp._client, workflows._client, history._ddb):
+    for cached in (idp._client, workflows._client):
         cached.cache_clear()
 
 
