@@ -18,13 +18,12 @@ from bench.inprocess import Harness
 def _seed_users(h: Harness, org_id: str, count: int) -> None:
     """Write users straight to the table (through identity's own item mapping): seeding is not measured."""
     with h.env_of(API):
-        repo = h.load(API, "identity.data.repository")
         model = h.load(API, "identity.domain.model")
         tables = h.load(API, "identity.data.tables")
         with tables.UserItem.batch_write() as batch:
             for i in range(count):
                 stamp = f"2025-01-01T00:00:{i % 60:02d}.000Z"
-                batch.save(repo._user_item(model.User(
+                batch.save(tables.UserItem.of(model.User(
                     id=f"{org_id}-user-{i:05d}", org_id=org_id, email=f"u{i}@{org_id}.example",
                     display_name=f"User {i}", roles=("requester",), status="active",
                     created_at=stamp, updated_at=stamp)))

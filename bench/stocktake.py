@@ -114,7 +114,6 @@ def _shelf(i: int) -> str:
 def _seed(n: int, campaign_id: str) -> None:
     from inventory.data import tables as t
     from inventory.domain.model import Campaign, Scope, range_of
-    from inventory.data.repository import _campaign_item
     with t.HoldingItem.batch_write() as holdings, t.BarcodeItem.batch_write() as barcodes, \
             t.SeenItem.batch_write() as seen:
         for i in range(n):
@@ -134,9 +133,9 @@ def _seed(n: int, campaign_id: str) -> None:
     with t.RangeItem.batch_write() as ranges:
         for r in range(1, RANGES + 1):
             ranges.save(t.RangeItem(pk=t.ranges_key(ORG, REPO), sk=f"RANGE#{REPO}-{r:02d}", range_id=f"{REPO}-{r:02d}"))
-    _campaign_item(Campaign(org_id=ORG, id=campaign_id, name="bench", scope=Scope(REPO), status="counting", run=1,
-                            created_by="bench", created_at="2026-01-01T00:00:00.000Z",
-                            updated_at="2026-01-01T00:00:00.000Z")).save()
+    t.CampaignItem.of(Campaign(org_id=ORG, id=campaign_id, name="bench", scope=Scope(REPO), status="counting", run=1,
+                               created_by="bench", created_at="2026-01-01T00:00:00.000Z",
+                               updated_at="2026-01-01T00:00:00.000Z")).save()
 
 
 def run_size(n: int) -> dict:
@@ -151,9 +150,9 @@ def run_size(n: int) -> dict:
         from inventory.data import tables
         cfn.create_table(boto3.client("dynamodb", endpoint_url=url),
                          cfn.template()["Resources"]["InventoryTable"]["Properties"], "inventory")
-        tables.connection.reset()  # bind to this run's moto server
+        tables.TABLE.reset()  # bind to this run's moto server
         calls = {"n": 0}
-        conn = tables.connection()
+        conn = tables.TABLE.connection()
         conn.client.meta.events.register("before-send.dynamodb.*", lambda **_: calls.__setitem__("n", calls["n"] + 1))
         started = time.perf_counter()
         _seed(n, "bench-campaign")
