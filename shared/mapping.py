@@ -42,7 +42,7 @@ I = TypeVar("I", bound="EntityItem")
 # --------------------------------------------------------------- overrides
 @dataclasses.dataclass(frozen=True)
 class Field:
-    when: Callable[[Any], bool] | None = None  # write only for entities where this holds
+    when: Callable[[Any], bool] | None = dataclasses.field(default=None, kw_only=True)  # write only where it holds
 
 
 @dataclasses.dataclass(frozen=True)
