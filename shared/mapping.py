@@ -13,7 +13,7 @@ Overrides, per field (`fields={...}`), where storage differs from "an attribute 
 - `Renamed("attribute")` stores a field under another name;
 - `OMITTED` fields are not stored: the key says them, and the reader passes them back
   (`item.entity(org_id=..., campaign_id=...)`);
-- `when=` (on any override) writes a field only for the entities it holds for;
+- `Field(when=...)` (or `when=` on any override) writes a field only for the entities it holds for;
 - an attribute declared in the class body wins over the derived one (e.g. a `MapAttribute`
   that updates address by path).
 Attributes that are not fields (keys, index keys, copies) come from the item type's
@@ -33,6 +33,7 @@ from typing import Any, Callable, ClassVar, Mapping, TypeVar
 
 from pynamodb.attributes import (Attribute, BooleanAttribute, JSONAttribute, ListAttribute, MapAttribute,
                                  NumberAttribute, UnicodeAttribute)
+from pynamodb.indexes import Index
 from pynamodb.models import MetaModel, Model
 
 E = TypeVar("E")
@@ -149,8 +150,6 @@ class _Slot:
 
     attribute: str
     path: tuple[str, ...]  # field, or field and nested field
-    hint: Any
-    json: bool
     when: Callable[[Any], bool] | None
 
 
@@ -164,15 +163,14 @@ class Layout:
         self.entity, self.overrides = entity, dict(overrides)
         self.slots: list[_Slot] = []
         self.attributes: dict[str, Attribute] = {}
-        self.omitted: list[str] = []
         for f in dataclasses.fields(entity):
             hint = hints(entity)[f.name]
             override = self.overrides.get(f.name)
             inner, optional = _optional(hint)
             null = optional or (override is not None and override.when is not None)
             if isinstance(override, Omitted):
-                self.omitted.append(f.name)
-            elif dataclasses.is_dataclass(inner) and not isinstance(override, Json):
+                continue
+            if dataclasses.is_dataclass(inner) and not isinstance(override, Json):
                 names = override.names if isinstance(override, Flat) else {}
                 for nested in dataclasses.fields(inner):
                     self._add(names.get(nested.name, nested.name), (f.name, nested.name), hints(inner)[nested.name],
@@ -183,7 +181,7 @@ class Layout:
 
     def _add(self, name: str, path: tuple[str, ...], hint: Any, null: bool, json: bool,
              override: Field | None) -> None:
-        self.slots.append(_Slot(name, path, hint, json, override.when if override else None))
+        self.slots.append(_Slot(name, path, override.when if override else None))
         self.attributes[name] = JSONAttribute(null=null or _optional(hint)[1]) if json else _attribute(hint, null)
 
     def values(self, entity: Any) -> dict[str, Any]:
@@ -238,10 +236,14 @@ def _nested(cls: type, parts: dict[str, Any]) -> Any:
 
 
 class EntityItemMeta(MetaModel):
-    """Adds an entity's attributes to an item type's body before PynamoDB reads it."""
+    """Adds an entity's attributes, and the key attributes of the indexes it declares, to an item
+    type's body before PynamoDB reads it."""
 
     def __new__(mcs, name, bases, namespace, entity: type | None = None,
                 fields: Mapping[str, Field] | None = None, **kwargs):
+        for index in [v for v in namespace.values() if isinstance(v, Index)]:
+            for key in index.Meta.attributes:  # an index's keys, nullable: indexes are sparse
+                namespace.setdefault(key, UnicodeAttribute(null=True))
         if entity is not None:
             mapping = Layout(entity, fields or {})
             for attribute, value in mapping.attributes.items():

@@ -15,14 +15,19 @@ made, at import.
 from __future__ import annotations
 
 import os
-from typing import Any
+import string
+from functools import partial
+from typing import Any, Callable
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from shared import transactions
 from shared.mapping import EntityItem
+from shared.pagination import decode_cursor, encode_cursor, typed_key
+from shared.problems import InvalidCursor
 
 REGION = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
 
@@ -44,6 +49,34 @@ class Gsi2(GlobalSecondaryIndex):
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Key:
+    """A key's format, written once: `Key("ORG#{org_id}#BOX#{box_id}")("o1", "b1")` is `ORG#o1#BOX#b1`
+    (values in the order of the fields, or by name); `Key("BOX#{box_id}")("")` is its prefix."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+    def __call__(self, *values: Any, **named: Any) -> str:
+        return self.template.format(**dict(zip(self.fields, values)), **named)
+
+
+def query_page(model: type[Model], hash_key: str, prefix: str, limit: int, cursor: str | None, *,
+               read: Callable[..., Any], convert: Callable[[Any], Any] = lambda item: item.entity(),
+               filter_condition: Any = None, newest_first: bool = False,
+               consistent: bool = False) -> tuple[list[Any], str | None]:
+    """One page of a partition's items whose sort key starts with `prefix`, converted (by default to
+    their entities), and the cursor of the next page; a cursor of another listing is refused."""
+    start = decode_cursor(cursor, expected={"pk": hash_key}, keys={"pk", "sk"})
+    if start and not start["sk"].startswith(prefix):
+        raise InvalidCursor("The cursor belongs to another listing.")
+    result = model.query(hash_key, model.sk.startswith(prefix) if prefix else None, limit=limit,
+                         last_evaluated_key=typed_key(start), filter_condition=filter_condition,
+                         scan_index_forward=not newest_first, consistent_read=consistent)
+    items = read(lambda: [convert(item) for item in result])
+    return items, encode_cursor(result.last_evaluated_key)
 
 
 def table_name(default: str) -> str:
@@ -85,6 +118,15 @@ class Table:
 
     def __call__(self) -> Connection:
         return self.connection()
+
+    def access(self, outbox_item: type[Model] | None = None) -> tuple[type[transactions.Tx], Callable, Callable]:
+        """What a capability's data/tx.py exports: `Tx` (one transaction with named failures on this
+        table's client, events staged through `outbox_item`), `read` (storage failures become 503
+        problems) and `page` (`query_page` with that `read`)."""
+        tx = type("Tx", (transactions.Tx,), {"connection": staticmethod(self.connection), "outbox_item": outbox_item,
+                                             "store": self.default})
+        read = partial(transactions.read, self.default)
+        return tx, read, partial(query_page, read=read)
 
 
 def _own_connection(model: type[Model]) -> Any:

@@ -9,11 +9,9 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.pagination import decode_cursor, encode_cursor, typed_key
-
 from ..domain.chain import GENESIS, link
 from .tables import ENTRY_PREFIX, EntryItem, HeadItem, ReceiptItem, entity_key, entry_key, receipt_key
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 
 class AlreadyAppended(Exception):
@@ -49,10 +47,5 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
 
 
 def entries(org_id: str | None, entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    pk = entity_key(org_id, entity_id)
-    start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    result = EntryItem.query(pk, EntryItem.sk.startswith(ENTRY_PREFIX), limit=limit, consistent_read=True,
-                             last_evaluated_key=typed_key(start))
-    items = read(lambda: [{"seq": int(i.seq), "prev_hash": i.prev_hash, "hash": i.hash, "event": i.event}
-                          for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(EntryItem, entity_key(org_id, entity_id), ENTRY_PREFIX, limit, cursor, consistent=True,
+                convert=lambda i: {"seq": int(i.seq), "prev_hash": i.prev_hash, "hash": i.hash, "event": i.event})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
-from shared.storage import Table
+from shared.storage import Key, Table
 
 TABLE = Table("audit")
 ENTRY_PREFIX = "SEQ#"
@@ -23,12 +23,8 @@ def entity_key(org_id: str | None, entity_id: str) -> str:
     return f"ENTITY#{org_id or '-'}#{entity_id}"
 
 
-def entry_key(seq: int) -> str:
-    return f"{ENTRY_PREFIX}{seq:012d}"
-
-
-def receipt_key(event_id: str) -> str:
-    return f"EVENT#{event_id}"
+entry_key = Key(ENTRY_PREFIX + "{seq:012d}")
+receipt_key = Key("EVENT#{event_id}")
 
 
 class HeadItem(TABLE.Item):

@@ -27,7 +27,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from shared.mapping import Json
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, Gsi2, Table
+from shared.storage import Gsi1, Gsi2, Key, Table
 
 from ..domain.model import BoxFacts, Request
 from ..domain.queue import Waiting
@@ -38,36 +38,14 @@ SAGA = "SAGA"  # gsi2pk of requests a saga is moving (the reconcile job's range)
 
 
 # ------------------------------------------------------------------------ keys
-def org_key(org_id: str) -> str:
-    return f"ORG#{org_id}"
-
-
-def request_key(request_id: str) -> str:
-    return f"REQ#{request_id}"
-
-
-def requests_index_key(org_id: str) -> str:
-    return f"ORG#{org_id}#REQS"
-
-
-def box_facts_key(box_id: str) -> str:
-    return f"BOX#{box_id}"
-
-
-def box_partition(org_id: str, box_id: str) -> str:
-    return f"ORG#{org_id}#BOX#{box_id}"
-
-
-def active_key(request_id: str) -> str:
-    return f"ACTIVE#{request_id}"
-
-
-def ready_key(request_id: str) -> str:
-    return f"READY#{request_id}"
-
-
-def queue_key(queued_at: str, request_id: str) -> str:
-    return f"QUEUE#{queued_at}#{request_id}"
+org_key = Key("ORG#{org_id}")
+request_key = Key("REQ#{request_id}")
+requests_index_key = Key("ORG#{org_id}#REQS")
+box_facts_key = Key("BOX#{box_id}")
+box_partition = Key("ORG#{org_id}#BOX#{box_id}")
+active_key = Key("ACTIVE#{request_id}")
+ready_key = Key("READY#{request_id}")
+queue_key = Key("QUEUE#{queued_at}#{request_id}")
 
 
 def parse_queue_key(sort_key: str) -> Waiting:
@@ -75,8 +53,7 @@ def parse_queue_key(sort_key: str) -> Waiting:
     return Waiting(queued_at, request_id)
 
 
-def open_index_key(due: str, org_id: str, request_id: str) -> str:
-    return f"{due}#{org_id}#{request_id}"
+open_index_key = Key("{due}#{org_id}#{request_id}")
 
 
 def due_cutoff(today: date) -> str:
@@ -92,8 +69,7 @@ def register_partition(org_id: str, box_id: str | None = None, person: str | Non
     return f"ORG#{org_id}#REG"
 
 
-def notice_partition(org_id: str, request_id: str) -> str:
-    return f"ORG#{org_id}#REQ#{request_id}"
+notice_partition = Key("ORG#{org_id}#REQ#{request_id}")
 
 
 def notice_key(today: date) -> str:
@@ -104,10 +80,6 @@ def notice_key(today: date) -> str:
 class RequestItem(TABLE.Item, entity=Request, fields={"requester": Json(), "approver": Json()}):
     gsi1 = Gsi1()
     gsi2 = Gsi2()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
     requester_id = UnicodeAttribute()  # a copy, for the listing's filter
 
     @classmethod

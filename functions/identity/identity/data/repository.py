@@ -17,7 +17,7 @@ from shared.problems import Conflict, ServiceUnavailable
 from ..domain.model import Organisation, User
 from .tables import (IDP_SYNC, ORGS, PROVISIONING, EmailClaim, OrganisationItem, UserItem, email_key, org_key,
                      user_key)
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 __all__ = ["IDP_SYNC", "PROVISIONING"]  # the sparse index's values, for users_waiting()
 
@@ -83,11 +83,8 @@ def get_user(org_id: str, user_id: str, consistent: bool = False) -> User | None
 
 
 def list_users(org_id: str, limit: int, cursor: str | None, status: str | None = None) -> tuple[list[User], str | None]:
-    start = typed_key(decode_cursor(cursor, expected={"pk": org_key(org_id)}, keys={"pk", "sk"}))
-    result = UserItem.query(org_key(org_id), UserItem.sk.startswith(user_key("")), limit=limit, last_evaluated_key=start,
-                            filter_condition=(UserItem.status == status) if status else None)
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(UserItem, org_key(org_id), user_key(""), limit, cursor,
+                filter_condition=(UserItem.status == status) if status else None)
 
 
 def create_user(user: User, event: DomainEvent) -> None:

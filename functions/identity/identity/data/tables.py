@@ -19,7 +19,7 @@ from typing import Any
 from pynamodb.attributes import UnicodeAttribute
 
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, Table
+from shared.storage import Gsi1, Key, Table
 
 from ..domain.model import Organisation, User
 
@@ -29,12 +29,8 @@ PROVISIONING = "PROVISIONING"  # sparse-index value while a user is being provis
 IDP_SYNC = "IDP_SYNC"  # ... and while a change has not yet been applied to the identity provider
 
 
-def org_key(org_id: str) -> str:
-    return f"ORG#{org_id}"
-
-
-def user_key(user_id: str) -> str:
-    return f"USER#{user_id}"
+org_key = Key("ORG#{org_id}")
+user_key = Key("USER#{user_id}")
 
 
 def email_key(email: str) -> str:
@@ -43,8 +39,6 @@ def email_key(email: str) -> str:
 
 class OrganisationItem(TABLE.Item, entity=Organisation):
     gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute()
-    gsi1sk = UnicodeAttribute()
 
     @classmethod
     def derived(cls, org: Organisation) -> dict[str, Any]:
@@ -53,8 +47,6 @@ class OrganisationItem(TABLE.Item, entity=Organisation):
 
 class UserItem(TABLE.Item, entity=User):
     gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
 
     @classmethod
     def derived(cls, user: User) -> dict[str, Any]:

@@ -1,17 +1,6 @@
-"""Transactions and reads of the identity table (see shared.transactions)."""
+"""Transactions, reads and pages of the identity table (see shared.storage.Table.access)."""
 from __future__ import annotations
-
-from functools import partial
-
-from shared import transactions
 
 from .tables import TABLE, OutboxItem
 
-
-class Tx(transactions.Tx):
-    connection = staticmethod(TABLE.connection)
-    outbox_item = OutboxItem
-    store = "identity"
-
-
-read = partial(transactions.read, "identity")
+Tx, read, page = TABLE.access(OutboxItem)

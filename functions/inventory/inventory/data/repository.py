@@ -24,7 +24,7 @@ from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleIte
                      RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
                      barcode_key, campaign_key, campaign_sort_key, cycle_key, finding_key, holding_key, holdings_index_key,
                      org_key, ranges_key, receipts_key, results_key, scans_key, seen_key, session_key)
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 BATCH_GET = 100  # DynamoDB's limit per BatchGetItem
 
@@ -36,14 +36,15 @@ def _get(model, hash_key: str, range_key: str, consistent: bool = False):
         return None
 
 
-def _page(model, hash_key: str, prefix: str, limit: int, cursor: str | None, *, newest_first: bool = False):
-    start = decode_cursor(cursor, expected={"pk": hash_key}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith(prefix):
-        raise InvalidCursor("The cursor belongs to another listing.")
-    result = model.query(hash_key, model.sk.startswith(prefix) if prefix else None, limit=limit, last_evaluated_key=typed_key(start),
-                         scan_index_forward=not newest_first)
-    items = read(lambda: list(result))
-    return items, encode_cursor(result.last_evaluated_key)
+def _in_campaign(model, org_id: str, campaign_id: str, sort_key: str):
+    """A session or finding (their items leave the organisation and campaign to the key)."""
+    item = _get(model, campaign_key(org_id, campaign_id), sort_key)
+    return item.entity(org_id=org_id, campaign_id=campaign_id) if item else None
+
+
+def _campaign_page(model, org_id: str, campaign_id: str, prefix: str, limit: int, cursor: str | None):
+    return page(model, campaign_key(org_id, campaign_id), prefix, limit, cursor,
+                convert=lambda i: i.entity(org_id=org_id, campaign_id=campaign_id))
 
 
 # ------------------------------------------------------------------ campaigns
@@ -53,8 +54,7 @@ def get_campaign(org_id: str, campaign_id: str, consistent: bool = False) -> Cam
 
 
 def list_campaigns(org_id: str, limit: int, cursor: str | None) -> tuple[list[Campaign], str | None]:
-    items, next_cursor = _page(CampaignItem, org_key(org_id), campaign_sort_key(""), limit, cursor)
-    return [i.entity() for i in items], next_cursor
+    return page(CampaignItem, org_key(org_id), campaign_sort_key(""), limit, cursor)
 
 
 def create_campaign(campaign: Campaign, event: DomainEvent, cycle: tuple[CyclePolicy, CyclePolicy] | None = None) -> None:
@@ -109,13 +109,11 @@ def session_binding(session_id: str) -> SessionBindingItem | None:
 
 
 def get_session(org_id: str, campaign_id: str, session_id: str) -> Session | None:
-    item = _get(SessionItem, campaign_key(org_id, campaign_id), session_key(session_id))
-    return item.entity(org_id=org_id, campaign_id=campaign_id) if item else None
+    return _in_campaign(SessionItem, org_id, campaign_id, session_key(session_id))
 
 
 def list_sessions(org_id: str, campaign_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(SessionItem, campaign_key(org_id, campaign_id), session_key(""), limit, cursor)
-    return [i.entity(org_id=org_id, campaign_id=campaign_id) for i in items], next_cursor
+    return _campaign_page(SessionItem, org_id, campaign_id, session_key(""), limit, cursor)
 
 
 # ---------------------------------------------------------------------- scans
@@ -167,13 +165,11 @@ def save_finding(after: Finding, before: Finding, event: DomainEvent) -> None:
 
 
 def get_finding(org_id: str, campaign_id: str, finding_id: str) -> Finding | None:
-    item = _get(FindingItem, campaign_key(org_id, campaign_id), finding_key(finding_id))
-    return item.entity(org_id=org_id, campaign_id=campaign_id) if item else None
+    return _in_campaign(FindingItem, org_id, campaign_id, finding_key(finding_id))
 
 
 def list_findings(org_id: str, campaign_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(FindingItem, campaign_key(org_id, campaign_id), finding_key(""), limit, cursor)
-    return [i.entity(org_id=org_id, campaign_id=campaign_id) for i in items], next_cursor
+    return _campaign_page(FindingItem, org_id, campaign_id, finding_key(""), limit, cursor)
 
 
 def all_findings(org_id: str, campaign_id: str) -> list[Finding]:
@@ -194,8 +190,7 @@ def save_cycle(after: CyclePolicy, before: CyclePolicy | None, event: DomainEven
 
 
 def list_cycles(org_id: str, limit: int, cursor: str | None):
-    items, next_cursor = _page(CycleItem, org_key(org_id), cycle_key(""), limit, cursor)
-    return [i.entity() for i in items], next_cursor
+    return page(CycleItem, org_key(org_id), cycle_key(""), limit, cursor)
 
 
 def due_cycles(today: str, limit: int, start: dict | None = None) -> tuple[list[CyclePolicy], dict | None]:
@@ -326,10 +321,9 @@ def counters(org_id: str, campaign_id: str, run: int) -> dict[str, dict[str, int
 
 
 def results_page(org_id: str, campaign_id: str, run: int, result: str | None, limit: int, cursor: str | None):
-    items, next_cursor = _page(ResultItem, results_key(org_id, campaign_id, run), f"{result}#" if result else "",
-                               limit, cursor)
-    return [{"result": i.result, "box_id": i.box_id, "barcode": i.barcode, "expected_at": i.expected_at,
-             "found_at": i.found_at, "box_status": i.box_status} for i in items], next_cursor
+    return page(ResultItem, results_key(org_id, campaign_id, run), f"{result}#" if result else "", limit, cursor,
+                convert=lambda i: {"result": i.result, "box_id": i.box_id, "barcode": i.barcode,
+                                   "expected_at": i.expected_at, "found_at": i.found_at, "box_status": i.box_status})
 
 
 def cursor_text(key: dict | None) -> str | None:

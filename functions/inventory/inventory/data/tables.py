@@ -34,7 +34,7 @@ from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, U
 
 from shared.mapping import OMITTED
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, Table
+from shared.storage import Gsi1, Key, Table
 
 from ..domain.model import Campaign, CyclePolicy, Finding, Holding, Session, range_of
 
@@ -43,67 +43,25 @@ CYCLE_DUE = "CYCLE_DUE"
 
 
 # ------------------------------------------------------------------------ keys
-def org_key(org_id: str) -> str:
-    return f"ORG#{org_id}"
-
-
-def campaign_sort_key(campaign_id: str) -> str:
-    return f"CAMPAIGN#{campaign_id}"
-
-
-def cycle_key(repository_id: str) -> str:
-    return f"CYCLE#{repository_id}"
-
-
-def campaign_key(org_id: str, campaign_id: str) -> str:
-    return f"ORG#{org_id}#CAMP#{campaign_id}"
-
-
-def session_key(session_id: str) -> str:
-    return f"SESSION#{session_id}"
-
-
-def finding_key(finding_id: str) -> str:
-    return f"FINDING#{finding_id}"
-
-
-def scans_key(org_id: str, campaign_id: str) -> str:
-    return f"{campaign_key(org_id, campaign_id)}#SCANS"
-
-
-def seen_key(org_id: str, campaign_id: str) -> str:
-    return f"{campaign_key(org_id, campaign_id)}#SEEN"
-
-
-def results_key(org_id: str, campaign_id: str, run: int) -> str:
-    return f"{campaign_key(org_id, campaign_id)}#R{run}"
-
-
-def receipts_key(org_id: str, campaign_id: str, run: int) -> str:
-    return f"{results_key(org_id, campaign_id, run)}#PAGES"
-
-
-def holding_key(org_id: str, box_id: str) -> str:
-    return f"ORG#{org_id}#BOX#{box_id}"
-
-
-def holdings_index_key(org_id: str, range_id: str) -> str:
-    return f"ORG#{org_id}#HOLD#{range_id}"
-
-
-def barcode_key(org_id: str, barcode: str) -> str:
-    return f"ORG#{org_id}#BARCODE#{barcode}"
-
-
-def ranges_key(org_id: str, repository_id: str) -> str:
-    return f"ORG#{org_id}#REPO#{repository_id}"
+org_key = Key("ORG#{org_id}")
+campaign_sort_key = Key("CAMPAIGN#{campaign_id}")
+cycle_key = Key("CYCLE#{repository_id}")
+campaign_key = Key("ORG#{org_id}#CAMP#{campaign_id}")
+session_key = Key("SESSION#{session_id}")
+finding_key = Key("FINDING#{finding_id}")
+scans_key = Key("ORG#{org_id}#CAMP#{campaign_id}#SCANS")
+seen_key = Key("ORG#{org_id}#CAMP#{campaign_id}#SEEN")
+results_key = Key("ORG#{org_id}#CAMP#{campaign_id}#R{run}")
+receipts_key = Key("ORG#{org_id}#CAMP#{campaign_id}#R{run}#PAGES")
+holding_key = Key("ORG#{org_id}#BOX#{box_id}")
+holdings_index_key = Key("ORG#{org_id}#HOLD#{range_id}")
+barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}")
+ranges_key = Key("ORG#{org_id}#REPO#{repository_id}")
 
 
 # ----------------------------------------------------------------- item types
 class HoldingItem(TABLE.Item, entity=Holding, fields={"extra": OMITTED}):
     gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
 
     @classmethod
     def derived(cls, h: Holding) -> dict[str, Any]:
@@ -132,8 +90,6 @@ class CampaignItem(TABLE.Item, entity=Campaign):
 
 class CycleItem(TABLE.Item, entity=CyclePolicy):
     gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
 
     @classmethod
     def derived(cls, c: CyclePolicy) -> dict[str, Any]:

@@ -1,17 +1,6 @@
-"""Transactions and reads of the inventory table (see shared.transactions)."""
+"""Transactions, reads and pages of the inventory table (see shared.storage.Table.access)."""
 from __future__ import annotations
-
-from functools import partial
-
-from shared import transactions
 
 from .tables import TABLE, OutboxItem
 
-
-class Tx(transactions.Tx):
-    connection = staticmethod(TABLE.connection)
-    outbox_item = OutboxItem
-    store = "inventory"
-
-
-read = partial(transactions.read, "inventory")
+Tx, read, page = TABLE.access(OutboxItem)

@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from shared.concurrency import stale
 from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
-from shared.problems import Conflict, InvalidCursor, Problem
+from shared.problems import Conflict, Problem
 
 from ..domain.capacity import ShelfDimensions, free_g, free_um, limits_before, UM_PER_MM
 from ..domain.codes import parse
@@ -24,7 +24,7 @@ from ..domain.model import Box, Location, Placement
 from .locations import barcode_taken, get_location, location_ref, _claim as barcode_claim
 from .tables import (BoxItem, ClaimItem, HistoryItem, LocationItem, StepReceiptItem, at_key, box_history_key,
                      box_key, org_key, receipt_key, rfid_key, shelf_history_key)
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 
 def _rfid_claim(org_id: str, rfid: str, box_id: str) -> ClaimItem:
@@ -52,14 +52,8 @@ def rfid_owner(org_id: str, rfid: str) -> str | None:
 
 
 def list_boxes(org_id: str, limit: int, cursor: str | None, status: str | None) -> tuple[list[Box], str | None]:
-    pk = org_key(org_id)
-    start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith(box_key("")):
-        raise InvalidCursor("The cursor belongs to another listing.")
-    result = BoxItem.query(pk, BoxItem.sk.startswith(box_key("")), limit=limit, last_evaluated_key=typed_key(start),
-                           filter_condition=(BoxItem.status == status) if status else None)
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(BoxItem, org_key(org_id), box_key(""), limit, cursor,
+                filter_condition=(BoxItem.status == status) if status else None)
 
 
 def boxes_at(org_id: str, shelf_id: str, limit: int, cursor: str | None) -> tuple[list[Box], str | None]:
@@ -82,15 +76,9 @@ def shelf_history(org_id: str, shelf_id: str, limit: int, cursor: str | None):
 
 def _history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first."""
-    start = decode_cursor(cursor, expected={"pk": subject_key}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith("HIST#"):
-        raise InvalidCursor("The cursor belongs to another listing.")
-    result = HistoryItem.query(subject_key, HistoryItem.sk.startswith("HIST#"), limit=limit, scan_index_forward=False,
-                               last_evaluated_key=typed_key(start))
-    items = read(lambda: [{"box_id": i.box_id, "action": i.action, "from": i.from_location, "to": i.to_location,
-                           "at": i.at, "by": i.actor, "reason": i.reason, "event_id": i.event_id,
-                           "loan_id": i.loan_id} for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(HistoryItem, subject_key, "HIST#", limit, cursor, newest_first=True, convert=lambda i: {
+        "box_id": i.box_id, "action": i.action, "from": i.from_location, "to": i.to_location, "at": i.at,
+        "by": i.actor, "reason": i.reason, "event_id": i.event_id, "loan_id": i.loan_id})
 
 
 def get_receipt(org_id: str, box_id: str, loan_id: str, step: str) -> dict[str, Any] | None:

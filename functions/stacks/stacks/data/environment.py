@@ -22,7 +22,7 @@ from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 from ..domain.model import Reading, Sensor
 from .tables import (ReadingItem, RepositoryItem, SensorClaimItem, SensorItem, org_key, readings_key, repository_sort_key,
                      sensor_claim_key, sensor_key)
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 RETENTION_DAYS = int(os.environ.get("READINGS_RETENTION_DAYS", "1096"))  # three years, then TTL removes them
 
@@ -40,14 +40,8 @@ def get_sensor(org_id: str, sensor_id: str, consistent: bool = False) -> Sensor 
 
 
 def list_sensors(org_id: str, limit: int, cursor: str | None, repository_id: str | None):
-    pk = org_key(org_id)
-    start = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    if start and not start["sk"].startswith(sensor_key("")):
-        raise InvalidCursor("The cursor belongs to another listing.")
-    result = SensorItem.query(pk, SensorItem.sk.startswith(sensor_key("")), limit=limit, last_evaluated_key=typed_key(start),
-                              filter_condition=(SensorItem.repository_id == repository_id) if repository_id else None)
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(SensorItem, org_key(org_id), sensor_key(""), limit, cursor,
+                filter_condition=(SensorItem.repository_id == repository_id) if repository_id else None)
 
 
 def sensor_binding(sensor_id: str) -> dict[str, str] | None:

@@ -13,8 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared.concurrency import stale
 from shared.events import DomainEvent
-from shared.pagination import decode_cursor, encode_cursor, typed_key
-from shared.problems import Conflict, InvalidCursor, ValidationFailed
+from shared.problems import Conflict, ValidationFailed
 
 from ..domain.capacity import UM_PER_MM, kg_to_g
 from ..domain.codes import LocationCode
@@ -22,7 +21,7 @@ from ..domain.model import ContainerProfile, Location, LocationProfile, Reposito
 from .tables import (PROFILE_PREFIX, ClaimItem, ContainerProfileItem, LocationItem, LocationProfileItem, RepositoryItem,
                      barcode_key, location_key, location_prefix, location_sort_key, org_key, repo_partition,
                      repository_sort_key)
-from .tx import Tx, read
+from .tx import Tx, page, read
 
 
 def location_ref(org_id: str, code: LocationCode) -> LocationItem:
@@ -57,13 +56,6 @@ def barcode_owner(org_id: str, barcode: str) -> tuple[str, str] | None:
     return claim.owner_kind, claim.owner_id
 
 
-def _page_start(cursor: str | None, pk: str, prefix: str) -> dict[str, Any] | None:
-    key = decode_cursor(cursor, expected={"pk": pk}, keys={"pk", "sk"})
-    if key is not None and not key["sk"].startswith(prefix):
-        raise InvalidCursor("The cursor belongs to another listing.")
-    return typed_key(key)
-
-
 # ---------------------------------------------------------------- repositories
 def get_repository(org_id: str, repository_id: str, consistent: bool = False) -> Repository | None:
     try:
@@ -74,11 +66,7 @@ def get_repository(org_id: str, repository_id: str, consistent: bool = False) ->
 
 
 def list_repositories(org_id: str, limit: int, cursor: str | None) -> tuple[list[Repository], str | None]:
-    pk = org_key(org_id)
-    result = RepositoryItem.query(pk, RepositoryItem.sk.startswith("REPO#"), limit=limit,
-                                  last_evaluated_key=_page_start(cursor, pk, "REPO#"))
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(RepositoryItem, org_key(org_id), repository_sort_key(""), limit, cursor)
 
 
 def create_repository(repo: Repository, event: DomainEvent) -> None:
@@ -107,11 +95,7 @@ def get_location(org_id: str, code: LocationCode, consistent: bool = False) -> L
 
 def list_locations(org_id: str, within: LocationCode, kind: str, limit: int,
                    cursor: str | None) -> tuple[list[Location], str | None]:
-    pk, prefix = repo_partition(org_id, within.repository), location_prefix(within, kind)
-    result = LocationItem.query(pk, LocationItem.sk.startswith(prefix), limit=limit,
-                                last_evaluated_key=_page_start(cursor, pk, prefix))
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(LocationItem, repo_partition(org_id, within.repository), location_prefix(within, kind), limit, cursor)
 
 
 def locations_below(org_id: str, within: LocationCode, kind: str) -> list[Location]:
@@ -183,11 +167,7 @@ def get_profile(org_id: str, kind: str, profile_id: str):
 
 
 def list_profiles(org_id: str, kind: str, limit: int, cursor: str | None):
-    model, pk, prefix = PROFILE_ITEMS[kind], org_key(org_id), PROFILE_PREFIX[kind]
-    result = model.query(pk, model.sk.startswith(prefix), limit=limit,
-                         last_evaluated_key=_page_start(cursor, pk, prefix))
-    items = read(lambda: [i.entity() for i in result])
-    return items, encode_cursor(result.last_evaluated_key)
+    return page(PROFILE_ITEMS[kind], org_key(org_id), PROFILE_PREFIX[kind], limit, cursor)
 
 
 def save_profile(profile: LocationProfile | ContainerProfile, event: DomainEvent,

@@ -31,7 +31,7 @@ from pynamodb.attributes import JSONAttribute, MapAttribute, NumberAttribute, Un
 
 from shared.mapping import Field, Flat
 from shared.outbox import outbox_model
-from shared.storage import Gsi1, Table
+from shared.storage import Gsi1, Key, Table
 
 from ..domain.codes import KINDS, InvalidCode, LocationCode
 from ..domain.model import ContainerProfile, Location, LocationProfile, Reading, Repository, Sensor, Box
@@ -41,12 +41,8 @@ PROFILE_PREFIX = {"location": "LPROFILE#", "container": "CPROFILE#"}
 
 
 # ------------------------------------------------------------------------ keys
-def org_key(org_id: str) -> str:
-    return f"ORG#{org_id}"
-
-
-def repo_partition(org_id: str, repository_id: str) -> str:
-    return f"ORG#{org_id}#REPO#{repository_id}"
+org_key = Key("ORG#{org_id}")
+repo_partition = Key("ORG#{org_id}#REPO#{repository_id}")
 
 
 def location_sort_key(code: LocationCode) -> str:
@@ -73,44 +69,16 @@ def location_key(org_id: str, code: LocationCode) -> tuple[str, str]:
     return repo_partition(org_id, code.repository), location_sort_key(code)
 
 
-def box_key(box_id: str) -> str:
-    return f"BOX#{box_id}"
-
-
-def sensor_key(sensor_id: str) -> str:
-    return f"SENSOR#{sensor_id}"
-
-
-def barcode_key(org_id: str, barcode: str) -> str:
-    return f"ORG#{org_id}#BARCODE#{barcode}"
-
-
-def rfid_key(org_id: str, rfid: str) -> str:
-    return f"ORG#{org_id}#RFID#{rfid}"
-
-
-def box_history_key(org_id: str, box_id: str) -> str:
-    return f"ORG#{org_id}#BOX#{box_id}"
-
-
-def shelf_history_key(org_id: str, shelf_id: str) -> str:
-    return f"ORG#{org_id}#LOC#{shelf_id}"
-
-
-def at_key(org_id: str, shelf_id: str) -> str:
-    return f"ORG#{org_id}#AT#{shelf_id}"
-
-
-def sensor_claim_key(sensor_id: str) -> str:
-    return f"SENSOR#{sensor_id}"
-
-
-def readings_key(org_id: str, repository_id: str, day: str) -> str:
-    return f"ORG#{org_id}#ENV#{repository_id}#{day}"
-
-
-def receipt_key(loan_id: str, step: str) -> str:
-    return f"STEP#{loan_id}#{step}"
+box_key = Key("BOX#{box_id}")
+sensor_key = Key("SENSOR#{sensor_id}")
+barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}")
+rfid_key = Key("ORG#{org_id}#RFID#{rfid}")
+box_history_key = Key("ORG#{org_id}#BOX#{box_id}")
+shelf_history_key = Key("ORG#{org_id}#LOC#{shelf_id}")
+at_key = Key("ORG#{org_id}#AT#{shelf_id}")
+sensor_claim_key = Key("SENSOR#{sensor_id}")
+readings_key = Key("ORG#{org_id}#ENV#{repository_id}#{day}")
+receipt_key = Key("STEP#{loan_id}#{step}")
 
 
 # ----------------------------------------------------------------- item types
@@ -160,8 +128,6 @@ class ContainerProfileItem(TABLE.Item, entity=ContainerProfile):
 class BoxItem(TABLE.Item, entity=Box, fields={
         "home": Flat(names={"shelf_id": "home_id", "footprint_um": "home_footprint_um", "weight_g": "home_weight_g"})}):
     gsi1 = Gsi1()
-    gsi1pk = UnicodeAttribute(null=True)
-    gsi1sk = UnicodeAttribute(null=True)
 
     @classmethod
     def derived(cls, box: Box) -> dict[str, Any]:
