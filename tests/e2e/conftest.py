@@ -159,5 +159,9 @@ def start_local_system(folder: pathlib.Path, *, template: pathlib.Path | None = 
 @pytest.fixture(scope="session")
 def local_system(tmp_path_factory: pytest.TempPathFactory):
     system = start_local_system(tmp_path_factory.mktemp("local-system"))
+    # Demo users are active once their provisioning sagas end (the authorizer refuses them before).
+    token = system.token("stacks@src")
+    wait_for(lambda: system.request("GET", "/me", token=token).status == 200 or None, timeout=60,
+             what="the demo users to be provisioned")
     yield system
     system.stop()
