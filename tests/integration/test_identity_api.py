@@ -39,7 +39,7 @@ def test_sysadmin_creates_an_organisation_with_its_event_in_the_same_write(aws):
     status, body, headers = create_org()
     assert status == 201
     assert body["organisation"]["id"] == "org-alpha" and body["organisation"]["version"] == 1
-    assert headers["location"] == "/organisations/org-alpha" and headers["etag"] == '"1"'
+    assert headers["location"] == "/v1/organisations/org-alpha" and headers["etag"] == '"1"'
     outbox = [i for i in table_items(aws) if i["pk"]["S"].startswith("OUTBOX#")]
     assert [json.loads(i["envelope"]["S"])["type"] for i in outbox] == ["OrganisationCreated"]
     envelope = json.loads(outbox[0]["envelope"]["S"])
@@ -105,7 +105,7 @@ def test_admin_adds_a_user_which_starts_provisioning(aws):
     create_org()
     status, body, headers = add_user("org-alpha", "Kim@Example.org")
     assert status == 202 and body["status"] == "provisioning" and body["email"] == "kim@example.org"
-    assert headers["location"] == f"/organisations/org-alpha/users/{body['id']}"
+    assert headers["location"] == f"/v1/organisations/org-alpha/users/{body['id']}"  # behind the stage it came through
     execution = aws.wait_for_execution(f"provision-{body['id']}")
     assert execution["status"] == "SUCCEEDED"
     _, user, _ = call(api_event("GET", "/organisations/{org_id}/users/{user_id}",
