@@ -185,6 +185,19 @@ def test_bad_listing_parameters_are_400(aws, query):
     assert status == 400, body
 
 
+def test_a_page_size_counts_ascii_digits_only(aws):
+    """Superscripts, circled, Arabic-Indic and mathematical digits pass str.isdigit(): each is a 400
+    problem naming `limit`, never a 500 and never a page."""
+    create_org()
+    for limit in ("²", "①", "٣", "𝟓"):
+        status, body, headers = call(api_event("GET", "/organisations/{org_id}/users",
+                                               path_params={"org_id": "org-alpha"}, claims=admin_of("org-alpha"),
+                                               query={"limit": limit}))
+        assert status == 400, (limit, body)
+        assert headers["content-type"] == "application/problem+json"
+        assert body["type"].endswith("/validation-failed") and body["errors"][0]["field"] == "limit"
+
+
 def test_a_cursor_from_another_organisation_is_refused(aws):
     create_org()
     create_org("org-beta", name="Beta")
