@@ -9,6 +9,7 @@ is refused by the real handler.
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 import importlib
 import inspect
@@ -119,6 +120,19 @@ def test_document_template_and_apps_declare_the_same_routes():
     assert declared - documented == set(), "in template.yaml but not documented"
     assert served - declared == set(), "served by a Chalice app but not routed by template.yaml"
     assert declared - served == set(), "routed by template.yaml but no Chalice app serves it"
+
+
+def test_the_builder_names_no_capability():
+    """A capability is published from its template events, its app's declarations and its schemas
+    module: the builder imports, names and lists none of them."""
+    tree = ast.parse(pathlib.Path(builder.__file__).read_text(encoding="utf-8"))
+    named = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    named |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    named |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    named |= {node.value.split(".")[0] for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str) and " " not in node.value}
+    assert named.isdisjoint(capability_apps()), named & set(capability_apps())
 
 
 def test_local_only_routes_are_not_published():
