@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from shared.concurrency import expected_version
 from shared.http import base_path, negotiate, page
 from shared.pagination import CURSOR, LIMIT, PAGE
-from shared.problems import ValidationFailed
+from shared.problems import PreconditionFailed, ValidationFailed
 from shared.query import param, read
 
 KIND = param("kind", {"type": "string", "enum": ["range", "shelf"], "default": "range"}, "Which level.")
@@ -27,6 +28,12 @@ def test_only_ascii_digits_make_an_integer(raw):
         read({"limit": raw}, [LIMIT])
     assert refused.value.status == 400
     assert refused.value.errors == [{"field": "limit", "message": "not an integer"}]
+
+
+@pytest.mark.parametrize("etag", ['"²"', 'W/"①"', '"٣"', '"𝟓"'])
+def test_an_if_match_of_other_digits_is_412_not_a_crash(etag):
+    with pytest.raises(PreconditionFailed):
+        expected_version(etag)
 
 
 @pytest.mark.parametrize("raw", ["0", "101", "-1"])
