@@ -90,7 +90,7 @@ def template_routes(template: dict[str, Any] | None = None) -> list[Route]:
             authorizer = auth.get("Authorizer", default_authorizer)
             if auth.get("ApiKeyRequired") and authorizer == "NONE":
                 security = "PartnerApiKey"
-            elif authorizer == "StaffCognito":
+            elif authorizer in (api_auth.get("Authorizers") or {}):  # the staff authorizer checks the token
                 security = "StaffToken"
             elif authorizer == "NONE":
                 security = None
@@ -217,8 +217,9 @@ other records capabilities. One REST API in front of one Lambda function per cap
 
 ## Authentication
 - **Staff routes** (`StaffToken`): `Authorization: Bearer <Cognito ID token>` of the staff user pool. The
-  caller's organisation (`custom:org_id`) and roles (`cognito:groups`) travel in the token; each route
-  then checks roles and organisation itself. Another organisation's resources answer 404.
+  API's staff authorizer verifies it and takes the caller's status, organisation and current roles from
+  identity (a deactivated user or a removed role stops working within a minute); each route then checks
+  roles and organisation itself. Another organisation's resources answer 404.
 - **Partner routes** (`PartnerApiKey`): `X-Api-Key: <key>` of the partner usage plan (rate-limited, 429).
 - Locally (`make run`) a token issuer stands in for Cognito and prints tokens for each demo role.
 
@@ -381,8 +382,8 @@ def build(template: dict[str, Any] | None = None) -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "StaffToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                               "description": "Cognito ID token of the staff user pool (the `StaffCognito` "
-                                              "authorizer). Carries `custom:org_id` and `cognito:groups`."},
+                               "description": "Cognito ID token of the staff user pool, checked by the API's "
+                                              "staff authorizer (a Lambda TOKEN authorizer owned by identity)."},
                 "PartnerApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
                                   "description": "API key of the partner usage plan."},
             },
