@@ -5,6 +5,8 @@ Updates must send `If-Match` with the ETag they read. Missing → 428, stale →
 """
 from __future__ import annotations
 
+import re
+
 from shared.problems import PreconditionFailed, PreconditionRequired
 
 
@@ -19,7 +21,7 @@ def expected_version(if_match: str | None) -> int:
     if value.startswith("W/"):
         value = value[2:]
     value = value.strip('"')
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]+", value):  # not str.isdigit(): '²' passes it and int() refuses it
         raise PreconditionFailed("If-Match does not hold an ETag this API issued.")
     return int(value)
 

@@ -1,39 +1,50 @@
 """Chalice plumbing shared by every capability: one way to read requests and answer.
 
-A capability's `app.py` declares routes with `api.route(...)`; each view receives a
-`RequestContext` (caller, parsed body, query, headers) and returns a `Reply`.
-This module turns `Problem`s into RFC 9457 responses, applies body limits, the
-Idempotency-Key protocol, correlation ids, CORS headers and the Lambda entry
-decorators. Views stay a few lines long and never see raw events.
+A capability's `app.py` declares routes with `api.route(...)`: besides method and path,
+everything the OpenAPI document says of the operation — summary, description (the view's
+docstring), body and response schemas, query parameters, status, ETag, If-Match,
+Idempotency-Key, the errors its own rules answer. The declaration is also how the
+request is read: query parameters are validated before the view runs, `ctx.json()`
+validates the declared body and `ctx.expected_version()` reads the If-Match a route
+declares, so the document cannot say one thing and the handler do another.
+Each view receives a `RequestContext` and returns a `Reply`. This module turns
+`Problem`s into RFC 9457 responses, applies body limits, the Idempotency-Key protocol,
+correlation ids, CORS headers, stage-relative Location headers and the Lambda entry
+decorators; `page`, `negotiate` and `file_reply` shape listings and reports.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 import functools
+import inspect
 import json
 import os
-from typing import Any, Callable, Mapping
+import re
+from typing import Any, Callable, Iterable, Mapping
 
 from chalice import Chalice, Response
 
 from shared import idempotency
 from shared.auth import Caller, caller_from_event
-from shared.concurrency import etag
+from shared.concurrency import etag, expected_version
 from shared.observability import correlation_id, lambda_entry, logger, set_correlation_id
 from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem,
-                             UnsupportedMediaType, ValidationFailed)
+                             UnsupportedMediaType)
+from shared.query import read as read_query
 from shared.validation import validate
 
 MAX_BODY_BYTES = 256 * 1024
 EXPOSED_HEADERS = "ETag,Location,Idempotent-Replayed,X-Correlation-Id"
+# Formats of reports (format=... or Accept); json is the default.
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
 
 
 @dataclass
 class Reply:
     body: Any = None
-    status: int = 200
+    status: int | None = None  # None: the status the route declares
     version: int | None = None  # becomes the ETag
-    location: str | None = None
+    location: str | None = None  # the resource's path in the API; the stage or base path is added on the way out
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
 
@@ -43,7 +54,38 @@ class Reply:
             headers["ETag"] = etag(self.version)
         if self.location:
             headers["Location"] = self.location
-        return {"status": self.status, "body": self.body, "headers": headers, "content_type": self.content_type}
+        return {"status": self.status or 200, "body": self.body, "headers": headers,
+                "content_type": self.content_type}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route as its app declares it: how the request is read, and what the OpenAPI document says."""
+
+    method: str
+    path: str
+    view: Callable[..., Reply]
+    summary: str
+    response: dict[str, Any]  # JSON Schema of the success body (one of its capability's schemas)
+    status: int = 200  # 201 and 202 answers carry a Location
+    body: dict[str, Any] | None = None  # JSON Schema of the request body, read by ctx.json()
+    query: tuple[dict[str, Any], ...] = ()  # OpenAPI Parameter Objects (shared.query.param); others answer 400
+    public: bool = False  # no caller identity (partner routes: API Gateway checks the API key)
+    idempotent: bool = False  # Idempotency-Key accepted (409 in progress / 422 reused)
+    if_match: bool = False  # If-Match required, read by ctx.expected_version() (428 / 412)
+    etag: bool = False  # the success response carries the entity's ETag
+    errors: tuple[int, ...] = ()  # statuses the route's own rules answer, beyond the protocol's
+    formats: tuple[str, ...] = ()  # other formats of the success body (keys of MEDIA_TYPES)
+
+    @property
+    def name(self) -> str:
+        return self.view.__name__
+
+    @property
+    def description(self) -> str:
+        """The view's docstring, each paragraph on one line (as Markdown reads it)."""
+        doc = inspect.getdoc(self.view) or ""
+        return "\n\n".join(" ".join(part.split()) for part in re.split(r"\n\s*\n", doc) if part.strip())
 
 
 @dataclass
@@ -53,15 +95,20 @@ class RequestContext:
     route: str
     method: str
     headers: Mapping[str, str]
-    query: Mapping[str, str]
+    raw_query: Mapping[str, str]
     raw_body: bytes | None
     lambda_context: Any = None
+    api_key_id: str | None = None  # the partner API key API Gateway accepted (requestContext.identity)
+    operation: Operation | None = None
+    query: Mapping[str, Any] = field(default_factory=dict)  # the declared parameters, validated (shared.query)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
-    def json(self, schema: dict[str, Any]) -> dict[str, Any]:
-        """The body, parsed and validated; any flaw is a 4xx before anything is written."""
+    def json(self) -> dict[str, Any]:
+        """The body, parsed and validated with the route's declared schema; any flaw is a 4xx before
+        anything is written."""
+        assert self.operation is not None and self.operation.body is not None, f"{self.route} declares no body"
         raw = self.raw_body or b""
         if len(raw) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The body is {len(raw)} bytes; this route accepts at most {MAX_BODY_BYTES}.")
@@ -72,14 +119,12 @@ class RequestContext:
             body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as exc:
             raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
-        return validate(body, schema)
+        return validate(body, self.operation.body)
 
-    def params(self, allowed: set[str]) -> Mapping[str, str]:
-        unknown = sorted(set(self.query) - allowed)
-        if unknown:
-            raise ValidationFailed(f"Unknown query parameter: {unknown[0]}",
-                                   errors=[{"field": unknown[0], "message": "not a parameter of this route"}])
-        return self.query
+    def expected_version(self) -> int:
+        """The version If-Match names (428 without, 412 when malformed); only routes declaring if_match read it."""
+        assert self.operation is not None and self.operation.if_match, f"{self.route} does not declare if_match"
+        return expected_version(self.header("if-match"))
 
     def require_caller(self) -> Caller:
         assert self.caller is not None, "route declared without authentication"
@@ -88,6 +133,31 @@ class RequestContext:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# ----------------------------------------------------------------- replies
+def page(items: Iterable[Any], cursor: str | None, render: Callable[[Any], Any] | None = None) -> Reply:
+    """A page of a listing, `{items, next_cursor}` (shared.pagination.page_of): entities by their
+    `public()` form (or `render`), plain dicts as they are."""
+    render = render or (lambda item: item if isinstance(item, dict) else item.public())
+    return Reply({"items": [render(item) for item in items], "next_cursor": cursor})
+
+
+def negotiate(requested: str | None, accept: str | None) -> str:
+    """A report's format: `format=` when given, else the first the Accept header names, else json."""
+    if requested:
+        return requested
+    accept = (accept or "").lower()
+    for fmt, media_type in MEDIA_TYPES.items():
+        if fmt != "json" and media_type.split(";")[0] in accept:
+            return fmt
+    return "json"
+
+
+def file_reply(text: str, fmt: str, *, filename: str | None = None, disposition: str = "inline") -> Reply:
+    """A report as text in `fmt` (a key of MEDIA_TYPES), optionally named for saving."""
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"'} if filename else {}
+    return Reply(text, content_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> Response:
@@ -104,8 +174,10 @@ def _common_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def _to_response(stored: dict[str, Any]) -> Response:
+def _to_response(stored: dict[str, Any], base_path: str) -> Response:
     headers = _common_headers({"Content-Type": stored["content_type"], **stored["headers"]})
+    if headers.get("Location", "").startswith("/"):
+        headers["Location"] = base_path + headers["Location"]
     body = stored["body"]
     if stored["status"] == 204:
         body = ""
@@ -114,16 +186,41 @@ def _to_response(stored: dict[str, Any]) -> Response:
     return Response(body=body, status_code=stored["status"], headers=headers)
 
 
+def base_path(event: Mapping[str, Any]) -> str:
+    """Where the API sits in the URL the client called: `/v1` (the stage) on the execute-api address,
+    a custom domain's base path, or nothing. API Gateway's requestContext.path is the path as called;
+    what follows the base is the route's own path (resource with its parameters)."""
+    context = event.get("requestContext") or {}
+    called = context.get("path") or ""
+    params = event.get("pathParameters") or {}
+    own = re.sub(r"{([^}+]+)\+?}", lambda m: params.get(m.group(1), m.group(0)), event.get("resource") or "")
+    if own and called.endswith(own):
+        return called[: len(called) - len(own)].rstrip("/")
+    stage = context.get("stage")
+    return f"/{stage}" if stage and called.startswith(f"/{stage}/") else ""
+
+
 class Api:
-    """Routes of one capability on a Chalice app."""
+    """Routes of one capability on a Chalice app, and what each declares (`operations`)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.app = Chalice(app_name=name)
         self.app.log.setLevel("WARNING")  # Powertools does the logging
+        self.operations: dict[tuple[str, str], Operation] = {}
 
-    def route(self, path: str, method: str, *, public: bool = False, idempotent: bool = False):
+    def route(self, path: str, method: str, *, summary: str, response: dict[str, Any], status: int = 200,
+              body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (), public: bool = False,
+              idempotent: bool = False, if_match: bool = False, etag: bool = False,
+              errors: Iterable[int] = (), formats: Iterable[str] = ()):
+        """Declare a route; the view's docstring is the operation's description."""
         def decorator(view: Callable[..., Reply]) -> Callable[..., Reply]:
+            op = Operation(method=method, path=path, view=view, summary=summary, response=response, status=status,
+                           body=body, query=tuple(query), public=public, idempotent=idempotent, if_match=if_match,
+                           etag=etag, errors=tuple(errors), formats=tuple(formats))
+            assert (method, path) not in self.operations, f"{method} {path} declared twice"
+            self.operations[(method, path)] = op
+
             @functools.wraps(view)
             def endpoint(**path_params: str) -> Response:
                 request = self.app.current_request
@@ -133,24 +230,27 @@ class Api:
                     set_correlation_id(headers["x-correlation-id"][:128])
                 ctx = RequestContext(
                     caller=None, path=event.get("path", path), route=f"{method} {path}", method=method,
-                    headers=headers, query=dict(request.query_params or {}),
-                    raw_body=request.raw_body, lambda_context=request.lambda_context)
+                    headers=headers, raw_query=dict(request.query_params or {}),
+                    raw_body=request.raw_body, lambda_context=request.lambda_context, operation=op,
+                    api_key_id=((event.get("requestContext") or {}).get("identity") or {}).get("apiKeyId"))
+                base = base_path(event)
                 try:
                     if not public:
                         ctx.caller = caller_from_event(event)
+                    ctx.query = read_query(ctx.raw_query, op.query)
                     key = ctx.header("idempotency-key") if idempotent else None
                     if key:
                         stored, replayed = idempotency.run_once(
                             idempotency.check_key(key), actor=ctx.caller.user_id if ctx.caller else "partner",
                             route=f"{ctx.route} {ctx.path}", body=_body_fingerprint(ctx),
-                            action=lambda: view(ctx, **path_params).to_dict(),
+                            action=lambda: _answer(op, ctx, path_params),
                             lambda_context=ctx.lambda_context,
                             # the function's own table; by default the one named after the capability
                             table_name=os.environ.get("TABLE_NAME") or self.name)
                         if replayed:
                             stored["headers"]["Idempotent-Replayed"] = "true"
-                        return _to_response(stored)
-                    return _to_response(view(ctx, **path_params).to_dict())
+                        return _to_response(stored, base)
+                    return _to_response(_answer(op, ctx, path_params), base)
                 except Problem as problem:
                     if problem.status >= 500:
                         logger.warning("service problem", extra={"problem": problem.to_dict()})
@@ -172,6 +272,13 @@ class Api:
             return app(event, context)
 
         return handler
+
+
+def _answer(op: Operation, ctx: RequestContext, path_params: dict[str, str]) -> dict[str, Any]:
+    reply = op.view(ctx, **path_params)
+    if reply.status is None:
+        reply.status = op.status
+    return reply.to_dict()
 
 
 def _body_fingerprint(ctx: RequestContext) -> str:

@@ -1,6 +1,7 @@
-"""Opaque-cursor pagination over DynamoDB queries.
+"""Opaque-cursor pagination over DynamoDB queries, and the shape of a page.
 
-A cursor is the query's LastEvaluatedKey, base64url-encoded JSON. It is opaque to
+Listings take `limit` and `cursor` (the `PAGE` query parameters) and answer `{items, next_cursor}`
+(`page_of(item schema)`). A cursor is the query's LastEvaluatedKey, base64url-encoded JSON. It is opaque to
 clients; on the way back it is checked to be well formed and to stay inside the
 partition the route is allowed to read, so a crafted cursor cannot reach another
 organisation's items.
@@ -12,19 +13,30 @@ import binascii
 import json
 from typing import Any, Mapping
 
-from shared.problems import InvalidCursor, ValidationFailed
+from shared.problems import InvalidCursor
+from shared.query import param, read
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
+LIMIT = param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+              f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT}).")
+CURSOR = param("cursor", {"type": "string"}, "Opaque `next_cursor` of the previous page; absent for the first page.")
+PAGE = (LIMIT, CURSOR)
+# Published under components.parameters of the OpenAPI document.
+PARAMETERS = {"Limit": LIMIT, "Cursor": CURSOR}
+
+
+def page_of(item_schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of a page of `item_schema`s."""
+    return {"type": "object", "required": ["items", "next_cursor"],
+            "properties": {"items": {"type": "array", "items": item_schema},
+                           "next_cursor": {"type": ["string", "null"]}}}
+
 
 def parse_limit(params: Mapping[str, str] | None) -> int:
-    raw = (params or {}).get("limit")
-    if raw is None:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ValidationFailed(f"limit must be an integer from 1 to {MAX_LIMIT}", errors=[{"field": "limit", "message": "out of range"}])
-    return int(raw)
+    """The page size a query asks for (ASCII digits only), DEFAULT_LIMIT when absent."""
+    return read({"limit": params["limit"]} if params and "limit" in params else {}, [LIMIT])["limit"]
 
 
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:

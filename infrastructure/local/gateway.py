@@ -10,7 +10,7 @@ by `local_api.LocalApi`, never shadowing a template route.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import logging
@@ -164,6 +164,7 @@ class Gateway:
 
     # ----------------------------------------------------------------- routing
     def handle(self, request: Request) -> Reply:
+        request = self.without_stage(request)
         found = None if request.path.startswith("/_local/") else self.router.resource(request.path)
         if found is None:
             return self.local.handle(request) or self.error(self._default_api, "MISSING_AUTHENTICATION_TOKEN")
@@ -195,6 +196,15 @@ class Gateway:
         if origin and not reply.has_header("Access-Control-Allow-Origin"):
             reply.headers.append(("Access-Control-Allow-Origin", origin))
         return reply
+
+    def without_stage(self, request: Request) -> Request:
+        """The execute-api address puts the stage first (`/v1/me`), and so do the Location headers the
+        functions build from requestContext.path; the stand-in serves both that and the root (`/me`)."""
+        for api in self.apis.values():
+            prefix = f"/{api.stage}"
+            if request.path.startswith(prefix + "/") and self.router.resource(request.path) is None:
+                return replace(request, path=request.path[len(prefix):])
+        return request
 
     def preflight(self, api: Api, routes: list[Route]) -> Reply:
         headers = dict(api.cors)

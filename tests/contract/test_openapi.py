@@ -3,16 +3,20 @@
 GIVEN infrastructure/api/openapi.json, template.yaml and every capability's Chalice app
 THEN the document is current, valid OpenAPI 3.1, declares exactly the template's routes
 (which are exactly the apps' routes), with the template's security, and publishes the
-very request schemas, query parameters and headers the handlers use.
+very request schemas, query parameters and headers the handlers use: what each route
+declares on `api.route(...)` is what its view reads, and an undeclared query parameter
+is refused by the real handler.
 """
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 import importlib
 import inspect
 import json
 import pathlib
-from typing import Any
+import re
+from typing import Any, Iterator, Mapping
 
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation import OpenAPIV31SpecValidator
@@ -20,6 +24,8 @@ import pytest
 
 from infrastructure.api import build_openapi as builder
 from shared.auth import Caller
+from shared.http import Api, Operation
+from tests.support.events import FakeLambdaContext, api_event, claims
 from tests.support.template import template
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -68,6 +74,13 @@ def capability_apps() -> dict[str, Any]:
     return apps
 
 
+def declared(capability: str, key: tuple[str, str]) -> Operation:
+    """What the route declares on `api.route(...)`."""
+    apis = [v for v in vars(capability_apps()[capability]).values() if isinstance(v, Api)]
+    assert len(apis) == 1, f"{capability}.app defines {len(apis)} shared.http.Api"
+    return apis[0].operations[key]
+
+
 def chalice_routes() -> dict[tuple[str, str], tuple[str, Any]]:
     """(METHOD, path) → (capability, chalice RouteEntry), across every capability."""
     routes: dict[tuple[str, str], tuple[str, Any]] = {}
@@ -107,6 +120,19 @@ def test_document_template_and_apps_declare_the_same_routes():
     assert declared - documented == set(), "in template.yaml but not documented"
     assert served - declared == set(), "served by a Chalice app but not routed by template.yaml"
     assert declared - served == set(), "routed by template.yaml but no Chalice app serves it"
+
+
+def test_the_builder_names_no_capability():
+    """A capability is published from its template events, its app's declarations and its schemas
+    module: the builder imports, names and lists none of them."""
+    tree = ast.parse(pathlib.Path(builder.__file__).read_text(encoding="utf-8"))
+    named = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+             for alias in node.names}
+    named |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    named |= {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    named |= {node.value.split(".")[0] for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str) and " " not in node.value}
+    assert named.isdisjoint(capability_apps()), named & set(capability_apps())
 
 
 def test_local_only_routes_are_not_published():
@@ -158,11 +184,9 @@ def test_security_matches_the_template():
 
 def test_only_partner_routes_skip_the_callers_identity():
     """A route the gateway lets through without a token must be declared `public` in its app, and vice versa."""
-    declared, served = template_routes(), chalice_routes()
-    for key, (_, entry) in served.items():
-        public = inspect.getclosurevars(entry.view_function).nonlocals.get("public")
-        assert public is not None, "shared.http.Api.route no longer exposes `public`; update this test"
-        assert public == declared[key].partner, key
+    routed, served = template_routes(), chalice_routes()
+    for key, (capability, _) in served.items():
+        assert declared(capability, key).public == routed[key].partner, key
 
 
 # ----------------------------------------------------------------- (e) what the handlers really use
@@ -177,57 +201,90 @@ class _Logic:
         return call
 
 
+class _ReadQuery(Mapping[str, Any]):
+    """The validated query a view sees (every declared parameter absent), recording which it reads."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names, self.read = names, set()
+
+    def __getitem__(self, name: str) -> Any:
+        assert name in self.names, f"the view reads query parameter {name!r} without declaring it"
+        self.read.add(name)
+        return None
+
+    def __iter__(self) -> Iterator[str]:  # dict(ctx.query): the view hands every parameter on
+        self.read.update(self.names)
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass
 class ProbeContext:
     """A RequestContext stand-in recording what a view reads from the request."""
 
-    schemas: list[dict[str, Any]] = field(default_factory=list)
+    query: _ReadQuery
+    raw_query: dict[str, str] = field(default_factory=dict)
+    api_key_id: str | None = "probe"
+    bodies: int = 0
     headers: set[str] = field(default_factory=set)
-    allowed: set[str] | None = None
 
-    def json(self, schema: dict[str, Any]) -> dict[str, Any]:
-        self.schemas.append(schema)
+    def json(self) -> dict[str, Any]:
+        self.bodies += 1
         return {}
 
     def header(self, name: str) -> str:
         self.headers.add(name.lower())
         return '"1"'
 
-    def params(self, allowed: set[str]) -> dict[str, str]:
-        self.allowed = set(allowed)
-        return {}
+    def expected_version(self) -> int:
+        self.headers.add("if-match")
+        return 1
 
     def require_caller(self) -> Caller:
         return Caller(user_id="probe", org_id="probe", roles=frozenset({"sysadmin", "admin", "auditor"}))
 
 
-def _probe(monkeypatch, capability: str, entry) -> ProbeContext:
+def _probe(monkeypatch, capability: str, entry, op: Operation) -> ProbeContext:
     module = capability_apps()[capability]
     monkeypatch.setattr(module, "logic", _Logic())
     view = inspect.unwrap(entry.view_function)
-    ctx = ProbeContext()
+    ctx = ProbeContext(_ReadQuery([p["name"] for p in op.query]))
     with pytest.raises(_LogicCalled):
         view(ctx, **{name: "probe" for name in entry.view_args})
     return ctx
+
+
+def _refuses_an_undeclared_query_parameter(capability: str, key: tuple[str, str], op: Operation) -> bool:
+    """Call the real handler with one parameter too many: it answers 400 before the view runs."""
+    method, path = key
+    names = re.findall(r"{(\w+)}", path)
+    event = api_event(method, path, path_params={n: "probe" for n in names}, query={"undeclared": "1"},
+                      claims=None if op.public else claims("probe", "probe", ["admin"]))
+    response = capability_apps()[capability].app(event, FakeLambdaContext())
+    problem = json.loads(response["body"])
+    return response["statusCode"] == 400 and problem["errors"][0]["field"] == "undeclared"
 
 
 @pytest.mark.parametrize("key", sorted(template_routes()), ids=lambda k: f"{k[0]} {k[1]}")
 def test_document_publishes_what_the_handler_reads(monkeypatch, key):
     capability, entry = chalice_routes()[key]
     op = document_operations()[key]
-    ctx = _probe(monkeypatch, capability, entry)
+    route = declared(capability, key)
+    ctx = _probe(monkeypatch, capability, entry, route)
 
-    # The request body schema is the very one the handler validates with.
-    assert len(ctx.schemas) <= 1
-    assert request_schema(op) == (ctx.schemas[0] if ctx.schemas else None)
-    if ctx.schemas:
+    # The request body schema is the very one the handler validates with, read exactly where declared.
+    assert request_schema(op) == route.body
+    assert ctx.bodies == (1 if route.body is not None else 0)
+    if route.body is not None:
         assert op["requestBody"]["required"] is True
         assert {"400", "413", "415"} <= set(op["responses"])
 
-    # Query parameters: exactly those the handler accepts (any other answers 400).
-    assert set(parameters(op, "query")) == (ctx.allowed or set())
-    if ctx.allowed is not None:
-        assert "400" in op["responses"]
+    # Query parameters: exactly those the route declares and its view reads; any other answers 400.
+    assert set(parameters(op, "query")) == {p["name"] for p in route.query} == ctx.query.read
+    assert _refuses_an_undeclared_query_parameter(capability, key, route)
+    assert "400" in op["responses"]
 
     # Path parameters: exactly the route's.
     assert set(parameters(op, "path")) == set(entry.view_args)
@@ -236,17 +293,14 @@ def test_document_publishes_what_the_handler_reads(monkeypatch, key):
     # If-Match: required exactly where the handler reads it.
     headers = parameters(op, "header")
     reads_if_match = "if-match" in ctx.headers
-    assert ("If-Match" in headers) == reads_if_match
+    assert ("If-Match" in headers) == reads_if_match == route.if_match
     if reads_if_match:
         assert headers["If-Match"]["required"] is True
         assert {"412", "428"} <= set(op["responses"])
 
     # Idempotency-Key: optional, exactly on the routes declared idempotent.
-    idempotent = inspect.getclosurevars(entry.view_function).nonlocals.get("idempotent")
-    assert idempotent is not None, "shared.http.Api.route no longer exposes `idempotent`; update this test"
-    assert ("Idempotency-Key" in headers) == idempotent
-    if idempotent:
+    assert ("Idempotency-Key" in headers) == route.idempotent
+    if route.idempotent:
         assert headers["Idempotency-Key"]["required"] is False
         assert {"409", "422"} <= set(op["responses"])
     assert headers["X-Correlation-Id"]["required"] is False
-

@@ -19,6 +19,7 @@ from moto.utilities.utils import load_resource
 
 from infrastructure.local.template import FUNCTION, Template
 from tests.e2e.conftest import REPO_ROOT, start_local_system, wait_for
+from tests.support.template import template
 
 pytestmark = pytest.mark.e2e
 PROBLEM = "application/problem+json"
@@ -167,6 +168,22 @@ def test_function_responses_carry_cors_and_the_callers_correlation_id(local_syst
 
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["X-Correlation-Id"] == "e2e-correlation-1"
+
+
+def test_a_location_header_is_followed_where_the_client_called_the_api(local_system):
+    """API Gateway's execute-api address puts the stage first (/v1/...): a Location keeps the stage the
+    request came through, and the stand-in serves the stage-prefixed address as well as the root."""
+    token, stage = local_system.token("admin@src"), template()["Parameters"]["Stage"]["Default"]
+    created = local_system.request("POST", "/location-profiles", token=token, json_body={
+        "name": f"e2e-{uuid.uuid4().hex[:6]}", "width_mm": 1000, "height_mm": 350, "depth_mm": 400,
+        "load_limit_kg": 100})
+    assert created.status == 201, created.body
+    profile_id = created.json()["id"]
+
+    assert created.headers["Location"] == f"/{stage}/location-profiles/{profile_id}"
+    for path in (created.headers["Location"], f"/location-profiles/{profile_id}"):
+        followed = local_system.request("GET", path, token=token)
+        assert followed.status == 200 and followed.json()["id"] == profile_id, (path, followed.body)
 
 
 def test_body_over_10_mib_is_413_problem(local_system):

@@ -39,7 +39,7 @@ def test_sysadmin_creates_an_organisation_with_its_event_in_the_same_write(aws):
     status, body, headers = create_org()
     assert status == 201
     assert body["organisation"]["id"] == "org-alpha" and body["organisation"]["version"] == 1
-    assert headers["location"] == "/organisations/org-alpha" and headers["etag"] == '"1"'
+    assert headers["location"] == "/v1/organisations/org-alpha" and headers["etag"] == '"1"'
     outbox = [i for i in table_items(aws) if i["pk"]["S"].startswith("OUTBOX#")]
     assert [json.loads(i["envelope"]["S"])["type"] for i in outbox] == ["OrganisationCreated"]
     envelope = json.loads(outbox[0]["envelope"]["S"])
@@ -105,7 +105,7 @@ def test_admin_adds_a_user_which_starts_provisioning(aws):
     create_org()
     status, body, headers = add_user("org-alpha", "Kim@Example.org")
     assert status == 202 and body["status"] == "provisioning" and body["email"] == "kim@example.org"
-    assert headers["location"] == f"/organisations/org-alpha/users/{body['id']}"
+    assert headers["location"] == f"/v1/organisations/org-alpha/users/{body['id']}"  # behind the stage it came through
     execution = aws.wait_for_execution(f"provision-{body['id']}")
     assert execution["status"] == "SUCCEEDED"
     _, user, _ = call(api_event("GET", "/organisations/{org_id}/users/{user_id}",
@@ -183,6 +183,19 @@ def test_bad_listing_parameters_are_400(aws, query):
     status, body, _ = call(api_event("GET", "/organisations/{org_id}/users", path_params={"org_id": "org-alpha"},
                                      claims=admin_of("org-alpha"), query=query))
     assert status == 400, body
+
+
+def test_a_page_size_counts_ascii_digits_only(aws):
+    """Superscripts, circled, Arabic-Indic and mathematical digits pass str.isdigit(): each is a 400
+    problem naming `limit`, never a 500 and never a page."""
+    create_org()
+    for limit in ("²", "①", "٣", "𝟓"):
+        status, body, headers = call(api_event("GET", "/organisations/{org_id}/users",
+                                               path_params={"org_id": "org-alpha"}, claims=admin_of("org-alpha"),
+                                               query={"limit": limit}))
+        assert status == 400, (limit, body)
+        assert headers["content-type"] == "application/problem+json"
+        assert body["type"].endswith("/validation-failed") and body["errors"][0]["field"] == "limit"
 
 
 def test_a_cursor_from_another_organisation_is_refused(aws):

@@ -2,22 +2,22 @@
 from __future__ import annotations
 
 from shared.http import Api, Reply, RequestContext
-from shared.pagination import parse_limit
-from shared.problems import ValidationFailed
+from shared.pagination import PAGE
 
-from . import logic
+from . import logic, schemas
 
 api = Api("audit")
 app = api.app
 
 
-@api.route("/audit/entities/{entity_id}/events", "GET")
+@api.route("/audit/entities/{entity_id}/events", "GET", summary="Read an entity's history",
+           response=schemas.ENTITY_HISTORY, query=(*PAGE, schemas.VERIFY), errors=(403, 404))
 def entity_history(ctx: RequestContext, entity_id: str) -> Reply:
-    params = ctx.params({"limit", "cursor", "verify"})
-    if params.get("verify", "false") not in ("true", "false"):
-        raise ValidationFailed("verify must be true or false", errors=[{"field": "verify", "message": "not a boolean"}])
-    return Reply(logic.entity_history(ctx.require_caller(), entity_id, parse_limit(params), params.get("cursor"),
-                                      params.get("verify") == "true"))
+    """Auditors and admins of the entity's organisation: every domain event that named the entity, in order,
+    each linked to the previous by a hash. With `verify=true` the whole chain is recomputed and the first
+    broken link, if any, is reported."""
+    return Reply(logic.entity_history(ctx.require_caller(), entity_id, ctx.query["limit"], ctx.query["cursor"],
+                                      ctx.query["verify"] == "true"))
 
 
 handler = api.lambda_handler()

@@ -1,4 +1,8 @@
-"""JSON Schemas of audit's responses (published in the OpenAPI document)."""
+"""JSON Schemas of audit's responses and query parameters, published in the OpenAPI document
+(infrastructure/api/build_openapi.py): COMPONENTS and PARAMETERS name them; PATH_PARAMETERS
+describe the routes' path parameters.
+"""
+from shared.query import param
 
 AUDIT_ENTRY = {
     "type": "object", "required": ["seq", "prev_hash", "hash", "event"],
@@ -33,3 +37,10 @@ ENTITY_HISTORY = {
                            "head_hash": {"type": "string"}}},
     },
 }
+
+VERIFY = param("verify", {"type": "string", "enum": ["true", "false"], "default": "false"},
+               "`true` recomputes the whole hash chain and adds `verification` to the answer.")
+
+COMPONENTS = {"EntityHistory": ENTITY_HISTORY}
+PARAMETERS = {"Verify": VERIFY}
+PATH_PARAMETERS = {"entity_id": "Id of any entity named by a domain event (an organisation, a user, a box ...)."}

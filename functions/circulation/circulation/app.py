@@ -1,120 +1,138 @@
 """Circulation's HTTP routes: parse, call one logic function, shape the reply."""
 from __future__ import annotations
 
-from shared.concurrency import expected_version
-from shared.http import Api, Reply, RequestContext
-from shared.pagination import parse_limit
+from shared.http import Api, Reply, RequestContext, file_reply, page
+from shared.pagination import PAGE
 from shared.problems import ValidationFailed
-from shared.validation import validate
 
 from . import logic, schemas
 
 api = Api("circulation")
 app = api.app
-LIST_PARAMS = {"limit", "cursor"}
 REQUESTS = "/circulation/requests"
 ONE = "/circulation/requests/{request_id}"
 
 
-def _request_reply(request, status: int = 200, location: bool = False) -> Reply:
-    return Reply(request.public(), status=status, version=request.version,
-                 location=f"{REQUESTS}/{request.id}" if location else None)
+def _request_reply(request, location: bool = False) -> Reply:
+    return Reply(request.public(), version=request.version, location=f"{REQUESTS}/{request.id}" if location else None)
 
 
-@api.route(REQUESTS, "POST", idempotent=True)
+@api.route(REQUESTS, "POST", summary="Request a box", response=schemas.REQUEST, status=201,
+           body=schemas.CREATE_REQUEST, idempotent=True, etag=True, errors=(403, 409))
 def create_request(ctx: RequestContext) -> Reply:
-    request = logic.create_request(ctx.require_caller(), ctx.json(schemas.CREATE_REQUEST),
-                                   ctx.header("idempotency-key"))
-    return _request_reply(request, status=201, location=True)
+    """Requesters and archivists ask to take one box of their organisation out of the stacks for a purpose
+    (reading, conservation, exhibition, digitisation, transfer), a period (at most the policy's
+    `max_period_days`) and a destination. The organisation's policy is checked at once (422
+    `circulation-policy-refused` names the rule); a box circulation does not know answers 422 `unknown-box`,
+    one that is missing or in transfer 409."""
+    request = logic.create_request(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return _request_reply(request, location=True)
 
 
-@api.route(REQUESTS, "GET")
+@api.route(REQUESTS, "GET", summary="List requests", response=schemas.REQUEST_PAGE,
+           query=(*PAGE, schemas.REQUEST_STATUS, schemas.REQUEST_BOX, schemas.REQUESTER), errors=(403,))
 def list_requests(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"status", "box_id", "requester"})
-    for name, schema in (("status", schemas.STATUS), ("box_id", schemas.BOX_ID), ("requester", schemas.USER_ID)):
-        if params.get(name) is not None:
-            validate(params[name], schema)
-    items, cursor = logic.list_requests(ctx.require_caller(), parse_limit(params), params.get("cursor"),
-                                        params.get("status"), params.get("box_id"), params.get("requester"))
-    return Reply({"items": [r.public() for r in items], "next_cursor": cursor})
+    """Newest first. Stack managers, admins and auditors see the organisation's requests; requesters and
+    archivists their own. Filters apply within each page, so a page may hold fewer than `limit` items; follow
+    `next_cursor` until it is null."""
+    return page(*logic.list_requests(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"],
+                                     ctx.query["status"], ctx.query["box_id"], ctx.query["requester"]))
 
 
-@api.route(ONE, "GET")
+@api.route(ONE, "GET", summary="Read a request", response=schemas.REQUEST, etag=True, errors=(403, 404))
 def get_request(ctx: RequestContext, request_id: str) -> Reply:
-    ctx.params(set())
+    """Its status, parties, decision, and the current loan (check-out attempt) with due date, return and
+    condition. Another organisation's request, or another person's for a requester, answers 404."""
     return _request_reply(logic.get_request(ctx.require_caller(), request_id))
 
 
-@api.route(ONE + "/approve", "POST", idempotent=True)
+@api.route(ONE + "/approve", "POST", summary="Approve a request", response=schemas.REQUEST, idempotent=True,
+           if_match=True, etag=True, errors=(403, 404, 409))
 def approve_request(ctx: RequestContext, request_id: str) -> Reply:
-    version = expected_version(ctx.header("if-match"))
+    """Stack managers and admins of the owning organisation; not one's own request unless the policy allows.
+    The request becomes `approved`, or `queued` when another request holds the box or others already wait for
+    it (first come, first served)."""
+    version = ctx.expected_version()
     return _request_reply(logic.approve(ctx.require_caller(), request_id, version))
 
 
-@api.route(ONE + "/reject", "POST", idempotent=True)
+@api.route(ONE + "/reject", "POST", summary="Reject a request", response=schemas.REQUEST, body=schemas.REJECT,
+           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
 def reject_request(ctx: RequestContext, request_id: str) -> Reply:
-    body = ctx.json(schemas.REJECT)
-    version = expected_version(ctx.header("if-match"))
+    """Stack managers and admins, with a reason kept on the request."""
+    body = ctx.json()
+    version = ctx.expected_version()
     return _request_reply(logic.reject(ctx.require_caller(), request_id, body, version))
 
 
-@api.route(ONE + "/cancel", "POST", idempotent=True)
+@api.route(ONE + "/cancel", "POST", summary="Cancel a request", response=schemas.REQUEST, idempotent=True,
+           if_match=True, etag=True, errors=(403, 404, 409))
 def cancel_request(ctx: RequestContext, request_id: str) -> Reply:
-    version = expected_version(ctx.header("if-match"))
+    """The requester, or a stack manager, while it is requested, approved or queued. A ready request that is
+    cancelled hands the box to the next in line."""
+    version = ctx.expected_version()
     return _request_reply(logic.cancel(ctx.require_caller(), request_id, version))
 
 
-@api.route(ONE + "/check-out", "POST", idempotent=True)
+@api.route(ONE + "/check-out", "POST", summary="Check the box out", response=schemas.REQUEST, status=202,
+           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
 def check_out_request(ctx: RequestContext, request_id: str) -> Reply:
-    # 202: the check-out saga reserves the box and records the loan; poll until checked_out.
-    version = expected_version(ctx.header("if-match"))
-    return _request_reply(logic.check_out(ctx.require_caller(), request_id, version), status=202, location=True)
+    """Stack managers and admins, for an approved request. Starts the check-out saga and answers 202 with the
+    request `checking_out`; poll it until `checked_out` (the box is reserved in the stacks, the loan is in the
+    register, and the box's current location is the destination) or back to `approved`/`queued` with
+    `last_failure` (the saga released the box). 409 `box-on-loan` when another request holds the box."""
+    version = ctx.expected_version()
+    return _request_reply(logic.check_out(ctx.require_caller(), request_id, version), location=True)
 
 
-@api.route(ONE + "/return", "POST", idempotent=True)
+@api.route(ONE + "/return", "POST", summary="Take the box back", response=schemas.REQUEST, status=202,
+           body=schemas.RETURN, idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
 def return_request(ctx: RequestContext, request_id: str) -> Reply:
-    body = ctx.json(schemas.RETURN)
-    version = expected_version(ctx.header("if-match"))
-    return _request_reply(logic.start_return(ctx.require_caller(), request_id, body, version), status=202,
-                          location=True)
+    """Stack managers and admins, with the box's condition (and a note). Starts the return saga and answers
+    202 with the request `returning`; it becomes `returned` once the box is home on its shelf and the return
+    is in the register, and the next request in the box's queue is promoted."""
+    body = ctx.json()
+    version = ctx.expected_version()
+    return _request_reply(logic.start_return(ctx.require_caller(), request_id, body, version), location=True)
 
 
-REGISTER_PARAMS = LIST_PARAMS | {"from", "until", "box_id", "person", "format"}
-
-
-@api.route("/circulation/register", "GET")
+@api.route("/circulation/register", "GET", summary="The register (출입 및 열람·반출 관리대장)",
+           response=schemas.REGISTER_PAGE, errors=(403,), formats=("csv",),
+           query=(*PAGE, schemas.REGISTER_FROM, schemas.REGISTER_UNTIL, schemas.REGISTER_BOX, schemas.REGISTER_PERSON,
+                  schemas.REGISTER_AS))
 def read_register(ctx: RequestContext) -> Reply:
-    params = ctx.params(REGISTER_PARAMS)
-    for name, schema in (("from", schemas.DAY), ("until", schemas.DAY), ("box_id", schemas.BOX_ID),
-                         ("person", schemas.USER_ID), ("format", schemas.REGISTER_FORMAT)):
-        if params.get(name) is not None:
-            validate(params[name], schema)
-    filters = {"since": params.get("from"), "until": params.get("until"), "box_id": params.get("box_id"),
-               "person": params.get("person")}
-    if params.get("format") == "csv":
-        if params.get("cursor") or params.get("limit"):  # a CSV export is the whole selection
+    """Every check-out and return (and the corrections a failed saga writes), in time order, filterable by
+    period (`from`, `until`: days), box and person. `format=csv` exports every matching entry (at most 10,000;
+    narrow the period for more). Stack managers, admins and auditors."""
+    filters = {"since": ctx.query["from"], "until": ctx.query["until"], "box_id": ctx.query["box_id"],
+               "person": ctx.query["person"]}
+    if ctx.query["format"] == "csv":
+        paging = [name for name in ("cursor", "limit") if ctx.raw_query.get(name)]
+        if paging:  # a CSV export is the whole selection
             raise ValidationFailed("format=csv exports every matching entry; it takes no limit or cursor.",
-                                   errors=[{"field": "cursor" if params.get("cursor") else "limit",
-                                            "message": "not with format=csv"}])
-        text = logic.export_register(ctx.require_caller(), **filters)
-        return Reply(text, content_type="text/csv; charset=utf-8",
-                     headers={"Content-Disposition": 'attachment; filename="circulation-register.csv"'})
-    entries, cursor = logic.read_register(ctx.require_caller(), **filters, limit=parse_limit(params),
-                                          cursor=params.get("cursor"))
-    return Reply({"items": [e.public() for e in entries], "next_cursor": cursor})
+                                   errors=[{"field": paging[0], "message": "not with format=csv"}])
+        return file_reply(logic.export_register(ctx.require_caller(), **filters), "csv",
+                          filename="circulation-register.csv", disposition="attachment")
+    return page(*logic.read_register(ctx.require_caller(), **filters, limit=ctx.query["limit"],
+                                     cursor=ctx.query["cursor"]))
 
 
-@api.route("/circulation/policy", "GET")
+@api.route("/circulation/policy", "GET", summary="Read the circulation policy", response=schemas.POLICY, etag=True,
+           errors=(403,))
 def get_policy(ctx: RequestContext) -> Reply:
-    ctx.params(set())
+    """The organisation's rules (the defaults until changed, with version 0): longest period, which purposes
+    boxes of long retention may leave for, where each purpose may take a box, self-approval."""
     policy = logic.get_policy(ctx.require_caller())
     return Reply(policy.public(), version=policy.version)
 
 
-@api.route("/circulation/policy", "PUT")
+@api.route("/circulation/policy", "PUT", summary="Replace the circulation policy", response=schemas.POLICY,
+           body=schemas.POLICY_DOCUMENT, if_match=True, etag=True, errors=(403,))
 def put_policy(ctx: RequestContext) -> Reply:
-    document = ctx.json(schemas.POLICY_DOCUMENT)
-    policy = logic.put_policy(ctx.require_caller(), document, expected_version(ctx.header("if-match")))
+    """Stack managers and admins. Send the whole policy with `If-Match` of the last read (`"0"` while the
+    defaults are in force)."""
+    document = ctx.json()
+    policy = logic.put_policy(ctx.require_caller(), document, ctx.expected_version())
     return Reply(policy.public(), version=policy.version)
 
 

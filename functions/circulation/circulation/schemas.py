@@ -1,8 +1,12 @@
 """JSON Schemas of circulation's requests and responses.
 
 The same dicts validate requests (shared.validation) and are published in the OpenAPI
-document (infrastructure/api/build_openapi.py), so they cannot drift.
+document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
+PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
+from shared.pagination import page_of
+from shared.query import param
+
 from .domain.lifecycle import STATUSES
 from .domain.model import CONDITIONS, DESTINATIONS, PURPOSES, RETENTION_YEARS
 
@@ -114,11 +118,29 @@ POLICY = {
 }
 
 
-def page_of(item_schema):
-    return {"type": "object", "required": ["items", "next_cursor"],
-            "properties": {"items": {"type": "array", "items": item_schema},
-                           "next_cursor": {"type": ["string", "null"]}}}
-
 
 REQUEST_PAGE = page_of(REQUEST)
 REGISTER_PAGE = page_of(REGISTER_ENTRY)
+
+# ------------------------------------------------------------ query parameters
+REQUEST_STATUS = param("status", STATUS, "Only requests in this status.")
+REQUEST_BOX = param("box_id", BOX_ID, "Only requests for this box.")
+REQUESTER = param("requester", USER_ID, "Only this person's requests (user id).")
+REGISTER_FROM = param("from", DAY, "First day (YYYY-MM-DD, UTC).")
+REGISTER_UNTIL = param("until", DAY, "Last day (YYYY-MM-DD, UTC).")
+REGISTER_BOX = param("box_id", BOX_ID, "Only this box's entries.")
+REGISTER_PERSON = param("person", USER_ID, "Only entries this person requested or handled (user id).")
+REGISTER_AS = param("format", REGISTER_FORMAT, "`json` (default) or `csv` (the whole selection, no paging).")
+
+# ------------------------------------------------------------ published
+COMPONENTS = {
+    "LoanRequest": REQUEST, "LoanRequestPage": REQUEST_PAGE, "CreateLoanRequest": CREATE_REQUEST,
+    "RejectLoanRequest": REJECT, "ReturnLoan": RETURN, "RegisterPage": REGISTER_PAGE,
+    "CirculationPolicy": POLICY, "CirculationPolicyDocument": POLICY_DOCUMENT,
+}
+PARAMETERS = {
+    "LoanRequestStatus": REQUEST_STATUS, "LoanRequestBox": REQUEST_BOX, "Requester": REQUESTER,
+    "RegisterFrom": REGISTER_FROM, "RegisterUntil": REGISTER_UNTIL, "RegisterBox": REGISTER_BOX,
+    "RegisterPerson": REGISTER_PERSON, "RegisterFormat": REGISTER_AS,
+}
+PATH_PARAMETERS = {"request_id": "Check-out request id."}

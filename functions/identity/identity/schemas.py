@@ -1,9 +1,12 @@
 """JSON Schemas of identity's requests and responses.
 
-The same dicts validate requests (shared.validation) and are published in the
-OpenAPI document (infrastructure/api/build_openapi.py), so they cannot drift.
+The same dicts validate requests (shared.validation) and are published in the OpenAPI
+document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
+PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
 from shared.auth import ROLES
+from shared.pagination import page_of
+from shared.query import param
 
 ORG_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,62}$"}
 NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
@@ -77,9 +80,22 @@ ME = {
     "properties": {"user": {"type": "object"}, "organisation": {"oneOf": [ORGANISATION, {"type": "null"}]},
                    "roles": {"type": "array", "items": {"type": "string"}}},
 }
+ORGANISATION_PAGE = page_of(ORGANISATION)
+USER_PAGE = page_of(USER)
+DIRECTORY_PAGE = page_of(DIRECTORY_ENTRY)
 
+# ------------------------------------------------------------ query parameters
+USER_STATUS = param("status", USER["properties"]["status"], "Only users in this status.")
 
-def page_of(item_schema):
-    return {"type": "object", "required": ["items", "next_cursor"],
-            "properties": {"items": {"type": "array", "items": item_schema},
-                           "next_cursor": {"type": ["string", "null"]}}}
+# ------------------------------------------------------------ published
+COMPONENTS = {
+    "Me": ME, "Organisation": ORGANISATION, "OrganisationPage": ORGANISATION_PAGE,
+    "CreateOrganisation": CREATE_ORGANISATION, "OrganisationCreated": ORGANISATION_CREATED,
+    "UpdateOrganisation": UPDATE_ORGANISATION, "User": USER, "UserPage": USER_PAGE, "CreateUser": CREATE_USER,
+    "UpdateUser": UPDATE_USER, "DirectoryEntry": DIRECTORY_ENTRY, "DirectoryPage": DIRECTORY_PAGE,
+}
+PARAMETERS = {"UserStatus": USER_STATUS}
+PATH_PARAMETERS = {
+    "org_id": "Organisation id (a slug such as `national-archives`, or a generated UUID).",
+    "user_id": "User id.",
+}

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import re
 
-from shared.concurrency import expected_version
-from shared.http import Api, Reply, RequestContext
-from shared.pagination import parse_limit
+from shared.http import Api, Reply, RequestContext, file_reply, negotiate, page
+from shared.pagination import PAGE
 from shared.problems import NotFound
-from shared.validation import validate
 
 from . import logic, schemas
 
 api = Api("inventory")
 app = api.app
-LIST_PARAMS = {"limit", "cursor"}
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
 _ID = re.compile(schemas.ID["pattern"])
 
 
@@ -36,177 +32,184 @@ def _id(value: str, what: str) -> str:
     return value
 
 
-def _page(items, cursor) -> Reply:
-    return Reply({"items": [i if isinstance(i, dict) else i.public() for i in items], "next_cursor": cursor})
-
-
 # ------------------------------------------------------------------ campaigns
-@api.route("/inventory/campaigns", "POST", idempotent=True)
+@api.route("/inventory/campaigns", "POST", summary="Open a stock-take campaign", response=schemas.CAMPAIGN,
+           status=201, body=schemas.CREATE_CAMPAIGN, idempotent=True, etag=True, errors=(403,))
 def create_campaign(ctx: RequestContext) -> Reply:
-    campaign = logic.create_campaign(ctx.require_caller(), ctx.json(schemas.CREATE_CAMPAIGN),
-                                     ctx.header("idempotency-key"))
-    return Reply(campaign.public(), status=201, version=campaign.version,
-                 location=f"/inventory/campaigns/{campaign.id}")
+    """Stack managers and admins. A campaign (정수점검) covers a repository or some of its ranges; staff scan its
+    shelves, then `count` compares what was found with the expected holdings (kept from stacks' box events).
+    With an `Idempotency-Key` a retry opens nothing twice."""
+    campaign = logic.create_campaign(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(campaign.public(), version=campaign.version, location=f"/inventory/campaigns/{campaign.id}")
 
 
-@api.route("/inventory/campaigns", "GET")
+@api.route("/inventory/campaigns", "GET", summary="List campaigns", response=schemas.CAMPAIGN_PAGE, query=PAGE,
+           errors=(403,))
 def list_campaigns(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_campaigns(ctx.require_caller(), parse_limit(params), params.get("cursor")))
+    """The organisation's campaigns (stack managers, admins, archivists, auditors)."""
+    return page(*logic.list_campaigns(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/inventory/campaigns/{campaign_id}", "GET")
+@api.route("/inventory/campaigns/{campaign_id}", "GET", summary="Read a campaign", response=schemas.CAMPAIGN,
+           etag=True, errors=(403, 404))
 def get_campaign(ctx: RequestContext, campaign_id: str) -> Reply:
-    ctx.params(set())
+    """Its status (`open` → `counting` → `counted` → `closed`), run and finding counters; another
+    organisation's campaign answers 404."""
     campaign = logic.get_campaign(ctx.require_caller(), _id(campaign_id, "campaign"))
     return Reply(campaign.public(), version=campaign.version)
 
 
 # ------------------------------------------------------------------- scanning
-@api.route("/inventory/campaigns/{campaign_id}/sessions", "POST", idempotent=True)
+@api.route("/inventory/campaigns/{campaign_id}/sessions", "POST", summary="Open a scanning session",
+           response=schemas.SESSION, status=201, body=schemas.OPEN_SESSION, idempotent=True, errors=(403, 404, 409))
 def open_session(ctx: RequestContext, campaign_id: str) -> Reply:
-    session = logic.open_session(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.json(schemas.OPEN_SESSION),
+    """Stack managers, admins and archivists, while the campaign is `open` (409 after its count started)."""
+    session = logic.open_session(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.json(),
                                  ctx.header("idempotency-key"))
-    return Reply(session.public(), status=201,
-                 location=f"/inventory/campaigns/{campaign_id}/sessions/{session.id}")
+    return Reply(session.public(), location=f"/inventory/campaigns/{campaign_id}/sessions/{session.id}")
 
 
-@api.route("/inventory/campaigns/{campaign_id}/sessions", "GET")
+@api.route("/inventory/campaigns/{campaign_id}/sessions", "GET", summary="List a campaign's scanning sessions",
+           response=schemas.SESSION_PAGE, query=PAGE, errors=(403, 404))
 def list_sessions(ctx: RequestContext, campaign_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_sessions(ctx.require_caller(), _id(campaign_id, "campaign"), parse_limit(params),
-                                      params.get("cursor")))
+    """Who scanned with what device."""
+    return page(*logic.list_sessions(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.query["limit"],
+                                     ctx.query["cursor"]))
 
 
-@api.route("/inventory/campaigns/{campaign_id}/sessions/{session_id}/scans", "POST", idempotent=True)
+@api.route("/inventory/campaigns/{campaign_id}/sessions/{session_id}/scans", "POST",
+           summary="Post what was found on a shelf", response=schemas.SCANS_ACCEPTED, body=schemas.POST_SCANS,
+           idempotent=True, errors=(403, 404, 409))
 def post_scans(ctx: RequestContext, campaign_id: str, session_id: str) -> Reply:
-    """Every barcode read on one shelf; posting the same shelf (and batch) again replaces it."""
+    """Every barcode read on one shelf of the campaign's scope (up to 5,000 per call; a larger shelf in
+    `batch` 1, 2, ...). Posting the same shelf and batch again replaces it (a rescan is the shelf's recount),
+    so an interrupted scan resumes by posting the remaining shelves. A barcode read on two shelves counts
+    where it was read last. Refused with 409 once the count started; a shelf outside the scope is a 400."""
     return Reply(logic.post_scans(ctx.require_caller(), _id(campaign_id, "campaign"), _id(session_id, "session"),
-                                  ctx.json(schemas.POST_SCANS)))
+                                  ctx.json()))
 
 
-@api.route("/inventory/scanner/sessions/{session_id}/scans", "POST", public=True, idempotent=True)
+@api.route("/inventory/scanner/sessions/{session_id}/scans", "POST",
+           summary="Partner scanner: post what was found on a shelf", response=schemas.SCANS_ACCEPTED,
+           body=schemas.POST_SCANS, public=True, idempotent=True, errors=(403, 404, 409))
 def partner_scans(ctx: RequestContext, session_id: str) -> Reply:
-    """Partner route (API key): a scanner posts a shelf to the session bound to its key."""
-    body = ctx.json(schemas.POST_SCANS)
-    return Reply(logic.partner_scans(_api_key_id(), _id(session_id, "session"), body))
-
-
-def _api_key_id() -> str | None:
-    """Which partner API key API Gateway accepted (requestContext.identity.apiKeyId)."""
-    request = getattr(app, "current_request", None)
-    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request is not None else {}
-    return identity.get("apiKeyId")
+    """For barcode scanners (partner API key): the same as the staff route, into a session a stack manager
+    opened with this key's id (`api_key_id`). A session that is not bound to a scanner answers 404, one bound
+    to another key 403, and nothing is written."""
+    body = ctx.json()
+    return Reply(logic.partner_scans(ctx.api_key_id, _id(session_id, "session"), body))
 
 
 # -------------------------------------------------------------------- counting
-@api.route("/inventory/campaigns/{campaign_id}/count", "POST")
+@api.route("/inventory/campaigns/{campaign_id}/count", "POST", summary="Count: compare expected with found",
+           response=schemas.CAMPAIGN, status=202, if_match=True, etag=True, errors=(403, 404, 409))
 def count_campaign(ctx: RequestContext, campaign_id: str) -> Reply:
-    campaign = logic.start_count(ctx.require_caller(), _id(campaign_id, "campaign"),
-                                 expected_version(ctx.header("if-match")))
-    # 202: a state machine compares expected with found; poll the campaign until `counted`.
-    return Reply(campaign.public(), status=202, version=campaign.version,
-                 location=f"/inventory/campaigns/{campaign.id}")
+    """Stack managers and admins: closes the scanning and starts the stock-take state machine, which compares
+    the expected boxes page by page (ranges in parallel) with the scans: `ok`, `misplaced` (found on another
+    shelf), `missing`, `checked_out` (absent, and that is fine) and `unexpected` (unknown, or not expected
+    here). Answers 202; poll the campaign until `counted` (a failed count opens it again with `last_error`).
+    Send `If-Match` with the campaign's ETag."""
+    campaign = logic.start_count(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.expected_version())
+    return Reply(campaign.public(), version=campaign.version, location=f"/inventory/campaigns/{campaign.id}")
 
 
-@api.route("/inventory/campaigns/{campaign_id}/results", "GET")
+@api.route("/inventory/campaigns/{campaign_id}/results", "GET", summary="Results per box",
+           response=schemas.RESULT_PAGE, query=(*PAGE, schemas.RESULT_FILTER), errors=(403, 404))
 def list_results(ctx: RequestContext, campaign_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"result"})
-    result = params.get("result")
-    if result is not None:
-        validate(result, schemas.RESULT)
-    return _page(*logic.results(ctx.require_caller(), _id(campaign_id, "campaign"), result, parse_limit(params),
-                                params.get("cursor")))
+    """The last count's result for each expected box and each unexpected barcode, by result, shelf and box;
+    `result` filters."""
+    return page(*logic.results(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.query["result"],
+                               ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/inventory/campaigns/{campaign_id}/report", "GET")
+@api.route("/inventory/campaigns/{campaign_id}/report", "GET", summary="Campaign report", response=schemas.REPORT,
+           query=(schemas.REPORT_AS,), errors=(403, 404), formats=("csv", "svg"))
 def campaign_report(ctx: RequestContext, campaign_id: str) -> Reply:
-    """JSON counts per result and range; `format=csv` (or Accept: text/csv) one row per range;
-    `format=svg` (or Accept: image/svg+xml) a bar chart of them."""
-    params = ctx.params({"format"})
-    fmt = params.get("format")
-    if fmt is not None:
-        validate(fmt, schemas.REPORT_FORMAT)
-    else:
-        fmt = _negotiate(ctx.header("accept"))
+    """Counts per result and per range (JSON); one row per range with `format=csv` (or `Accept: text/csv`); a
+    bar chart of them with `format=svg` (or `Accept: image/svg+xml`). Empty until counted."""
+    fmt = negotiate(ctx.query["format"], ctx.header("accept"))
     report = logic.report(ctx.require_caller(), _id(campaign_id, "campaign"))
     if fmt == "csv":
-        return Reply(logic.report_csv(report), content_type=MEDIA_TYPES["csv"],
-                     headers={"Content-Disposition": f'inline; filename="stock-take-{report["campaign_id"]}.csv"'})
+        return file_reply(logic.report_csv(report), "csv", filename=f"stock-take-{report['campaign_id']}.csv")
     if fmt == "svg":
-        return Reply(logic.report_svg(report), content_type=MEDIA_TYPES["svg"])
+        return file_reply(logic.report_svg(report), "svg")
     return Reply(report)
 
 
-def _negotiate(accept: str | None) -> str:
-    accept = (accept or "").lower()
-    if "text/csv" in accept:
-        return "csv"
-    if "image/svg+xml" in accept:
-        return "svg"
-    return "json"
-
-
 # -------------------------------------------------------------------- findings
-@api.route("/inventory/campaigns/{campaign_id}/findings", "POST", idempotent=True)
+@api.route("/inventory/campaigns/{campaign_id}/findings", "POST", summary="Record a condition finding",
+           response=schemas.FINDING, status=201, body=schemas.RECORD_FINDING, idempotent=True, etag=True,
+           errors=(403, 404, 409))
 def record_finding(ctx: RequestContext, campaign_id: str) -> Reply:
-    finding = logic.record_finding(ctx.require_caller(), _id(campaign_id, "campaign"),
-                                   ctx.json(schemas.RECORD_FINDING), ctx.header("idempotency-key"))
-    return Reply(finding.public(), status=201, version=finding.version,
+    """Stack managers, admins and archivists: a box's condition (상태검사: damaged, mould, faded, ...) opens a
+    follow-up task (사후조치) with an owner. A campaign closes only when every finding has a decision."""
+    finding = logic.record_finding(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.json(),
+                                   ctx.header("idempotency-key"))
+    return Reply(finding.public(), version=finding.version,
                  location=f"/inventory/campaigns/{campaign_id}/findings/{finding.id}")
 
 
-@api.route("/inventory/campaigns/{campaign_id}/findings", "GET")
+@api.route("/inventory/campaigns/{campaign_id}/findings", "GET", summary="List a campaign's findings",
+           response=schemas.FINDING_PAGE, query=PAGE, errors=(403, 404))
 def list_findings(ctx: RequestContext, campaign_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_findings(ctx.require_caller(), _id(campaign_id, "campaign"), parse_limit(params),
-                                      params.get("cursor")))
+    """With their follow-up tasks (owner, status, decision)."""
+    return page(*logic.list_findings(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.query["limit"],
+                                     ctx.query["cursor"]))
 
 
-@api.route("/inventory/campaigns/{campaign_id}/findings/{finding_id}", "GET")
+@api.route("/inventory/campaigns/{campaign_id}/findings/{finding_id}", "GET", summary="Read a finding",
+           response=schemas.FINDING, etag=True, errors=(403, 404))
 def get_finding(ctx: RequestContext, campaign_id: str, finding_id: str) -> Reply:
-    ctx.params(set())
+    """With its follow-up task."""
     finding = logic.get_finding(ctx.require_caller(), _id(campaign_id, "campaign"), _id(finding_id, "finding"))
     return Reply(finding.public(), version=finding.version)
 
 
-@api.route("/inventory/campaigns/{campaign_id}/findings/{finding_id}", "PATCH")
+@api.route("/inventory/campaigns/{campaign_id}/findings/{finding_id}", "PATCH", summary="Follow a finding up",
+           response=schemas.FINDING, body=schemas.UPDATE_FINDING, if_match=True, etag=True, errors=(403, 404, 409))
 def update_finding(ctx: RequestContext, campaign_id: str, finding_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_FINDING)
+    """Owner and task status (`open`, `in_progress`, `done`) by stack managers, admins and archivists; the
+    `decision` (conservation, rehouse, digitise, monitor, write_off, no_action) by stack managers and admins."""
+    changes = ctx.json()
     finding = logic.update_finding(ctx.require_caller(), _id(campaign_id, "campaign"), _id(finding_id, "finding"),
-                                   changes, expected_version(ctx.header("if-match")))
+                                   changes, ctx.expected_version())
     return Reply(finding.public(), version=finding.version)
 
 
-@api.route("/inventory/campaigns/{campaign_id}/close", "POST")
+@api.route("/inventory/campaigns/{campaign_id}/close", "POST", summary="Close a campaign",
+           response=schemas.CAMPAIGN, if_match=True, etag=True, errors=(403, 404, 409))
 def close_campaign(ctx: RequestContext, campaign_id: str) -> Reply:
-    campaign = logic.close_campaign(ctx.require_caller(), _id(campaign_id, "campaign"),
-                                    expected_version(ctx.header("if-match")))
+    """Stack managers and admins, once counted and when every finding has a decision (409 problem otherwise).
+    Closing a whole-repository campaign restarts the repository's counting cycle. Send `If-Match`."""
+    campaign = logic.close_campaign(ctx.require_caller(), _id(campaign_id, "campaign"), ctx.expected_version())
     return Reply(campaign.public(), version=campaign.version)
 
 
 # -------------------------------------------------------------------- holdings
-@api.route("/inventory/expected", "GET")
+@api.route("/inventory/expected", "GET", summary="Boxes expected on a shelf or in a range",
+           response=schemas.HOLDING_PAGE, query=(*PAGE, schemas.EXPECTED_AT_FILTER), errors=(403,))
 def expected_holdings(ctx: RequestContext) -> Reply:
-    """The boxes expected on a shelf or in a range (for a scanner's worklist)."""
-    params = ctx.params(LIST_PARAMS | {"location_id"})
-    location_id = params.get("location_id")  # required: the logic says so when it is missing
-    if location_id is not None:
-        validate(location_id, schemas.EXPECTED_AT)
-    return _page(*logic.expected(ctx.require_caller(), location_id, parse_limit(params), params.get("cursor")))
+    """A scanner's worklist: the boxes whose home is the shelf (or in the range), from inventory's read model
+    of stacks' box events (it follows stacks within seconds). Stack managers, admins, archivists and auditors."""
+    return page(*logic.expected(ctx.require_caller(), ctx.query["location_id"], ctx.query["limit"],
+                                ctx.query["cursor"]))
 
 
 # ---------------------------------------------------------------------- cycles
-@api.route("/inventory/cycles", "POST", idempotent=True)
+@api.route("/inventory/cycles", "POST", summary="Set a repository's counting cycle", response=schemas.CYCLE,
+           body=schemas.SET_CYCLE, idempotent=True, etag=True, errors=(403, 409))
 def set_cycle(ctx: RequestContext) -> Reply:
-    cycle = logic.set_cycle(ctx.require_caller(), ctx.json(schemas.SET_CYCLE))
+    """Stack managers and admins: every holding of the repository is counted at least every `cycle_years`
+    (default 4). A daily schedule opens a campaign for each repository whose cycle is due."""
+    cycle = logic.set_cycle(ctx.require_caller(), ctx.json())
     return Reply(cycle.public(), version=cycle.version)
 
 
-@api.route("/inventory/cycles", "GET")
+@api.route("/inventory/cycles", "GET", summary="List counting cycles", response=schemas.CYCLE_PAGE, query=PAGE,
+           errors=(403,))
 def list_cycles(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_cycles(ctx.require_caller(), parse_limit(params), params.get("cursor")))
+    """Each repository's cycle, last count and next due date."""
+    return page(*logic.list_cycles(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
 
 
 handler = api.lambda_handler()

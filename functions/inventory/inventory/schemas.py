@@ -1,8 +1,12 @@
 """JSON Schemas of inventory's requests and responses.
 
 The same dicts validate requests (shared.validation) and are published in the OpenAPI
-document (infrastructure/api/build_openapi.py), so they cannot drift.
+document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
+PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
+from shared.pagination import page_of
+from shared.query import param
+
 from .domain.model import CAMPAIGN_STATUSES, CONDITIONS, DECISIONS, RESULTS, TASK_STATUSES
 
 MAX_BARCODES = 5000  # one shelf post; ~100 KB of barcodes, well inside the 256 KB body limit
@@ -166,9 +170,31 @@ HOLDING = {
     "properties": {"box_id": {"type": "string"}, "barcode": {"type": "string"}, "status": {"type": "string"},
                    "home_location_id": {"type": "string"}, "version": {"type": "integer"}},
 }
+CAMPAIGN_PAGE = page_of(CAMPAIGN)
+SESSION_PAGE = page_of(SESSION)
+RESULT_PAGE = page_of(RESULT_ROW)
+FINDING_PAGE = page_of(FINDING)
+HOLDING_PAGE = page_of(HOLDING)
+CYCLE_PAGE = page_of(CYCLE)
 
+# ------------------------------------------------------------ query parameters
+RESULT_FILTER = param("result", RESULT, "Only this result.")
+EXPECTED_AT_FILTER = param("location_id", EXPECTED_AT, "A range or a shelf code.", required=True)
+REPORT_AS = param("format", REPORT_FORMAT,
+                  "`json` (default), `csv` (one row per range) or `svg` (a bar chart); overrides Accept.")
 
-def page_of(item_schema):
-    return {"type": "object", "required": ["items", "next_cursor"],
-            "properties": {"items": {"type": "array", "items": item_schema},
-                           "next_cursor": {"type": ["string", "null"]}}}
+# ------------------------------------------------------------ published
+COMPONENTS = {
+    "Campaign": CAMPAIGN, "CampaignPage": CAMPAIGN_PAGE, "CreateCampaign": CREATE_CAMPAIGN,
+    "ScanSession": SESSION, "ScanSessionPage": SESSION_PAGE, "OpenScanSession": OPEN_SESSION,
+    "PostScans": POST_SCANS, "ScansAccepted": SCANS_ACCEPTED, "StockTakeResultPage": RESULT_PAGE,
+    "StockTakeReport": REPORT, "Finding": FINDING, "FindingPage": FINDING_PAGE, "RecordFinding": RECORD_FINDING,
+    "UpdateFinding": UPDATE_FINDING, "ExpectedHoldingPage": HOLDING_PAGE, "CountingCycle": CYCLE,
+    "CountingCyclePage": CYCLE_PAGE, "SetCountingCycle": SET_CYCLE,
+}
+PARAMETERS = {"StockTakeResult": RESULT_FILTER, "ExpectedAt": EXPECTED_AT_FILTER, "CampaignReportFormat": REPORT_AS}
+PATH_PARAMETERS = {
+    "campaign_id": "Stock-take campaign id.",
+    "session_id": "Scanning session id.",
+    "finding_id": "Condition finding id.",
+}

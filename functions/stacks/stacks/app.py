@@ -10,329 +10,365 @@ Resources (ids of locations are their codes, e.g. `R01-03-05-2`):
 """
 from __future__ import annotations
 
-from typing import Any
-
-from shared.concurrency import expected_version
-from shared.http import Api, Reply, RequestContext
-from shared.pagination import parse_limit
-from shared.problems import ValidationFailed
-from shared.validation import validate
+from shared.http import Api, Reply, RequestContext, file_reply, negotiate, page
+from shared.pagination import PAGE
 
 from . import logic, schemas
 
 api = Api("stacks")
 app = api.app
-LIST_PARAMS = {"limit", "cursor"}
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
-
-
-def _page(items, cursor) -> Reply:
-    return Reply({"items": [i if isinstance(i, dict) else i.public() for i in items], "next_cursor": cursor})
-
-
-def _query(params, name: str, schema: dict[str, Any]) -> Any:
-    """A validated query parameter (integers arrive as text)."""
-    value = params.get(name)
-    if value is None:
-        return None
-    if schema.get("type") == "integer":
-        if not value.isdigit():
-            raise ValidationFailed(f"{name} must be an integer", errors=[{"field": name, "message": "not an integer"}])
-        value = int(value)
-    try:
-        return validate(value, schema)
-    except ValidationFailed as exc:
-        raise ValidationFailed(f"{name}: {exc.detail.split(': ', 1)[-1]}",
-                               errors=[{"field": name, "message": exc.errors[0]["message"] if exc.errors else "invalid"}]) from None
 
 
 # -------------------------------------------------------------- repositories
-@api.route("/repositories", "POST", idempotent=True)
+@api.route("/repositories", "POST", summary="Create a repository", response=schemas.REPOSITORY, status=201,
+           body=schemas.CREATE_REPOSITORY, idempotent=True, etag=True, errors=(403, 409))
 def create_repository(ctx: RequestContext) -> Reply:
-    repository = logic.create_repository(ctx.require_caller(), ctx.json(schemas.CREATE_REPOSITORY))
-    return Reply(repository.public(), status=201, version=repository.version,
+    """Stack managers and admins. A repository (서고) is a stack room with a code (`R01`), which is also its id
+    and the first part of every location code inside it, and optional environment targets per medium (paper,
+    photo_film, magnetic: temperature and relative-humidity ranges)."""
+    repository = logic.create_repository(ctx.require_caller(), ctx.json())
+    return Reply(repository.public(), version=repository.version,
                  location=f"/repositories/{repository.id}")
 
 
-@api.route("/repositories", "GET")
+@api.route("/repositories", "GET", summary="List repositories", response=schemas.REPOSITORY_PAGE, query=PAGE,
+           errors=(403,))
 def list_repositories(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_repositories(ctx.require_caller(), parse_limit(params), params.get("cursor")))
+    """The repositories of the caller's organisation, by code."""
+    return page(*logic.list_repositories(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/repositories/{repository_id}", "GET")
+@api.route("/repositories/{repository_id}", "GET", summary="Read a repository", response=schemas.REPOSITORY,
+           etag=True, errors=(403, 404))
 def get_repository(ctx: RequestContext, repository_id: str) -> Reply:
-    ctx.params(set())
+    """Any staff role of the organisation; another organisation's code answers 404."""
     repository = logic.get_repository(ctx.require_caller(), repository_id)
     return Reply(repository.public(), version=repository.version)
 
 
-@api.route("/repositories/{repository_id}", "PATCH")
+@api.route("/repositories/{repository_id}", "PATCH", summary="Change a repository", response=schemas.REPOSITORY,
+           body=schemas.UPDATE_REPOSITORY, if_match=True, etag=True, errors=(403, 404, 409))
 def update_repository(ctx: RequestContext, repository_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_REPOSITORY)
+    """Stack managers and admins: name, barcode, environment targets, status (an inactive repository takes no
+    new ranges)."""
+    changes = ctx.json()
     repository = logic.update_repository(ctx.require_caller(), repository_id, changes,
-                                         expected_version(ctx.header("if-match")))
+                                         ctx.expected_version())
     return Reply(repository.public(), version=repository.version)
 
 
-@api.route("/repositories/{repository_id}/locations", "GET")
+@api.route("/repositories/{repository_id}/locations", "GET",
+           summary="List a repository's ranges, sections or shelves", response=schemas.LOCATION_PAGE,
+           query=(*PAGE, schemas.KIND, schemas.WITHIN), errors=(403, 404))
 def list_locations(ctx: RequestContext, repository_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"kind", "within"})
-    kind = _query(params, "kind", schemas.LOCATION_KIND) or "range"
-    return _page(*logic.list_locations(ctx.require_caller(), repository_id, kind, params.get("within"),
-                                       parse_limit(params), params.get("cursor")))
+    """In code order. `kind` picks the level (default `range`); `within` narrows to a range or section.
+    Shelves carry their dimensions and occupancy (boxes, width and weight used and free, fill ratio, holdings
+    by record form and producing unit)."""
+    return page(*logic.list_locations(ctx.require_caller(), repository_id, ctx.query["kind"], ctx.query["within"],
+                                      ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/repositories/{repository_id}/occupancy", "GET")
+@api.route("/repositories/{repository_id}/occupancy", "GET", summary="Occupancy report", response=schemas.OCCUPANCY,
+           query=(schemas.REPORT_AS, schemas.RANGE), errors=(403, 404), formats=("csv", "svg"))
 def occupancy_report(ctx: RequestContext, repository_id: str) -> Reply:
-    """JSON figures per range and section; `format=csv` (or Accept: text/csv) one row per shelf;
-    `format=svg` (or Accept: image/svg+xml) a map of the shelves coloured by fill."""
-    params = ctx.params({"format", "range"})
-    fmt = _query(params, "format", schemas.REPORT_FORMAT) or _negotiate(ctx.header("accept"))
-    report = logic.occupancy(ctx.require_caller(), repository_id, params.get("range"))
+    """Figures per repository, range and section (JSON); one row per shelf with `format=csv` (or `Accept:
+    text/csv`); a map of each range's shelves coloured by fill ratio with `format=svg` (or `Accept:
+    image/svg+xml`). `range` narrows to one range."""
+    fmt = negotiate(ctx.query["format"], ctx.header("accept"))
+    report = logic.occupancy(ctx.require_caller(), repository_id, ctx.query["range"])
     if fmt == "csv":
-        name = f"occupancy-{report['scope']}.csv"
-        return Reply(logic.occupancy_csv(report), content_type=MEDIA_TYPES["csv"],
-                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+        return file_reply(logic.occupancy_csv(report), "csv", filename=f"occupancy-{report['scope']}.csv")
     if fmt == "svg":
-        return Reply(logic.occupancy_svg(report), content_type=MEDIA_TYPES["svg"])
+        return file_reply(logic.occupancy_svg(report), "svg")
     return Reply(logic.public_report(report))
 
 
-def _negotiate(accept: str | None) -> str:
-    accept = (accept or "").lower()
-    if "text/csv" in accept:
-        return "csv"
-    if "image/svg+xml" in accept:
-        return "svg"
-    return "json"
-
-
-@api.route("/repositories/{repository_id}/environment", "GET")
+@api.route("/repositories/{repository_id}/environment", "GET", summary="Environment readings of a repository",
+           response=schemas.READING_PAGE, query=(*PAGE, schemas.FROM, schemas.TO, schemas.SENSOR_FILTER),
+           errors=(403, 404))
 def environment_readings(ctx: RequestContext, repository_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"from", "to", "sensor_id"})
-    items, cursor = logic.readings(ctx.require_caller(), repository_id, dict(params), parse_limit(params),
-                                   params.get("cursor"))
-    return _page(items, cursor)
+    """Temperature and humidity readings from the repository's sensors, oldest first, between `from` and `to`
+    (ISO 8601; default the last 24 hours; at most 92 days), optionally of one sensor. Each reading lists the
+    targets it broke."""
+    return page(*logic.readings(ctx.require_caller(), repository_id, dict(ctx.query), ctx.query["limit"],
+                                ctx.query["cursor"]))
 
 
 # ------------------------------------------------------------------ locations
-@api.route("/locations", "POST", idempotent=True)
+@api.route("/locations", "POST", summary="Create a range, section or shelf", response=schemas.LOCATION_CREATED,
+           status=201, body=schemas.CREATE_LOCATION, idempotent=True, etag=True, errors=(403, 404, 409))
 def create_location(ctx: RequestContext) -> Reply:
-    location, created = logic.create_location(ctx.require_caller(), ctx.json(schemas.CREATE_LOCATION))
-    return Reply({"location": location.public(), "created": created}, status=201, version=location.version,
+    """Stack managers and admins. The location's code follows from its parent and number (range 3 of R01 is
+    `R01-03`, its section 5 `R01-03-05`, that section's shelf 2 `R01-03-05-2`) and is its id. Shelves need a
+    location profile. With `layout`, a range is created with its sections and their shelves (or a section with
+    its shelves) in the same write, at most 96 locations; nothing is created if any already exists."""
+    location, created = logic.create_location(ctx.require_caller(), ctx.json())
+    return Reply({"location": location.public(), "created": created}, version=location.version,
                  location=f"/locations/{location.id}")
 
 
-@api.route("/locations/{location_id}", "GET")
+@api.route("/locations/{location_id}", "GET", summary="Read a range, section or shelf", response=schemas.LOCATION,
+           etag=True, errors=(403, 404))
 def get_location(ctx: RequestContext, location_id: str) -> Reply:
-    ctx.params(set())
+    """A shelf includes its dimensions and occupancy."""
     location = logic.get_location(ctx.require_caller(), location_id)
     return Reply(location.public(), version=location.version)
 
 
-@api.route("/locations/{location_id}", "PATCH")
+@api.route("/locations/{location_id}", "PATCH", summary="Change a range, section or shelf",
+           response=schemas.LOCATION, body=schemas.UPDATE_LOCATION, if_match=True, etag=True,
+           errors=(403, 404, 409))
 def update_location(ctx: RequestContext, location_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_LOCATION)
+    """Stack managers and admins: name, barcode, status (an inactive shelf takes no boxes) and, for a shelf,
+    its location profile (refused with 409 when the shelf holds more than the new dimensions allow)."""
+    changes = ctx.json()
     location = logic.update_location(ctx.require_caller(), location_id, changes,
-                                     expected_version(ctx.header("if-match")))
+                                     ctx.expected_version())
     return Reply(location.public(), version=location.version)
 
 
-@api.route("/locations/{location_id}/boxes", "GET")
+@api.route("/locations/{location_id}/boxes", "GET", summary="Boxes on a shelf", response=schemas.BOX_PAGE,
+           query=PAGE, errors=(403, 404))
 def list_shelf_boxes(ctx: RequestContext, location_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.boxes_on_shelf(ctx.require_caller(), location_id, parse_limit(params), params.get("cursor")))
+    """The boxes whose home is this shelf, including those out on loan (see their status)."""
+    return page(*logic.boxes_on_shelf(ctx.require_caller(), location_id, ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/locations/{location_id}/history", "GET")
+@api.route("/locations/{location_id}/history", "GET", summary="A shelf's location history",
+           response=schemas.HISTORY_PAGE, query=PAGE, errors=(403, 404))
 def shelf_history(ctx: RequestContext, location_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.shelf_history(ctx.require_caller(), location_id, parse_limit(params), params.get("cursor")))
+    """Every box that arrived at or left this shelf: from, to, when, who and why; newest first."""
+    return page(*logic.shelf_history(ctx.require_caller(), location_id, ctx.query["limit"], ctx.query["cursor"]))
 
 
 # ------------------------------------------------------------------- profiles
-@api.route("/location-profiles", "POST", idempotent=True)
+@api.route("/location-profiles", "POST", summary="Create a location profile", response=schemas.LOCATION_PROFILE,
+           status=201, body=schemas.CREATE_LOCATION_PROFILE, idempotent=True, etag=True, errors=(403, 409))
 def create_location_profile(ctx: RequestContext) -> Reply:
-    profile = logic.create_location_profile(ctx.require_caller(), ctx.json(schemas.CREATE_LOCATION_PROFILE),
+    """Stack managers and admins: shelf width, height and depth (mm) and load limit (kg). Shelves copy the
+    profile's dimensions when they are created or re-profiled."""
+    profile = logic.create_location_profile(ctx.require_caller(), ctx.json(),
                                             ctx.header("idempotency-key"))
-    return Reply(profile.public(), status=201, version=profile.version, location=f"/location-profiles/{profile.id}")
+    return Reply(profile.public(), version=profile.version, location=f"/location-profiles/{profile.id}")
 
 
-@api.route("/location-profiles", "GET")
+@api.route("/location-profiles", "GET", summary="List location profiles", response=schemas.LOCATION_PROFILE_PAGE,
+           query=PAGE, errors=(403,))
 def list_location_profiles(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_profiles(ctx.require_caller(), "location", parse_limit(params), params.get("cursor")))
+    """The organisation's shelf profiles."""
+    return page(*logic.list_profiles(ctx.require_caller(), "location", ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/location-profiles/{profile_id}", "GET")
+@api.route("/location-profiles/{profile_id}", "GET", summary="Read a location profile",
+           response=schemas.LOCATION_PROFILE, etag=True, errors=(403, 404))
 def get_location_profile(ctx: RequestContext, profile_id: str) -> Reply:
-    ctx.params(set())
+    """Any staff role of the organisation."""
     profile = logic.get_profile(ctx.require_caller(), "location", profile_id)
     return Reply(profile.public(), version=profile.version)
 
 
-@api.route("/location-profiles/{profile_id}", "PATCH")
+@api.route("/location-profiles/{profile_id}", "PATCH", summary="Change a location profile",
+           response=schemas.LOCATION_PROFILE, body=schemas.UPDATE_LOCATION_PROFILE, if_match=True, etag=True,
+           errors=(403, 404))
 def update_location_profile(ctx: RequestContext, profile_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_LOCATION_PROFILE)
+    """Applies to shelves created or re-profiled afterwards; existing shelves keep their dimensions."""
+    changes = ctx.json()
     profile = logic.update_profile(ctx.require_caller(), "location", profile_id, changes,
-                                   expected_version(ctx.header("if-match")))
+                                   ctx.expected_version())
     return Reply(profile.public(), version=profile.version)
 
 
-@api.route("/container-profiles", "POST", idempotent=True)
+@api.route("/container-profiles", "POST", summary="Create a container profile", response=schemas.CONTAINER_PROFILE,
+           status=201, body=schemas.CREATE_CONTAINER_PROFILE, idempotent=True, etag=True, errors=(403, 409))
 def create_container_profile(ctx: RequestContext) -> Reply:
-    profile = logic.create_container_profile(ctx.require_caller(), ctx.json(schemas.CREATE_CONTAINER_PROFILE),
+    """Stack managers and admins: a kind of archival box (보존상자) — outer dimensions (mm), typical filled weight
+    (kg) and how many may be stacked."""
+    profile = logic.create_container_profile(ctx.require_caller(), ctx.json(),
                                              ctx.header("idempotency-key"))
-    return Reply(profile.public(), status=201, version=profile.version, location=f"/container-profiles/{profile.id}")
+    return Reply(profile.public(), version=profile.version, location=f"/container-profiles/{profile.id}")
 
 
-@api.route("/container-profiles", "GET")
+@api.route("/container-profiles", "GET", summary="List container profiles", response=schemas.CONTAINER_PROFILE_PAGE,
+           query=PAGE, errors=(403,))
 def list_container_profiles(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.list_profiles(ctx.require_caller(), "container", parse_limit(params), params.get("cursor")))
+    """The organisation's box profiles."""
+    return page(*logic.list_profiles(ctx.require_caller(), "container", ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/container-profiles/{profile_id}", "GET")
+@api.route("/container-profiles/{profile_id}", "GET", summary="Read a container profile",
+           response=schemas.CONTAINER_PROFILE, etag=True, errors=(403, 404))
 def get_container_profile(ctx: RequestContext, profile_id: str) -> Reply:
-    ctx.params(set())
+    """Any staff role of the organisation."""
     profile = logic.get_profile(ctx.require_caller(), "container", profile_id)
     return Reply(profile.public(), version=profile.version)
 
 
-@api.route("/container-profiles/{profile_id}", "PATCH")
+@api.route("/container-profiles/{profile_id}", "PATCH", summary="Change a container profile",
+           response=schemas.CONTAINER_PROFILE, body=schemas.UPDATE_CONTAINER_PROFILE, if_match=True, etag=True,
+           errors=(403, 404))
 def update_container_profile(ctx: RequestContext, profile_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_CONTAINER_PROFILE)
+    """Applies to boxes registered afterwards; registered boxes keep their size."""
+    changes = ctx.json()
     profile = logic.update_profile(ctx.require_caller(), "container", profile_id, changes,
-                                   expected_version(ctx.header("if-match")))
+                                   ctx.expected_version())
     return Reply(profile.public(), version=profile.version)
 
 
 # ---------------------------------------------------------------------- boxes
-@api.route("/boxes", "POST", idempotent=True)
+@api.route("/boxes", "POST", summary="Register a box", response=schemas.BOX, status=201, body=schemas.REGISTER_BOX,
+           idempotent=True, etag=True, errors=(403, 409))
 def register_box(ctx: RequestContext) -> Reply:
-    box = logic.register_box(ctx.require_caller(), ctx.json(schemas.REGISTER_BOX), ctx.header("idempotency-key"))
-    return Reply(box.public(), status=201, version=box.version, location=f"/boxes/{box.id}")
+    """Stack managers and admins. The barcode (and RFID tag, if any) must be unused in the organisation, by
+    boxes and locations alike (409). The box starts `unplaced`."""
+    box = logic.register_box(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(box.public(), version=box.version, location=f"/boxes/{box.id}")
 
 
-@api.route("/boxes", "GET")
+@api.route("/boxes", "GET", summary="List boxes, or find one by barcode or RFID tag", response=schemas.BOX_PAGE,
+           query=(*PAGE, schemas.BOX_STATUS_FILTER, schemas.BARCODE_FILTER, schemas.RFID_FILTER), errors=(403,))
 def list_boxes(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"status", "barcode", "rfid"})
-    status = _query(params, "status", schemas.BOX_STATUS)
-    barcode = _query(params, "barcode", schemas.BARCODE)
-    rfid = _query(params, "rfid", schemas.RFID)
-    return _page(*logic.list_boxes(ctx.require_caller(), parse_limit(params), params.get("cursor"), status,
-                                   barcode, rfid))
+    """All boxes of the organisation (optionally of one `status`); with `barcode` or `rfid`, the single box
+    that label names (a page of zero or one)."""
+    return page(*logic.list_boxes(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"], ctx.query["status"],
+                                  ctx.query["barcode"], ctx.query["rfid"]))
 
 
-@api.route("/boxes/{box_id}", "GET")
+@api.route("/boxes/{box_id}", "GET", summary="Read a box", response=schemas.BOX, etag=True, errors=(403, 404))
 def get_box(ctx: RequestContext, box_id: str) -> Reply:
-    ctx.params(set())
+    """Its status, home shelf and current location."""
     box = logic.get_box(ctx.require_caller(), box_id)
     return Reply(box.public(), version=box.version)
 
 
-@api.route("/boxes/{box_id}", "PATCH")
+@api.route("/boxes/{box_id}", "PATCH", summary="Describe a box anew", response=schemas.BOX, body=schemas.UPDATE_BOX,
+           if_match=True, etag=True, errors=(403, 404, 409))
 def update_box(ctx: RequestContext, box_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_BOX)
-    box = logic.update_box(ctx.require_caller(), box_id, changes, expected_version(ctx.header("if-match")))
+    """Stack managers and admins. A shelved box keeps its size and weight (they hold its space); changing its
+    record form or producing unit regroups it in the shelf's holdings."""
+    changes = ctx.json()
+    box = logic.update_box(ctx.require_caller(), box_id, changes, ctx.expected_version())
     return Reply(box.public(), version=box.version)
 
 
-@api.route("/boxes/{box_id}/placement", "PUT")
+@api.route("/boxes/{box_id}/placement", "PUT", summary="Place or move a box", response=schemas.PLACEMENT,
+           body=schemas.PLACE_BOX, if_match=True, etag=True, errors=(403, 404, 409))
 def place_box(ctx: RequestContext, box_id: str) -> Reply:
-    """Put the box on a shelf: places an unplaced box, moves a shelved one, re-shelves a missing one."""
-    body = ctx.json(schemas.PLACE_BOX)
-    outcome, box = logic.place_box(ctx.require_caller(), box_id, body, expected_version(ctx.header("if-match")))
+    """Stack managers and admins: puts an unplaced box on a shelf, moves a shelved one, or re-shelves a
+    missing one. Refused with 409 (nothing written) when the shelf is full, overloaded, out of service or the
+    box does not fit it. The same shelf again changes nothing (`unchanged`). Send `If-Match` with the box's
+    ETag."""
+    body = ctx.json()
+    outcome, box = logic.place_box(ctx.require_caller(), box_id, body, ctx.expected_version())
     return Reply({"outcome": outcome, "box": box.public()}, version=box.version)
 
 
-@api.route("/boxes/{box_id}/placement", "DELETE")
+@api.route("/boxes/{box_id}/placement", "DELETE", summary="Take a box off the shelves", response=schemas.BOX,
+           query=(schemas.REMOVAL_REASON,), if_match=True, etag=True, errors=(403, 404, 409))
 def remove_box(ctx: RequestContext, box_id: str) -> Reply:
-    params = ctx.params({"reason"})
-    reason = _query(params, "reason", schemas.REASON)
-    box = logic.remove_box(ctx.require_caller(), box_id, reason, expected_version(ctx.header("if-match")))
+    """Stack managers and admins: frees the box's space on its home shelf (e.g. it leaves for a transfer); the
+    box becomes `unplaced` (or stays `in_transfer`). Send `If-Match` with the box's ETag."""
+    box = logic.remove_box(ctx.require_caller(), box_id, ctx.query["reason"], ctx.expected_version())
     return Reply(box.public(), version=box.version)
 
 
-@api.route("/boxes/{box_id}/status", "POST")
+@api.route("/boxes/{box_id}/status", "POST", summary="Change a box's status by hand", response=schemas.BOX,
+           body=schemas.CHANGE_BOX_STATUS, if_match=True, etag=True, errors=(403, 404, 409))
 def change_box_status(ctx: RequestContext, box_id: str) -> Reply:
-    body = ctx.json(schemas.CHANGE_BOX_STATUS)
-    box = logic.change_status(ctx.require_caller(), box_id, body, expected_version(ctx.header("if-match")))
+    """Stack managers and admins: report a shelved box `missing`, a missing one found (`shelved`), or start or
+    cancel a transfer (`in_transfer`). Reservations and check-outs belong to the check-out saga. Send
+    `If-Match` with the box's ETag."""
+    body = ctx.json()
+    box = logic.change_status(ctx.require_caller(), box_id, body, ctx.expected_version())
     return Reply(box.public(), version=box.version)
 
 
-@api.route("/boxes/{box_id}/history", "GET")
+@api.route("/boxes/{box_id}/history", "GET", summary="A box's location history", response=schemas.HISTORY_PAGE,
+           query=PAGE, errors=(403, 404))
 def box_history(ctx: RequestContext, box_id: str) -> Reply:
-    params = ctx.params(LIST_PARAMS)
-    return _page(*logic.box_history(ctx.require_caller(), box_id, parse_limit(params), params.get("cursor")))
+    """Every move: from, to, when, who and why (placements, moves, removals, check-outs and returns); newest
+    first."""
+    return page(*logic.box_history(ctx.require_caller(), box_id, ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/placements/bulk", "POST", idempotent=True)
+@api.route("/placements/bulk", "POST", summary="Place or move many boxes", response=schemas.BULK_PLACEMENT,
+           body=schemas.BULK_PLACE, idempotent=True, errors=(403,))
 def bulk_place(ctx: RequestContext) -> Reply:
-    """Place or move up to 500 boxes; every box gets its own result (see the summary)."""
-    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json(schemas.BULK_PLACE)))
+    """Stack managers and admins: up to 500 boxes, each placed in its own transaction and reported in
+    `results` (`placed`, `moved`, `found`, `unchanged` or `failed` with a problem); a full shelf fails only
+    the boxes that do not fit. Bad input (a malformed code, a box listed twice) refuses the whole call before
+    anything is written. With an `Idempotency-Key` a retry returns the first results."""
+    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json()))
 
 
 # ---------------------------------------------------------------------- space
-@api.route("/space", "GET")
+@api.route("/space", "GET", summary="Space calculator", response=schemas.SPACE,
+           query=(schemas.LOCATION_FILTER, schemas.CONTAINER_PROFILE_FILTER), errors=(403, 404))
 def space_calculator(ctx: RequestContext) -> Reply:
-    params = ctx.params({"location_id", "container_profile_id"})
-    return Reply(logic.space(ctx.require_caller(), params.get("location_id"), params.get("container_profile_id")))
+    """Free capacity of a repository, range, section or shelf (`location_id`) and of each of its children:
+    shelves, boxes, width and weight used and free, fill ratio. With `container_profile_id`, how many boxes of
+    that profile still fit (shelf by shelf)."""
+    return Reply(logic.space(ctx.require_caller(), ctx.query["location_id"], ctx.query["container_profile_id"]))
 
 
-@api.route("/space/suggestions", "GET")
+@api.route("/space/suggestions", "GET", summary="Where should boxes go", response=schemas.SUGGESTIONS,
+           query=(schemas.CONTAINER_PROFILE_FILTER, schemas.LIKE_BOX, schemas.HOW_MANY, schemas.RECORD_FORM_FILTER,
+                  schemas.PRODUCING_UNIT_FILTER, schemas.REPOSITORY_FILTER), errors=(403, 404))
 def placement_suggestions(ctx: RequestContext) -> Reply:
-    params = ctx.params({"container_profile_id", "box_id", "count", "record_form", "producing_unit",
-                         "repository_id"})
-    query = {"count": _query(params, "count", schemas.COUNT) or 1,
-             "record_form": _query(params, "record_form", schemas.RECORD_FORM),
-             "producing_unit": _query(params, "producing_unit", schemas.PRODUCING_UNIT),
-             "container_profile_id": params.get("container_profile_id"), "box_id": params.get("box_id"),
-             "repository_id": params.get("repository_id")}
-    return Reply(logic.suggestions(ctx.require_caller(), query))
+    """Shelves for `count` boxes of a container profile (or like `box_id`), following the arrangement scheme
+    (Enforcement Decree art. 38②: by record form and producing unit): first shelves already holding the same
+    record form and producing unit, then the nearest free space (same section, neighbouring sections, other
+    ranges), then space near the producing unit's other boxes, else free space in shelf order. Each suggestion
+    says how many fit and how many of the boxes it takes."""
+    return Reply(logic.suggestions(ctx.require_caller(), dict(ctx.query)))
 
 
 # -------------------------------------------------------------------- sensors
-@api.route("/sensors", "POST", idempotent=True)
+@api.route("/sensors", "POST", summary="Register a sensor", response=schemas.SENSOR, status=201,
+           body=schemas.REGISTER_SENSOR, idempotent=True, etag=True, errors=(403, 409))
 def register_sensor(ctx: RequestContext) -> Reply:
-    sensor = logic.register_sensor(ctx.require_caller(), ctx.json(schemas.REGISTER_SENSOR))
-    return Reply(sensor.public(), status=201, version=sensor.version, location=f"/sensors/{sensor.id}")
+    """Stack managers and admins: binds a temperature/humidity sensor (its device id, unique across partners)
+    to a repository and to the partner API key its readings come through (the key's id)."""
+    sensor = logic.register_sensor(ctx.require_caller(), ctx.json())
+    return Reply(sensor.public(), version=sensor.version, location=f"/sensors/{sensor.id}")
 
 
-@api.route("/sensors", "GET")
+@api.route("/sensors", "GET", summary="List sensors", response=schemas.SENSOR_PAGE,
+           query=(*PAGE, schemas.REPOSITORY_FILTER), errors=(403,))
 def list_sensors(ctx: RequestContext) -> Reply:
-    params = ctx.params(LIST_PARAMS | {"repository_id"})
-    return _page(*logic.list_sensors(ctx.require_caller(), parse_limit(params), params.get("cursor"),
-                                     params.get("repository_id")))
+    """The organisation's sensors (optionally of one repository), with their last reading and current
+    violations."""
+    return page(*logic.list_sensors(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"],
+                                    ctx.query["repository_id"]))
 
 
-@api.route("/sensors/{sensor_id}", "GET")
+@api.route("/sensors/{sensor_id}", "GET", summary="Read a sensor", response=schemas.SENSOR, etag=True,
+           errors=(403, 404))
 def get_sensor(ctx: RequestContext, sensor_id: str) -> Reply:
-    ctx.params(set())
+    """Any staff role of the organisation."""
     sensor = logic.get_sensor(ctx.require_caller(), sensor_id)
     return Reply(sensor.public(), version=sensor.version)
 
 
-@api.route("/sensors/{sensor_id}", "PATCH")
+@api.route("/sensors/{sensor_id}", "PATCH", summary="Change a sensor", response=schemas.SENSOR,
+           body=schemas.UPDATE_SENSOR, if_match=True, etag=True, errors=(403, 404, 409))
 def update_sensor(ctx: RequestContext, sensor_id: str) -> Reply:
-    changes = ctx.json(schemas.UPDATE_SENSOR)
-    sensor = logic.update_sensor(ctx.require_caller(), sensor_id, changes, expected_version(ctx.header("if-match")))
+    """Stack managers and admins: move it to another repository, bind it to another partner key, rename or
+    retire it (a retired sensor's readings are refused)."""
+    changes = ctx.json()
+    sensor = logic.update_sensor(ctx.require_caller(), sensor_id, changes, ctx.expected_version())
     return Reply(sensor.public(), version=sensor.version)
 
 
-@api.route("/environment/readings", "POST", public=True, idempotent=True)
+@api.route("/environment/readings", "POST", summary="Post environment readings", response=schemas.READINGS_ACCEPTED,
+           body=schemas.POST_READINGS, public=True, idempotent=True, errors=(403, 404))
 def post_readings(ctx: RequestContext) -> Reply:
-    """Partner route (API key): sensor gateways post temperature and humidity readings in bulk."""
-    body = ctx.json(schemas.POST_READINGS)
-    return Reply(logic.record_readings(_api_key_id(), body))
-
-
-def _api_key_id() -> str | None:
-    """Which partner API key API Gateway accepted (requestContext.identity.apiKeyId)."""
-    request = getattr(app, "current_request", None)
-    identity = ((getattr(request, "context", None) or {}).get("identity") or {}) if request is not None else {}
-    return identity.get("apiKeyId")
+    """For sensor gateways (partner API key): up to 500 readings per call, each of a registered sensor bound
+    to this key. A sensor that is not registered answers 404, one bound to another key or retired 403, and
+    then nothing of the call is stored. A reading that breaks its repository's targets raises
+    EnvironmentOutOfRange (once, when the sensor leaves the range), one that returns within them
+    EnvironmentBackInRange; `changes` lists them. Retries store nothing twice."""
+    body = ctx.json()
+    return Reply(logic.record_readings(ctx.api_key_id, body))
 
 
 handler = api.lambda_handler()

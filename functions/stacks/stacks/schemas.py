@@ -1,8 +1,12 @@
 """JSON Schemas of stacks' requests and responses.
 
 The same dicts validate requests (shared.validation) and are published in the OpenAPI
-document (infrastructure/api/build_openapi.py), so they cannot drift.
+document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
+PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
+from shared.pagination import page_of
+from shared.query import param
+
 from .domain.environment import MEDIA
 from .domain.model import DESTINATION_KINDS, LOCATION_STATUSES, RECORD_FORMS, RETENTIONS
 from .domain.status import MANUAL_TARGETS, STATUSES
@@ -357,14 +361,70 @@ READINGS_ACCEPTED = {
 }
 
 
-def page_of(item_schema):
-    return {"type": "object", "required": ["items", "next_cursor"],
-            "properties": {"items": {"type": "array", "items": item_schema},
-                           "next_cursor": {"type": ["string", "null"]}}}
-
 
 # ------------------------------------------------------------ query parameters
 BOX_STATUS = {"type": "string", "enum": list(STATUSES)}
 LOCATION_KIND = {"type": "string", "enum": ["range", "section", "shelf"], "default": "range"}
-REPORT_FORMAT = {"type": "string", "enum": ["json", "csv", "svg"], "default": "json"}
+REPORT_FORMAT = {"type": "string", "enum": ["json", "csv", "svg"]}  # absent: as the Accept header asks
 COUNT = {"type": "integer", "minimum": 1, "maximum": MAX_BULK, "default": 1}
+
+KIND = param("kind", LOCATION_KIND, "Which level to list.")
+WITHIN = param("within", LOCATION_CODE, "Only locations inside this range or section (a code).")
+REPORT_AS = param("format", REPORT_FORMAT,
+                  "`json` (default), `csv` (one row per shelf) or `svg` (a map per range); overrides Accept.")
+RANGE = param("range", LOCATION_CODE, "Only this range (a code, e.g. `R01-03`).")
+FROM = param("from", {"type": "string", "format": "date-time"},
+             "Start of the period (ISO 8601 with a zone); default 24 hours before `to`.")
+TO = param("to", {"type": "string", "format": "date-time"}, "End of the period; default now.")
+SENSOR_FILTER = param("sensor_id", ID, "Only this sensor's readings.")
+BOX_STATUS_FILTER = param("status", BOX_STATUS, "Only boxes in this status.")
+BARCODE_FILTER = param("barcode", BARCODE, "The box this barcode names.")
+RFID_FILTER = param("rfid", RFID, "The box this RFID tag names.")
+REMOVAL_REASON = param("reason", REASON, "Why (kept in the location history).")
+LOCATION_FILTER = param("location_id", LOCATION_CODE, "A repository, range, section or shelf code.", required=True)
+CONTAINER_PROFILE_FILTER = param("container_profile_id", ID, "The boxes' container profile (their size).")
+LIKE_BOX = param("box_id", ID, "Suggest for boxes like this one (its size, record form and producing unit).")
+HOW_MANY = param("count", COUNT, "How many boxes (1-500).")
+RECORD_FORM_FILTER = param("record_form", RECORD_FORM, "The boxes' record form.")
+PRODUCING_UNIT_FILTER = param("producing_unit", PRODUCING_UNIT, "The boxes' producing unit.")
+REPOSITORY_FILTER = param("repository_id", REPOSITORY_CODE, "Only this repository (a code).")
+
+# ------------------------------------------------------------ published
+REPOSITORY_PAGE = page_of(REPOSITORY)
+LOCATION_PAGE = page_of(LOCATION)
+LOCATION_PROFILE_PAGE = page_of(LOCATION_PROFILE)
+CONTAINER_PROFILE_PAGE = page_of(CONTAINER_PROFILE)
+BOX_PAGE = page_of(BOX)
+HISTORY_PAGE = page_of(HISTORY_ENTRY)
+SENSOR_PAGE = page_of(SENSOR)
+READING_PAGE = page_of(READING)
+
+COMPONENTS = {
+    "Repository": REPOSITORY, "RepositoryPage": REPOSITORY_PAGE, "CreateRepository": CREATE_REPOSITORY,
+    "UpdateRepository": UPDATE_REPOSITORY, "Location": LOCATION, "LocationPage": LOCATION_PAGE,
+    "CreateLocation": CREATE_LOCATION, "LocationCreated": LOCATION_CREATED, "UpdateLocation": UPDATE_LOCATION,
+    "LocationProfile": LOCATION_PROFILE, "LocationProfilePage": LOCATION_PROFILE_PAGE,
+    "CreateLocationProfile": CREATE_LOCATION_PROFILE, "UpdateLocationProfile": UPDATE_LOCATION_PROFILE,
+    "ContainerProfile": CONTAINER_PROFILE, "ContainerProfilePage": CONTAINER_PROFILE_PAGE,
+    "CreateContainerProfile": CREATE_CONTAINER_PROFILE, "UpdateContainerProfile": UPDATE_CONTAINER_PROFILE,
+    "Box": BOX, "BoxPage": BOX_PAGE, "RegisterBox": REGISTER_BOX, "UpdateBox": UPDATE_BOX, "PlaceBox": PLACE_BOX,
+    "Placement": PLACEMENT, "ChangeBoxStatus": CHANGE_BOX_STATUS, "BulkPlace": BULK_PLACE,
+    "BulkPlacement": BULK_PLACEMENT, "LocationHistoryPage": HISTORY_PAGE, "Space": SPACE,
+    "Suggestions": SUGGESTIONS, "Occupancy": OCCUPANCY, "Sensor": SENSOR, "SensorPage": SENSOR_PAGE,
+    "RegisterSensor": REGISTER_SENSOR, "UpdateSensor": UPDATE_SENSOR, "PostReadings": POST_READINGS,
+    "ReadingsAccepted": READINGS_ACCEPTED, "ReadingPage": READING_PAGE,
+}
+PARAMETERS = {
+    "LocationKind": KIND, "Within": WITHIN, "ReportFormat": REPORT_AS, "Range": RANGE, "From": FROM, "To": TO,
+    "SensorFilter": SENSOR_FILTER, "BoxStatus": BOX_STATUS_FILTER, "Barcode": BARCODE_FILTER, "Rfid": RFID_FILTER,
+    "Reason": REMOVAL_REASON, "LocationFilter": LOCATION_FILTER, "ContainerProfileFilter": CONTAINER_PROFILE_FILTER,
+    "LikeBox": LIKE_BOX, "Count": HOW_MANY, "RecordForm": RECORD_FORM_FILTER,
+    "ProducingUnit": PRODUCING_UNIT_FILTER, "RepositoryFilter": REPOSITORY_FILTER,
+}
+PATH_PARAMETERS = {
+    "repository_id": "A repository's code, e.g. `R01`.",
+    "location_id": "A range, section or shelf code, e.g. `R01-03`, `R01-03-05`, `R01-03-05-2`.",
+    "profile_id": "Profile id.",
+    "box_id": "Box id.",
+    "sensor_id": "Sensor (device) id.",
+}
