@@ -114,3 +114,9 @@ def test_totals_sum_shelves_and_inactive_shelves_offer_no_capacity():
     assert figures.load_limit_kg == 200 and figures.used_weight_kg == 25
     assert figures.fill_ratio == 0.25
     assert cap.totals([]).fill_ratio == 0.0
+
+
+@pytest.mark.parametrize("text", ["R01-²", "R01-①", "R01-٣", "R01-𝟓"])
+def test_only_ascii_digits_number_a_location(text):
+    with pytest.raises(InvalidCode):
+        parse(text)

@@ -14,6 +14,7 @@ import re
 KINDS = ("repository", "range", "section", "shelf")
 CHILD_KIND = {"repository": "range", "range": "section", "section": "shelf"}
 REPOSITORY_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+_NUMBER = re.compile(r"[0-9]{1,2}")
 MAX_NUMBER = 99
 
 
@@ -84,7 +85,7 @@ def parse(text: str) -> LocationCode:
         raise InvalidCode("A location code looks like R01-03-05-2 (repository-range-section-shelf).")
     numbers = []
     for part in rest:
-        if not part.isdigit() or len(part) > 2:
+        if not _NUMBER.fullmatch(part):  # ASCII digits only: str.isdigit() also takes '²' and '①'
             raise InvalidCode(f"{part!r} is not a range, section or shelf number (1-{MAX_NUMBER}).")
         number = int(part)
         _check_number(number)
