@@ -29,11 +29,12 @@ from shared.auth import Caller, caller_from_event
 from shared.concurrency import etag, expected_version
 from shared.observability import correlation_id, lambda_entry, logger, set_correlation_id
 from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem,
-                             UnsupportedMediaType)
+                             UnsupportedMediaType, ValidationFailed)
 from shared.query import read as read_query
 from shared.validation import validate
 
 MAX_BODY_BYTES = 256 * 1024
+MAX_BODY_DEPTH = 32  # far beyond any schema here; a guard against recursion in parsers and validators
 EXPOSED_HEADERS = "ETag,Location,Idempotent-Replayed,X-Correlation-Id"
 # Formats of reports (format=... or Accept); json is the default.
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
@@ -119,6 +120,9 @@ class RequestContext:
             body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except (UnicodeDecodeError, ValueError) as exc:
             raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise MalformedRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.") from None
+        _check_text(body)
         return validate(body, self.operation.body)
 
     def expected_version(self) -> int:
@@ -129,6 +133,39 @@ class RequestContext:
     def require_caller(self) -> Caller:
         assert self.caller is not None, "route declared without authentication"
         return self.caller
+
+
+def _check_text(body: Any) -> None:
+    """Refuse, before any write, what JSON allows but storage cannot hold: nesting deeper than
+    MAX_BODY_DEPTH and strings that are not valid Unicode (a lone surrogate such as "\ud800"
+    cannot be encoded as UTF-8, so DynamoDB would refuse it mid-write). Every bad field is listed."""
+    errors: list[dict[str, str]] = []
+    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise MalformedRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _valid_unicode(key):
+                    errors.append({"field": path or "body", "message": "a property name is not valid Unicode"})
+                stack.append((item, child, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and not _valid_unicode(value):
+            errors.append({"field": path or "body", "message": "not valid Unicode (a lone surrogate)"})
+    if errors:
+        errors.sort(key=lambda e: e["field"])
+        raise ValidationFailed(f"{errors[0]['field']}: not valid Unicode text", errors=errors)
+
+
+def _valid_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _reject_constant(name: str) -> Any:
