@@ -55,12 +55,16 @@ class Key:
     """A key's format, written once: `Key("ORG#{org_id}#BOX#{box_id}")("o1", "b1")` is `ORG#o1#BOX#b1`
     (values in the order of the fields, or by name); `Key("BOX#{box_id}")("")` is its prefix."""
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, *, upper: tuple[str, ...] = ()) -> None:
         self.template = template
         self.fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        self.upper = upper  # fields compared without regard to case (labels such as barcodes)
 
     def __call__(self, *values: Any, **named: Any) -> str:
-        return self.template.format(**dict(zip(self.fields, values)), **named)
+        fields = {**dict(zip(self.fields, values)), **named}
+        for name in self.upper:
+            fields[name] = str(fields[name]).upper()
+        return self.template.format(**fields)
 
 
 def query_page(model: type[Model], hash_key: str, prefix: str, limit: int, cursor: str | None, *,

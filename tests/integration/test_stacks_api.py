@@ -114,6 +114,18 @@ def test_barcodes_and_rfid_tags_are_unique_in_the_organisation(stacks, laid_out)
     assert stacks.box("BX-0001", other_profile["id"], who=OTHER_MANAGER)["barcode"] == "BX-0001"
 
 
+def test_a_barcode_is_one_label_whatever_its_case(stacks, laid_out):
+    profile = laid_out["box_profile"]["id"]
+    first = stacks.box("SECA-001", profile)
+
+    dup = stacks.call("POST", "/boxes", body={"barcode": "seca-001", "container_profile_id": profile,
+                                              "producing_unit": "Finance Division", "record_form": "document"})
+
+    assert dup[0] == 409 and dup[1]["errors"][0]["field"] == "barcode"
+    found = stacks.ok("GET", "/boxes", query={"barcode": "Seca-001"}, who=ARCHIVIST)
+    assert [b["id"] for b in found["items"]] == [first["id"]]
+
+
 def test_relabelling_a_box_frees_its_old_barcode(stacks, laid_out):
     box = stacks.box("BX-0001", laid_out["box_profile"]["id"])
     updated = stacks.ok("PATCH", "/boxes/{box_id}", path={"box_id": box["id"]}, body={"barcode": "BX-0100"},

@@ -55,7 +55,8 @@ results_key = Key("ORG#{org_id}#CAMP#{campaign_id}#R{run}")
 receipts_key = Key("ORG#{org_id}#CAMP#{campaign_id}#R{run}#PAGES")
 holding_key = Key("ORG#{org_id}#BOX#{box_id}")
 holdings_index_key = Key("ORG#{org_id}#HOLD#{range_id}")
-barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}")
+# One label namespace regardless of case: `seca-001` is `SECA-001` (as location codes and RFID tags are).
+barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}", upper=("barcode",))
 ranges_key = Key("ORG#{org_id}#REPO#{repository_id}")
 
 

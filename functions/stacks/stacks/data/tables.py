@@ -71,7 +71,8 @@ def location_key(org_id: str, code: LocationCode) -> tuple[str, str]:
 
 box_key = Key("BOX#{box_id}")
 sensor_key = Key("SENSOR#{sensor_id}")
-barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}")
+# One label namespace regardless of case: `seca-001` is `SECA-001` (as location codes and RFID tags are).
+barcode_key = Key("ORG#{org_id}#BARCODE#{barcode}", upper=("barcode",))
 rfid_key = Key("ORG#{org_id}#RFID#{rfid}")
 box_history_key = Key("ORG#{org_id}#BOX#{box_id}")
 shelf_history_key = Key("ORG#{org_id}#LOC#{shelf_id}")
