@@ -39,7 +39,8 @@ def test_require_found_answers_404_in_the_callers_terms():
 def test_the_event_factory_names_its_capability_and_the_correlation_id():
     set_correlation_id("corr-1")
     try:
-        made = EventFactory("stacks")("BoxMoved", [Subject("box", "b1", "o1")], {"x": 1}, system_actor("o1", loan_id="l1"))
+        made = EventFactory("stacks")("BoxMoved", [Subject("box", "b1", "o1")], {"x": 1},
+                                      system_actor("o1", loan_id="l1"))
     finally:
         set_correlation_id(None)
     assert (made.source, made.type, made.correlation_id) == ("records.stacks", "BoxMoved", "corr-1")

@@ -17,7 +17,7 @@ def read_register(caller: Caller, *, since: str | None, until: str | None, box_i
     if since and until and until < since:
         raise ValidationFailed("until: before from.", errors=[{"field": "until", "message": "before from"}])
     entries, next_cursor = store.register(org, box_id=box_id, person=person, since=since, until=until, limit=limit,
-                                         cursor=cursor)
+                                          cursor=cursor)
     if box_id and person:  # one partition per filter; the second filters within it
         entries = [e for e in entries if person in e.people]
     return entries, next_cursor
@@ -40,7 +40,7 @@ def export_register(caller: Caller, *, since: str | None, until: str | None, box
 
 
 def register_entry(request: Request, action: str, at: str, handled_by: str, reason: str | None = None
-                    ) -> RegisterEntry:
+                   ) -> RegisterEntry:
     facts = store.get_box_facts(request.org_id, request.box_id)
     people = {request.requester.user_id, handled_by}
     return RegisterEntry(org_id=request.org_id, at=at, action=action, request_id=request.id,

@@ -83,21 +83,18 @@ def approve(caller: Caller, request_id: str, expected_version: int) -> Request:
     after = request.with_changes(status=lifecycle.target("approve", request.status, box_held=held), approver=approver,
                                  queued_at=stamp if held else None, version=request.version + 1, updated_at=stamp)
     store.save_request(after, request, request_event("LoanApproved", after, {"queued": held}, caller.as_actor()),
-                      enqueue=held)
+                       enqueue=held)
     return after
 
 
 def reject(caller: Caller, request_id: str, body: dict[str, Any], expected_version: int) -> Request:
-    rules.require_manager(caller)
-    request = visible_request(caller, request_id)
-    lifecycle.require("reject", request.status)
-    require_version(request, expected_version, "request")
+    request = _managed(caller, request_id, "reject", expected_version)
     stamp = now_iso()
     decision = {"action": "rejected", "by": caller.user_id, "at": stamp, "reason": body["reason"].strip()}
     after = request.with_changes(status="rejected", approver=rules.party(caller), decision=decision,
                                  version=request.version + 1, updated_at=stamp)
     store.save_request(after, request, request_event("LoanRejected", after, {"reason": decision["reason"]},
-                                             caller.as_actor()))
+                                                     caller.as_actor()))
     return after
 
 
@@ -112,7 +109,7 @@ def cancel(caller: Caller, request_id: str, expected_version: int) -> Request:
                                  version=request.version + 1, updated_at=stamp)
     was_ready = request.ready_at is not None and request.status == "approved"
     store.save_request(after, request, request_event("LoanCancelled", after, {}, caller.as_actor()),
-                      dequeue=request.status == "queued", unready=was_ready)
+                       dequeue=request.status == "queued", unready=was_ready)
     if was_ready:
         promote_next(request.org_id, request.box_id)
     return after
@@ -120,10 +117,7 @@ def cancel(caller: Caller, request_id: str, expected_version: int) -> Request:
 
 def check_out(caller: Caller, request_id: str, expected_version: int) -> Request:
     """Start the check-out saga for an approved request (202: the saga finishes it)."""
-    rules.require_manager(caller)
-    request = visible_request(caller, request_id)
-    lifecycle.require("start_check_out", request.status)
-    require_version(request, expected_version, "request")
+    request = _managed(caller, request_id, "start_check_out", expected_version)
     holders, _ = store.box_slots(request.org_id, request.box_id)
     others = [h for h in holders if h != request.id]
     if others:
@@ -135,27 +129,33 @@ def check_out(caller: Caller, request_id: str, expected_version: int) -> Request
                                  loan_id=derived_id(f"loan|{request.org_id}|{request.id}", str(attempt)),
                                  checked_out_by=caller.user_id, last_failure=None, ready_at=None,
                                  version=request.version + 1, updated_at=stamp)
-    store.save_request(after, request, request_event("CheckOutStarted", after, {"loan_id": after.loan_id},
-                                             caller.as_actor()), hold=True, unready=request.ready_at is not None)
+    started = request_event("CheckOutStarted", after, {"loan_id": after.loan_id}, caller.as_actor())
+    store.save_request(after, request, started, hold=True, unready=request.ready_at is not None)
     _start(lambda: workflows.start_check_out(after, correlation_id()), after)
     return after
 
 
 def start_return(caller: Caller, request_id: str, body: dict[str, Any], expected_version: int) -> Request:
     """Record the box's return and its condition, and start the return saga (202)."""
-    rules.require_manager(caller)
-    request = visible_request(caller, request_id)
-    lifecycle.require("start_return", request.status)
-    require_version(request, expected_version, "request")
+    request = _managed(caller, request_id, "start_return", expected_version)
     stamp = now_iso()
     after = request.with_changes(status="returning", return_started_at=stamp, returned_by=caller.user_id,
                                  condition=body["condition"], condition_note=(body.get("condition_note") or "").strip()
                                  or None, version=request.version + 1, updated_at=stamp)
     store.save_request(after, request, request_event("ReturnStarted", after, {"condition": after.condition,
                                                                       "condition_note": after.condition_note},
-                                             caller.as_actor()))
+                                                     caller.as_actor()))
     _start(lambda: workflows.start_return(after, correlation_id()), after)
     return after
+
+
+def _managed(caller: Caller, request_id: str, action: str, expected_version: int) -> Request:
+    """The request a stack manager takes `action` on: visible, in a state that allows it, as last read."""
+    rules.require_manager(caller)
+    request = visible_request(caller, request_id)
+    lifecycle.require(action, request.status)
+    require_version(request, expected_version, "request")
+    return request
 
 
 def _start(start, request: Request) -> None:

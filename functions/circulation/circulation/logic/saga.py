@@ -65,7 +65,7 @@ def step_record_loan(loan: dict[str, Any]) -> dict[str, Any]:
         entry = register_entry(after, "check_out", stamp, after.checked_out_by or "system")
         store.save_request(after, request, request_event("LoanCheckedOut", after, {"loan_id": after.loan_id,
                                                                            "due": after.due},
-                                                 saga_actor(after)), entries=[entry])
+                                                         saga_actor(after)), entries=[entry])
         return {"status": after.status, "already": False}
 
     return _retrying(run)
@@ -114,8 +114,8 @@ def step_abandon_check_out(loan: dict[str, Any], error: dict[str, Any] | None,
                    if request.status == "checked_out" else [])
         store.save_request(after, request, request_event("CheckOutAbandoned", after, {"loan_id": loan["id"],
                                                                              "error": failure, "queued": held},
-                                                 saga_actor(request)),
-                          release=True, enqueue=held, entries=entries)
+                                                         saga_actor(request)),
+                           release=True, enqueue=held, entries=entries)
         return {"outcome": after.status, "already": False, "held": held}
 
     result = _retrying(run)
@@ -140,10 +140,10 @@ def step_record_return(loan: dict[str, Any]) -> dict[str, Any]:
     if not _ours(request, loan) or request.status != "returning":
         raise StepRefused(f"Request {request.id} is {request.status}; its return cannot be recorded.")
     entry = register_entry(request, "return", request.return_started_at or request.updated_at,
-                            request.returned_by or "system")
+                           request.returned_by or "system")
     try:
         store.record_return(request, entry, request_event("ReturnRecorded", request, {"loan_id": loan["id"]},
-                                                  saga_actor(request)))
+                                                          saga_actor(request)))
     except store.AlreadyRecorded:
         return {"status": "returning", "already": True}
     return {"status": "returning", "already": False}
@@ -164,8 +164,8 @@ def step_reopen_loan(loan: dict[str, Any], error: dict[str, Any] | None) -> dict
                                      returned_by=None, condition=None, condition_note=None,
                                      last_failure=f"{failure}: {_cause_text(str((error or {}).get('Cause', '')))}",
                                      version=request.version + 1, updated_at=stamp)
-        store.save_request(after, request, request_event("ReturnFailed", after, {"loan_id": loan["id"], "error": failure},
-                                                 saga_actor(request)), entries=entries)
+        failed = request_event("ReturnFailed", after, {"loan_id": loan["id"], "error": failure}, saga_actor(request))
+        store.save_request(after, request, failed, entries=entries)
         return {"outcome": after.status, "already": False}
 
     return _retrying(run)
@@ -183,7 +183,7 @@ def step_close_loan(loan: dict[str, Any]) -> dict[str, Any]:
                                      version=request.version + 1, updated_at=stamp)
         store.save_request(after, request, request_event("LoanReturned", after, {"loan_id": loan["id"],
                                                                          "condition": after.condition},
-                                                 saga_actor(request)), release=True)
+                                                         saga_actor(request)), release=True)
         return {"status": "returned", "already": False}
 
     return _retrying(run)

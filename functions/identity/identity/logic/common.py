@@ -23,7 +23,7 @@ def user_subjects(user: User) -> list[Subject]:
 
 
 def new_user(org_id: str, body: dict[str, Any], scope: str, idempotency_key: str | None,
-              user_id: str | None = None, platform_roles: tuple[str, ...] = ()) -> User:
+             user_id: str | None = None, platform_roles: tuple[str, ...] = ()) -> User:
     stamp = now_iso()
     roles = rules.check_roles(r for r in body["roles"] if r not in platform_roles) + tuple(
         r for r in platform_roles if r in body["roles"])

@@ -41,7 +41,7 @@ def step_activate_profile(data: dict[str, Any]) -> dict[str, Any]:
         raise ProfileNotProvisioning(f"user {user.id} is {user.status}")
     active = user.with_changes(status="active", version=user.version + 1, updated_at=now_iso())
     store.update_user(active, event("UserProvisioned", user_subjects(active), active.public(), system_actor()),
-                     expected_status="provisioning")
+                      expected_status="provisioning")
     return {"status": "active", "already": False}
 
 
@@ -59,5 +59,5 @@ def step_mark_failed(data: dict[str, Any], error: dict[str, Any] | None) -> dict
     failed = user.with_changes(status="failed", failure=reason, version=user.version + 1, updated_at=now_iso())
     store.update_user(failed, event("UserProvisioningFailed", user_subjects(failed),
                                     {"user": failed.public(), "error": error or {}}, system_actor()),
-                     expected_status="provisioning", release_email=True)
+                      expected_status="provisioning", release_email=True)
     return {"status": "failed", "already": False}

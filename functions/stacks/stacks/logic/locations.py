@@ -43,7 +43,7 @@ def create_repository(caller: Caller, body: dict[str, Any]) -> Repository:
                        errors=[{"field": "code", "message": "already exists"}])
     _refuse_taken_barcode(org_id, repository.barcode)
     store.create_repository(repository, event("RepositoryCreated", [_repo_subject(repository)], repository.public(),
-                                             caller.as_actor()))
+                                              caller.as_actor()))
     return repository
 
 
@@ -78,7 +78,7 @@ def update_repository(caller: Caller, repository_id: str, changes: dict[str, Any
     if after.barcode != before.barcode:
         _refuse_taken_barcode(org_id, after.barcode, after.id)
     store.update_repository(after, before, event("RepositoryUpdated", [_repo_subject(after)],
-                                                {"changes": fields, "repository": after.public()}, caller.as_actor()))
+                                                 {"changes": fields, "repository": after.public()}, caller.as_actor()))
     return after
 
 
@@ -133,9 +133,9 @@ def create_location(caller: Caller, body: dict[str, Any]) -> tuple[Location, lis
     _refuse_taken_barcode(org_id, body.get("barcode"))
     subjects = [location_subject(org_id, loc.id) for loc in created] + [location_subject(org_id, str(parent))]
     store.create_locations(org_id, parent, created,
-                          event("LocationCreated", subjects,
-                                {"location": created[0].public(), "created": [loc.id for loc in created]},
-                                caller.as_actor()))
+                           event("LocationCreated", subjects,
+                                 {"location": created[0].public(), "created": [loc.id for loc in created]},
+                                 caller.as_actor()))
     return created[0], [loc.id for loc in created]
 
 
@@ -205,8 +205,8 @@ def update_location(caller: Caller, location_id: str, changes: dict[str, Any], e
         if before.use.used_um > d.width_mm * 1000 or before.use.used_g > round(d.load_limit_kg * 1000):
             raise Conflict("The shelf holds more than the new profile allows; move boxes off it first.")
     store.update_location(after, before, event("LocationUpdated", [location_subject(org_id, after.id)],
-                                              {"changes": public_changes, "location": after.public()},
-                                              caller.as_actor()))
+                                               {"changes": public_changes, "location": after.public()},
+                                               caller.as_actor()))
     return after
 
 
@@ -220,7 +220,7 @@ def create_location_profile(caller: Caller, body: dict[str, Any], idempotency_ke
                                                          body["load_limit_kg"]),
                               created_at=stamp, updated_at=stamp)
     store.save_profile(profile, event("LocationProfileCreated", [Subject("location_profile", profile.id, org_id)],
-                                     profile.public(), caller.as_actor()))
+                                      profile.public(), caller.as_actor()))
     return profile
 
 
@@ -233,7 +233,7 @@ def create_container_profile(caller: Caller, body: dict[str, Any], idempotency_k
                                             body.get("stacking_limit", 1)),
                                created_at=stamp, updated_at=stamp)
     store.save_profile(profile, event("ContainerProfileCreated", [Subject("container_profile", profile.id, org_id)],
-                                     profile.public(), caller.as_actor()))
+                                      profile.public(), caller.as_actor()))
     return profile
 
 
@@ -267,6 +267,6 @@ def update_profile(caller: Caller, kind: str, profile_id: str, changes: dict[str
                                  version=before.version + 1, created_at=before.created_at, updated_at=stamp)
     type_ = "LocationProfileUpdated" if kind == "location" else "ContainerProfileUpdated"
     store.save_profile(after, event(type_, [Subject(f"{kind}_profile", after.id, org_id)],
-                                   {"changes": changes, "profile": after.public()}, caller.as_actor()),
-                      expected_version=expected_version)
+                                    {"changes": changes, "profile": after.public()}, caller.as_actor()),
+                       expected_version=expected_version)
     return after
