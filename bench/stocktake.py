@@ -147,7 +147,8 @@ def run_size(n: int) -> dict:
         import boto3
         from infrastructure import cfn
         from inventory import logic
-        from inventory.data import tables
+        from inventory.data import repository as store, tables
+        from inventory.domain import reports
         cfn.create_table(boto3.client("dynamodb", endpoint_url=url),
                          cfn.template()["Resources"]["InventoryTable"]["Properties"], "inventory")
         tables.TABLE.reset()  # bind to this run's moto server
@@ -178,7 +179,7 @@ def run_size(n: int) -> dict:
         elapsed = time.perf_counter() - began
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        totals = logic.reports.totals(logic.store.counters(ORG, "bench-campaign", 1))
+        totals = reports.totals(store.counters(ORG, "bench-campaign", 1))
         return {"boxes": n, "pages": pages, "seconds": elapsed, "seed_seconds": seeded,
                 "peak_mib": (peak - base) / 2**20, "calls": calls["n"], "totals": totals}
     finally:

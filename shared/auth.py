@@ -6,17 +6,34 @@ caller in `requestContext.authorizer`: `user_id`, `org_id`, `roles` (comma-joine
 the roles the user holds now, not when the token was issued) and `email`, every value
 a string. So no route needs a synchronous hop to identity to know who is calling, and
 a revoked role ends with the authorizer's cache window (60 s), not with the token.
+
+The guards every capability uses: `Caller.require_org` (the caller's own organisation,
+once the caller holds one of the roles a use case needs) and `require_found` (a missing
+entity, or another organisation's, answers 404 so its existence is not disclosed).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 import json
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from shared.problems import Forbidden, NotFound, Unauthenticated
 
 ROLES = ("admin", "archivist", "stack_manager", "requester", "auditor")
 SYSADMIN = "sysadmin"  # platform operators; granted in the identity provider only
+
+T = TypeVar("T")
+
+
+def not_found(resource: str) -> NotFound:
+    return NotFound(f"No {resource} with that id in your organisation.")
+
+
+def require_found(entity: T | None, resource: str) -> T:
+    """The entity read from the caller's organisation; none answers 404 (another organisation's alike)."""
+    if entity is None:
+        raise not_found(resource)
+    return entity
 
 
 @dataclass(frozen=True)
@@ -40,7 +57,19 @@ class Caller:
     def require_member_of(self, org_id: str, *, resource: str = "organisation") -> None:
         """Another organisation's data answers 404, not 403: its existence is not disclosed."""
         if org_id != self.org_id:
-            raise NotFound(f"No {resource} with that id in your organisation.")
+            raise not_found(resource)
+
+    def require_org(self, *roles: str, holdings: str | None = None) -> str:
+        """The caller's own organisation (from the token), once the caller holds one of `roles`.
+
+        What capabilities keep belongs to an organisation: a token that names none is refused
+        (403) before the roles are looked at. `holdings` says what belongs, in that message."""
+        if not self.org_id:
+            raise Forbidden("Your token names no organisation" +
+                            (f"; {holdings} belong to organisations." if holdings else "."))
+        if roles:
+            self.require_role(*roles)
+        return self.org_id
 
     def as_actor(self) -> dict[str, Any]:
         return {"user_id": self.user_id, "org_id": self.org_id}

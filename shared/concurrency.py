@@ -28,3 +28,9 @@ def expected_version(if_match: str | None) -> int:
 
 def stale(resource: str) -> PreconditionFailed:
     return PreconditionFailed(f"The {resource} changed since you read it; read it again and retry.")
+
+
+def require_version(entity, expected_version: int, resource: str) -> None:
+    """The entity read now is the version the caller read (If-Match); else 412."""
+    if entity.version != expected_version:
+        raise stale(resource)

@@ -3,20 +3,31 @@
 On the bus: Source = "records.<capability>", DetailType = the event type, Detail =
 this envelope. `subjects` lists every entity whose history the event belongs to
 (a move touches a box and two shelves), which is what the audit trail indexes.
+
+A capability makes its events with one `EventFactory` bound to its name (the source), which
+stamps the correlation id of the invocation that raises the event; `system_actor` names
+the actor when no person acts (a saga step, a scheduled job, a consumer).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 import uuid
+
+from shared.clock import iso_instant
+from shared.observability import correlation_id
 
 SCHEMA_VERSION = 1
 SOURCE_PREFIX = "records."
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_instant()
+
+
+def system_actor(org_id: str | None = None, **details: Any) -> dict[str, Any]:
+    """The actor of a change no person made: a saga step, a job, a consumer (details: loan_id, ...)."""
+    return {"user_id": "system", "org_id": org_id, **details}
 
 
 @dataclass(frozen=True)
@@ -58,3 +69,13 @@ def new_event(capability: str, type_: str, subjects: list[Subject], payload: dic
               actor: dict[str, Any], correlation_id: str | None) -> DomainEvent:
     return DomainEvent(type=type_, source=SOURCE_PREFIX + capability, subjects=tuple(subjects),
                        payload=payload, actor=actor, correlation_id=correlation_id)
+
+
+@dataclass(frozen=True)
+class EventFactory:
+    """A capability's events: `event = EventFactory("stacks")`, then `event(type_, subjects, payload, actor)`."""
+    capability: str
+
+    def __call__(self, type_: str, subjects: list[Subject], payload: dict[str, Any],
+                 actor: dict[str, Any]) -> DomainEvent:
+        return new_event(self.capability, type_, subjects, payload, actor=actor, correlation_id=correlation_id())

@@ -3,17 +3,23 @@
 Saga steps arrive as {"step": name, ...} from the state machines; jobs as {"job": name, ...}
 from their schedules. A step raises to fail: the exception's class name is the error name
 the state machine sees. `TransientError` is in every saga's Retry list; any other error
-goes to the compensation path at once. A busy table (`ServiceUnavailable`) and the
-contention errors a capability names are turned into `TransientError` here.
+goes to the compensation path at once. A busy table (`ServiceUnavailable`), any
+`TransientError` subclass (`StepContended`) and the errors a capability names are turned
+into `TransientError` here.
+
+`retrying` is the one loop for a read-decide-write step that lost a race to a concurrent
+change (its conditional write refused): it decides again, and after so many lost races
+raises `StepContended`, which the saga retries later with backoff.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from shared.observability import lambda_entry, logger, set_correlation_id
 from shared.problems import ServiceUnavailable
 
 Task = Callable[[dict[str, Any]], dict[str, Any]]
+T = TypeVar("T")
 
 
 class UnknownTask(Exception):
@@ -28,12 +34,26 @@ class TransientError(Exception):
     """Worth retrying: every saga's Retry names this error."""
 
 
+class StepContended(TransientError):
+    """The item kept changing under a read-decide-write step; worth retrying later."""
+
+
+def retrying(step: Callable[[], T], *, attempts: int, lost: tuple[type[Exception], ...], contended: str) -> T:
+    """Run `step` again each time it raises one of `lost` (a concurrent change got there first)."""
+    for _ in range(attempts):
+        try:
+            return step()
+        except lost:
+            continue
+    raise StepContended(contended)
+
+
 def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None, required: tuple[str, ...] = (),
                  log_keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                  transient: tuple[type[Exception], ...] = ()) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of a capability's steps and jobs; each task takes the whole event."""
     jobs = jobs or {}
-    retryable = (ServiceUnavailable, *transient)
+    retryable = (ServiceUnavailable, TransientError, *transient)
 
     @lambda_entry()
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -56,6 +76,8 @@ def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None,
         try:
             result = step(event)
         except retryable as exc:
+            if type(exc) is TransientError:
+                raise
             raise TransientError(str(exc)) from exc
         logger.info("step done", extra={"result": result})
         return result

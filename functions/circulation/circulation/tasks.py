@@ -2,8 +2,8 @@
 
 Saga steps arrive as {"step", "loan", "correlation_id", "execution_id", ...} from
 check_out.asl.json and return.asl.json; `loan` is {"id", "org_id", "box_id", "request_id",
-...}. `StepContended` (the request kept changing under a step) is transient; every other
-error goes to the compensation path at once. Jobs arrive as {"job": name}.
+...}. shared.tasks' `StepContended` (the request kept changing under a step) is transient;
+every other error goes to the compensation path at once. Jobs arrive as {"job": name}.
 """
 from __future__ import annotations
 
@@ -29,5 +29,5 @@ JOBS = {
     "reconcile_sagas": lambda e: logic.reconcile_sagas(),
 }
 
-handler = task_handler(steps=STEPS, jobs=JOBS, required=("loan",), transient=(logic.StepContended,),
+handler = task_handler(steps=STEPS, jobs=JOBS, required=("loan",),
                        log_keys=lambda e: {"loan_id": e["loan"].get("id"), "request_id": e["loan"].get("request_id")})

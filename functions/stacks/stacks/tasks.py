@@ -3,7 +3,7 @@
 Steps arrive as {"step", "org_id", "box_id", "loan_id", "execution_id", "correlation_id",
 "destination"?}. Each is idempotent on the loan id (see logic/saga.py). `BoxNotAvailable`
 and `BoxNotFound` are business rejections for the saga's Catch; a box that kept changing
-(`StepContended`) is transient (see shared.tasks).
+(shared.tasks' `StepContended`) is transient.
 
     reserve_box    shelved → reserved for the loan (exactly one of any concurrent attempts wins)
     release_box    compensation of reserve_box; tolerates "already released / never reserved"
@@ -25,5 +25,5 @@ STEPS = {
     "return_box": lambda e: logic.return_box(e["org_id"], e["box_id"], e["loan_id"], e.get("execution_id")),
 }
 
-handler = task_handler(steps=STEPS, required=("org_id", "box_id", "loan_id"), transient=(logic.StepContended,),
+handler = task_handler(steps=STEPS, required=("org_id", "box_id", "loan_id"),
                        log_keys=lambda e: {"box_id": e["box_id"], "loan_id": e["loan_id"]})

@@ -7,8 +7,8 @@ or another person's request for a requester, answers 404: its existence is not d
 """
 from __future__ import annotations
 
-from shared.auth import Caller
-from shared.problems import Forbidden, NotFound
+from shared.auth import Caller, not_found
+from shared.problems import Forbidden
 
 from .model import MANAGER_ROLES, READER_ROLES, REQUESTER_ROLES, Party, Request
 from .policy import Policy, check_approver
@@ -19,9 +19,7 @@ class PartiesRefused(Exception):
 
 
 def org_of(caller: Caller) -> str:
-    if not caller.org_id:
-        raise Forbidden("Your token names no organisation.")
-    return caller.org_id
+    return caller.require_org()
 
 
 def party(caller: Caller) -> Party:
@@ -29,22 +27,16 @@ def party(caller: Caller) -> Party:
 
 
 def require_requester(caller: Caller) -> str:
-    org = org_of(caller)
-    caller.require_role(*REQUESTER_ROLES)
-    return org
+    return caller.require_org(*REQUESTER_ROLES)
 
 
 def require_manager(caller: Caller) -> str:
-    org = org_of(caller)
-    caller.require_role(*MANAGER_ROLES)
-    return org
+    return caller.require_org(*MANAGER_ROLES)
 
 
 def require_reader(caller: Caller) -> str:
     """The register and the policy: stack managers, admins and auditors."""
-    org = org_of(caller)
-    caller.require_role(*READER_ROLES)
-    return org
+    return caller.require_org(*READER_ROLES)
 
 
 def sees_all(caller: Caller) -> bool:
@@ -53,9 +45,9 @@ def sees_all(caller: Caller) -> bool:
 
 def require_visible(caller: Caller, request: Request | None) -> Request:
     if request is None or request.org_id != caller.org_id:
-        raise NotFound("No request with that id in your organisation.")
+        raise not_found("request")
     if not sees_all(caller) and request.requester.user_id != caller.user_id:
-        raise NotFound("No request with that id in your organisation.")
+        raise not_found("request")
     return request
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from shared.auth import ROLES, Caller
-from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.problems import Conflict, Forbidden, ValidationFailed
 
 from .model import Organisation, User
 
@@ -75,8 +75,3 @@ def check_role_change(user: User, roles: tuple[str, ...], caller: Caller) -> Non
     if user.id == caller.user_id and "admin" not in roles:
         raise Conflict("You cannot remove your own admin role; ask another admin.")
 
-
-def require_found(entity, what: str):
-    if entity is None:
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return entity

@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any, Iterable
 
 from shared.auth import Caller
-from shared.problems import Forbidden, NotFound
 
 from .model import Finding, Holding
 
@@ -34,31 +33,18 @@ BOX_EVENTS = ("BoxRegistered", "BoxUpdated", "BoxPlaced", "BoxMoved", "BoxFound"
               "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned")
 
 
-def _org(caller: Caller, roles: tuple[str, ...]) -> str:
-    if not caller.org_id:
-        raise Forbidden("Your token names no organisation; campaigns belong to organisations.")
-    caller.require_role(*roles)
-    return caller.org_id
-
-
 def manager_org(caller: Caller) -> str:
     """Stack managers and admins open, count and close campaigns and set cycles."""
-    return _org(caller, MANAGERS)
+    return caller.require_org(*MANAGERS, holdings="campaigns")
 
 
 def scanner_org(caller: Caller) -> str:
     """Archivists too may scan and record findings."""
-    return _org(caller, SCANNERS)
+    return caller.require_org(*SCANNERS, holdings="campaigns")
 
 
 def reader_org(caller: Caller) -> str:
-    return _org(caller, READERS)
-
-
-def require_found(entity, what: str):
-    if entity is None:
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return entity
+    return caller.require_org(*READERS, holdings="campaigns")
 
 
 # ------------------------------------------------------------------ classification

@@ -9,7 +9,6 @@ not found (404), never forbidden (which would disclose that they exist).
 from __future__ import annotations
 
 from shared.auth import Caller
-from shared.problems import Forbidden, NotFound
 
 MANAGERS = ("stack_manager", "admin")
 READERS = ("stack_manager", "admin", "archivist", "auditor", "requester")
@@ -17,21 +16,9 @@ READERS = ("stack_manager", "admin", "archivist", "auditor", "requester")
 
 def reader_org(caller: Caller) -> str:
     """The organisation whose stacks the caller may read."""
-    if not caller.org_id:
-        raise Forbidden("Your token names no organisation; stacks belong to organisations.")
-    caller.require_role(*READERS)
-    return caller.org_id
+    return caller.require_org(*READERS, holdings="stacks")
 
 
 def manager_org(caller: Caller) -> str:
     """The organisation whose stacks the caller may change."""
-    if not caller.org_id:
-        raise Forbidden("Your token names no organisation; stacks belong to organisations.")
-    caller.require_role(*MANAGERS)
-    return caller.org_id
-
-
-def require_found(entity, what: str):
-    if entity is None:
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return entity
+    return caller.require_org(*MANAGERS, holdings="stacks")

@@ -14,7 +14,7 @@ from .locations import (create_container_profile, create_location, create_locati
                         get_location, get_profile, get_repository, list_locations, list_profiles, list_repositories,
                         update_location, update_profile, update_repository)
 from .placement import bulk_place, place_box, remove_box
-from .saga import BoxNotAvailable, BoxNotFound, StepContended, check_out_box, release_box, reserve_box, return_box
+from .saga import BoxNotAvailable, BoxNotFound, check_out_box, release_box, reserve_box, return_box
 from .space import occupancy, occupancy_csv, occupancy_svg, public_report, space, suggestions
 
 __all__ = [
@@ -23,6 +23,6 @@ __all__ = [
     "create_container_profile", "create_location", "create_location_profile", "create_repository", "get_location",
     "get_profile", "get_repository", "list_locations", "list_profiles", "list_repositories", "update_location",
     "update_profile", "update_repository", "bulk_place", "place_box", "remove_box", "BoxNotAvailable", "BoxNotFound",
-    "StepContended", "check_out_box", "release_box", "reserve_box", "return_box", "occupancy", "occupancy_csv",
+    "check_out_box", "release_box", "reserve_box", "return_box", "occupancy", "occupancy_csv",
     "occupancy_svg", "public_report", "space", "suggestions",
 ]

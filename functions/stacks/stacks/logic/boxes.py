@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.concurrency import stale
 from shared.events import now_iso
 from shared.idempotency import derived_id
@@ -14,7 +14,7 @@ from ..data import locations as location_store
 from ..domain import status as transitions
 from ..domain.capacity import BoxSize
 from ..domain.model import Box, shelf_location
-from ..domain.rules import manager_org, reader_org, require_found
+from ..domain.rules import manager_org, reader_org
 from .common import box_subject, code_path, event, location_subject
 
 

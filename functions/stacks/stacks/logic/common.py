@@ -1,20 +1,12 @@
-"""What every stacks use case shares: the event envelope and its subjects."""
+"""What every stacks use case shares: its events and their subjects, and location codes from input."""
 from __future__ import annotations
 
-from typing import Any
-
-from shared.events import DomainEvent, Subject, new_event
-from shared.observability import correlation_id
+from shared.events import EventFactory, Subject
 from shared.problems import ValidationFailed
 
 from ..domain.codes import InvalidCode, LocationCode, parse
 
-CAPABILITY = "stacks"
-SYSTEM_ACTOR = {"user_id": "system", "org_id": None}
-
-
-def event(type_: str, subjects: list[Subject], payload: dict[str, Any], actor: dict[str, Any]) -> DomainEvent:
-    return new_event(CAPABILITY, type_, subjects, payload, actor=actor, correlation_id=correlation_id())
+event = EventFactory("stacks")
 
 
 def box_subject(org_id: str, box_id: str) -> Subject:

@@ -12,17 +12,17 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.concurrency import stale
-from shared.events import Subject, now_iso
+from shared.events import Subject, now_iso, system_actor
 from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 from ..data import environment as store
 from ..data import locations as location_store
 from ..domain import environment as env
 from ..domain.model import Reading, Sensor
-from ..domain.rules import manager_org, reader_org, require_found
-from .common import SYSTEM_ACTOR, code_field, code_path, event
+from ..domain.rules import manager_org, reader_org
+from .common import code_field, code_path, event
 
 MAX_PERIOD = timedelta(days=92)
 DEFAULT_PERIOD = timedelta(hours=24)
@@ -167,8 +167,8 @@ def _apply(binding: dict[str, str], targets: dict[str, Any], series: list[Readin
             subjects = [Subject("sensor", reading.sensor_id, org_id),
                         Subject("repository", reading.repository_id, org_id)]
             if store.record_change(org_id, reading, reading.violations,
-                                   event(kind, subjects, payload, {**SYSTEM_ACTOR, "org_id": org_id,
-                                                                   "partner_api_key_id": binding["api_key_id"]})):
+                                   event(kind, subjects, payload,
+                                         system_actor(org_id, partner_api_key_id=binding["api_key_id"]))):
                 changes.append({"event": kind, "sensor_id": reading.sensor_id, "at": reading.at,
                                 "violations": list(reading.violations)})
         state = reading.violations

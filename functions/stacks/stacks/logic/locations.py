@@ -3,18 +3,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.concurrency import stale
 from shared.events import Subject, now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, NotFound, ValidationFailed
 
-from ..data import locations as repo
+from ..data import locations as store
 from ..domain import environment as env
 from ..domain.capacity import BoxSize, ShelfDimensions
 from ..domain.codes import CHILD_KIND, LocationCode
 from ..domain.model import ContainerProfile, Location, LocationProfile, Repository
-from ..domain.rules import manager_org, reader_org, require_found
+from ..domain.rules import manager_org, reader_org
 from .common import code_field, code_path, event, location_subject
 
 MAX_LOCATIONS_PER_CALL = 96  # one transaction: the locations, the parent check and the event (limit 100)
@@ -38,30 +38,30 @@ def create_repository(caller: Caller, body: dict[str, Any]) -> Repository:
     stamp = now_iso()
     repository = Repository(org_id=org_id, id=str(code), name=body["name"].strip(), barcode=body.get("barcode"),
                             environment_targets=_targets(body), created_at=stamp, updated_at=stamp)
-    if repo.get_repository(org_id, repository.id) is not None:
+    if store.get_repository(org_id, repository.id) is not None:
         raise Conflict(f"Your organisation already has a repository {repository.id}.",
                        errors=[{"field": "code", "message": "already exists"}])
     _refuse_taken_barcode(org_id, repository.barcode)
-    repo.create_repository(repository, event("RepositoryCreated", [_repo_subject(repository)], repository.public(),
-                                             caller.as_actor()))
+    store.create_repository(repository, event("RepositoryCreated", [_repo_subject(repository)], repository.public(),
+                                              caller.as_actor()))
     return repository
 
 
 def list_repositories(caller: Caller, limit: int, cursor: str | None):
-    return repo.list_repositories(reader_org(caller), limit, cursor)
+    return store.list_repositories(reader_org(caller), limit, cursor)
 
 
 def get_repository(caller: Caller, repository_id: str) -> Repository:
     org_id = reader_org(caller)
     code = code_path(repository_id)
-    found = repo.get_repository(org_id, code.repository) if code and code.kind == "repository" else None
+    found = store.get_repository(org_id, code.repository) if code and code.kind == "repository" else None
     return require_found(found, "repository")
 
 
 def update_repository(caller: Caller, repository_id: str, changes: dict[str, Any], expected_version: int) -> Repository:
     org_id = manager_org(caller)
     code = code_path(repository_id)
-    before = require_found(repo.get_repository(org_id, code.repository) if code and code.kind == "repository"
+    before = require_found(store.get_repository(org_id, code.repository) if code and code.kind == "repository"
                            else None, "repository")
     fields: dict[str, Any] = {}
     if "name" in changes:
@@ -77,14 +77,14 @@ def update_repository(caller: Caller, repository_id: str, changes: dict[str, Any
     after = before.with_changes(**fields, version=before.version + 1, updated_at=now_iso())
     if after.barcode != before.barcode:
         _refuse_taken_barcode(org_id, after.barcode, after.id)
-    repo.update_repository(after, before, event("RepositoryUpdated", [_repo_subject(after)],
-                                                {"changes": fields, "repository": after.public()}, caller.as_actor()))
+    store.update_repository(after, before, event("RepositoryUpdated", [_repo_subject(after)],
+                                                 {"changes": fields, "repository": after.public()}, caller.as_actor()))
     return after
 
 
 # ------------------------------------------------------------------ locations
 def _shelf_dimensions(org_id: str, profile_id: str, field: str = "location_profile_id") -> ShelfDimensions:
-    profile = repo.get_profile(org_id, "location", profile_id)
+    profile = store.get_profile(org_id, "location", profile_id)
     if profile is None:
         raise ValidationFailed(f"{field}: no location profile {profile_id} in your organisation.",
                                errors=[{"field": field, "message": "not found"}])
@@ -128,23 +128,23 @@ def create_location(caller: Caller, body: dict[str, Any]) -> tuple[Location, lis
         raise ValidationFailed(f"layout: {len(created)} locations in one call; at most {MAX_LOCATIONS_PER_CALL}. "
                                "Create the range first, then its sections with their shelves.",
                                errors=[{"field": "layout", "message": "too many locations for one call"}])
-    if repo.get_location(org_id, code) is not None:
+    if store.get_location(org_id, code) is not None:
         raise Conflict(f"{code} already exists.", errors=[{"field": "number", "message": "already exists"}])
     _refuse_taken_barcode(org_id, body.get("barcode"))
     subjects = [location_subject(org_id, loc.id) for loc in created] + [location_subject(org_id, str(parent))]
-    repo.create_locations(org_id, parent, created,
-                          event("LocationCreated", subjects,
-                                {"location": created[0].public(), "created": [loc.id for loc in created]},
-                                caller.as_actor()))
+    store.create_locations(org_id, parent, created,
+                           event("LocationCreated", subjects,
+                                 {"location": created[0].public(), "created": [loc.id for loc in created]},
+                                 caller.as_actor()))
     return created[0], [loc.id for loc in created]
 
 
 def _refuse_taken_barcode(org_id: str, barcode: str | None, owner_id: str | None = None) -> None:
     """Refuse a label in use at once (the claim item in the write stays the guarantee)."""
     if barcode:
-        owner = repo.barcode_owner(org_id, barcode)
+        owner = store.barcode_owner(org_id, barcode)
         if owner is not None and owner[1] != owner_id:
-            raise repo.barcode_taken(barcode)
+            raise store.barcode_taken(barcode)
 
 
 def _parent_kind(kind: str) -> str:
@@ -153,7 +153,7 @@ def _parent_kind(kind: str) -> str:
 
 def _location(org_id: str, location_id: str) -> Location:
     code = code_path(location_id)
-    found = repo.get_location(org_id, code) if code is not None and code.kind != "repository" else None
+    found = store.get_location(org_id, code) if code is not None and code.kind != "repository" else None
     return require_found(found, "range, section or shelf")
 
 
@@ -165,7 +165,7 @@ def list_locations(caller: Caller, repository_id: str, kind: str, within: str | 
                    cursor: str | None):
     org_id = reader_org(caller)
     code = code_path(repository_id)
-    if code is None or code.kind != "repository" or repo.get_repository(org_id, code.repository) is None:
+    if code is None or code.kind != "repository" or store.get_repository(org_id, code.repository) is None:
         raise NotFound("No repository with that id in your organisation.")
     scope = code
     if within:
@@ -176,7 +176,7 @@ def list_locations(caller: Caller, repository_id: str, kind: str, within: str | 
         if scope.kind == "shelf" and kind != "shelf" or (scope.kind == "section" and kind == "range"):
             raise ValidationFailed(f"within: no {kind} lies inside a {scope.kind}.",
                                    errors=[{"field": "within", "message": f"holds no {kind}"}])
-    return repo.list_locations(org_id, scope, kind, limit, cursor)
+    return store.list_locations(org_id, scope, kind, limit, cursor)
 
 
 def update_location(caller: Caller, location_id: str, changes: dict[str, Any], expected_version: int) -> Location:
@@ -204,9 +204,9 @@ def update_location(caller: Caller, location_id: str, changes: dict[str, Any], e
         d = after.dimensions
         if before.use.used_um > d.width_mm * 1000 or before.use.used_g > round(d.load_limit_kg * 1000):
             raise Conflict("The shelf holds more than the new profile allows; move boxes off it first.")
-    repo.update_location(after, before, event("LocationUpdated", [location_subject(org_id, after.id)],
-                                              {"changes": public_changes, "location": after.public()},
-                                              caller.as_actor()))
+    store.update_location(after, before, event("LocationUpdated", [location_subject(org_id, after.id)],
+                                               {"changes": public_changes, "location": after.public()},
+                                               caller.as_actor()))
     return after
 
 
@@ -219,8 +219,8 @@ def create_location_profile(caller: Caller, body: dict[str, Any], idempotency_ke
                               dimensions=ShelfDimensions(body["width_mm"], body["height_mm"], body["depth_mm"],
                                                          body["load_limit_kg"]),
                               created_at=stamp, updated_at=stamp)
-    repo.save_profile(profile, event("LocationProfileCreated", [Subject("location_profile", profile.id, org_id)],
-                                     profile.public(), caller.as_actor()))
+    store.save_profile(profile, event("LocationProfileCreated", [Subject("location_profile", profile.id, org_id)],
+                                      profile.public(), caller.as_actor()))
     return profile
 
 
@@ -232,24 +232,24 @@ def create_container_profile(caller: Caller, body: dict[str, Any], idempotency_k
                                size=BoxSize(body["width_mm"], body["height_mm"], body["depth_mm"], body["weight_kg"],
                                             body.get("stacking_limit", 1)),
                                created_at=stamp, updated_at=stamp)
-    repo.save_profile(profile, event("ContainerProfileCreated", [Subject("container_profile", profile.id, org_id)],
-                                     profile.public(), caller.as_actor()))
+    store.save_profile(profile, event("ContainerProfileCreated", [Subject("container_profile", profile.id, org_id)],
+                                      profile.public(), caller.as_actor()))
     return profile
 
 
 def list_profiles(caller: Caller, kind: str, limit: int, cursor: str | None):
-    return repo.list_profiles(reader_org(caller), kind, limit, cursor)
+    return store.list_profiles(reader_org(caller), kind, limit, cursor)
 
 
 def get_profile(caller: Caller, kind: str, profile_id: str):
-    return require_found(repo.get_profile(reader_org(caller), kind, profile_id), f"{kind} profile")
+    return require_found(store.get_profile(reader_org(caller), kind, profile_id), f"{kind} profile")
 
 
 def update_profile(caller: Caller, kind: str, profile_id: str, changes: dict[str, Any], expected_version: int):
     """Profiles apply to what is created (or re-profiled) afterwards: shelves keep the dimensions they
     were given, so a profile edit never silently overfills a shelf."""
     org_id = manager_org(caller)
-    before = require_found(repo.get_profile(org_id, kind, profile_id), f"{kind} profile")
+    before = require_found(store.get_profile(org_id, kind, profile_id), f"{kind} profile")
     if before.version != expected_version:
         raise stale("profile")
     current = before.public()
@@ -266,7 +266,7 @@ def update_profile(caller: Caller, kind: str, profile_id: str, changes: dict[str
                                               merged["weight_kg"], merged["stacking_limit"]),
                                  version=before.version + 1, created_at=before.created_at, updated_at=stamp)
     type_ = "LocationProfileUpdated" if kind == "location" else "ContainerProfileUpdated"
-    repo.save_profile(after, event(type_, [Subject(f"{kind}_profile", after.id, org_id)],
-                                   {"changes": changes, "profile": after.public()}, caller.as_actor()),
-                      expected_version=expected_version)
+    store.save_profile(after, event(type_, [Subject(f"{kind}_profile", after.id, org_id)],
+                                    {"changes": changes, "profile": after.public()}, caller.as_actor()),
+                       expected_version=expected_version)
     return after

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import threading
 from typing import Any
 
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.concurrency import stale
 from shared.events import now_iso
 from shared.problems import Conflict, NotFound, Problem, ValidationFailed
@@ -23,7 +23,7 @@ from ..domain import status as transitions
 from ..domain.capacity import UM_PER_MM, ShelfUse, footprint_um, free_g, free_um, limits_before, why_not_fits
 from ..domain.codes import InvalidCode, parse
 from ..domain.model import Box, Location, Placement, shelf_location
-from ..domain.rules import manager_org, require_found
+from ..domain.rules import manager_org
 from .common import box_subject, event, location_subject
 
 MAX_BULK = 500

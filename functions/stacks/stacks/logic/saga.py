@@ -9,22 +9,23 @@ changes with a conditional write on the version that was read, so among any numb
 concurrent reservations exactly one wins; the others see the box reserved and are refused
 (`BoxNotAvailable`, a business rejection the saga must not retry). The compensation
 `release_box` tolerates "nothing to undo" and leaves a receipt, and a reservation arriving
-after its loan was released is refused, so a late retry cannot strand a box.
+after its loan was released is refused, so a late retry cannot strand a box. A step that
+keeps losing races raises shared.tasks' `StepContended` (transient: the saga retries it).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from shared.events import now_iso
+from shared.events import now_iso, system_actor
 from shared.problems import PreconditionFailed
+from shared.tasks import retrying
 
 from ..data import boxes as store
 from ..domain import status as transitions
 from ..domain.model import DESTINATION_KINDS, Box, shelf_location
-from .common import SYSTEM_ACTOR, box_subject, event, location_subject
+from .common import box_subject, event, location_subject
 
 ATTEMPTS = 8
-
 
 class BoxNotAvailable(Exception):
     """Business rejection: the box cannot take this step (reserved for another loan, missing, ...)."""
@@ -34,19 +35,11 @@ class BoxNotFound(Exception):
     """Business rejection: no such box in the organisation."""
 
 
-class StepContended(Exception):
-    """The box kept changing under the step; worth retrying (a transient error for the saga)."""
-
-
-def _actor(org_id: str, execution_id: str | None, loan_id: str) -> dict[str, Any]:
-    return {**SYSTEM_ACTOR, "org_id": org_id, "loan_id": loan_id, "execution_id": execution_id}
-
-
 def _run(step: str, org_id: str, box_id: str, loan_id: str, decide: Callable[[Box], str],
          change: Callable[[Box], tuple[Box, str, dict[str, Any] | None, dict[str, Any] | None]],
          execution_id: str | None, unless: str | None = None) -> dict[str, Any]:
     """Read, decide, write once; on a lost race read again. Returns the step's (recorded) result."""
-    for _ in range(ATTEMPTS):
+    def attempt() -> dict[str, Any]:
         recorded = store.get_receipt(org_id, box_id, loan_id, step)
         if recorded is not None:
             return {**recorded, "already": True}
@@ -71,7 +64,7 @@ def _run(step: str, org_id: str, box_id: str, loan_id: str, decide: Callable[[Bo
             subjects = [box_subject(org_id, box.id)]
             if box.home is not None:
                 subjects.append(location_subject(org_id, box.home.shelf_id))
-            actor = _actor(org_id, execution_id, loan_id)
+            actor = system_actor(org_id, loan_id=loan_id, execution_id=execution_id)
             ev = event(type_, subjects, {"box": after.public(), "loan_id": loan_id, "from": source, "to": target},
                        actor)
             entries = (store.history_entries(org_id, box, step.removesuffix("_box"), source, target, stamp,
@@ -80,11 +73,12 @@ def _run(step: str, org_id: str, box_id: str, loan_id: str, decide: Callable[[Bo
             store.save_box(after, box, ev, entries=entries, receipt=(loan_id, step, result),
                            unless_step=(loan_id, unless) if unless else None)
             return {**result, "already": False}
-        except (store.StepAlreadyRecorded, PreconditionFailed):
-            continue  # another run of this step, or another change, got there first: decide again
         except store.StepUndone as exc:
             raise BoxNotAvailable(str(exc)) from None
-    raise StepContended(f"Box {box_id} kept changing; {step} did not complete.")
+
+    # another run of this step, or another change, got there first: decide again
+    return retrying(attempt, attempts=ATTEMPTS, lost=(store.StepAlreadyRecorded, PreconditionFailed),
+                    contended=f"Box {box_id} kept changing; {step} did not complete.")
 
 
 def _result(box: Box, step: str, loan_id: str, changed: bool) -> dict[str, Any]:

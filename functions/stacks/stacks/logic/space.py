@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.problems import NotFound, ValidationFailed
 
 from ..data import boxes as box_store
@@ -13,7 +13,7 @@ from ..domain import arrangement, reports
 from ..domain.capacity import UM_PER_MM, BoxSize, boxes_that_fit, free_um, totals
 from ..domain.codes import LocationCode
 from ..domain.model import Location, Repository
-from ..domain.rules import reader_org, require_found
+from ..domain.rules import reader_org
 from .common import code_field, code_path
 
 MAX_SUGGESTED_SHELVES = 50

@@ -1,45 +1,23 @@
-"""Audit's use cases: append a domain event to every named entity's history; read and verify one."""
+"""Reading: one entity's history, page by page, and the verification of its chain."""
 from __future__ import annotations
 
 from typing import Any
 
 from shared.auth import Caller
-from shared.problems import NotFound, ValidationFailed
+from shared.problems import NotFound
 
-from .data import history
-from .domain.chain import verify
+from ..data import history as store
+from ..domain.chain import verify
 
 READERS = ("auditor", "admin")
-APPEND_ATTEMPTS = 5
-
-
-def record(envelope: dict[str, Any]) -> int:
-    """Append the event to each subject's chain; returns how many chains grew (0 on redelivery)."""
-    subjects = envelope.get("subjects")
-    if not envelope.get("id") or not isinstance(subjects, list) or not subjects:
-        raise ValidationFailed("Not a domain-event envelope: it needs an id and subjects.")
-    grown = 0
-    for subject in subjects:
-        for _ in range(APPEND_ATTEMPTS):
-            try:
-                history.append(subject["id"], subject["kind"], subject.get("org_id"), envelope)
-                grown += 1
-                break
-            except history.AlreadyAppended:
-                break
-            except history.HeadMoved:
-                continue  # another event for this entity landed first; read the new head
-        else:
-            raise RuntimeError(f"history of {subject['id']} kept moving; the message will be redelivered")
-    return grown
 
 
 def entity_history(caller: Caller, entity_id: str, limit: int, cursor: str | None, check: bool) -> dict[str, Any]:
     caller.require_role(*READERS)
-    current = history.head(caller.org_id, entity_id)
+    current = store.head(caller.org_id, entity_id)
     if current is None:
         raise NotFound("No history for that entity in your organisation.")
-    items, next_cursor = history.entries(caller.org_id, entity_id, limit, cursor)
+    items, next_cursor = store.entries(caller.org_id, entity_id, limit, cursor)
     items = [i for i in items if i["seq"] <= current["seq"]]  # entries appended after the head we read
     body: dict[str, Any] = {"entity": {"id": entity_id, "kind": current["kind"], "events": current["seq"],
                                        "head_hash": current["hash"]},
@@ -54,7 +32,7 @@ def _verify_up_to(org_id: str | None, entity_id: str, current: dict[str, Any]) -
     def entries_to_head():
         cursor = None
         while True:
-            page, cursor = history.entries(org_id, entity_id, 100, cursor)
+            page, cursor = store.entries(org_id, entity_id, 100, cursor)
             for entry in page:
                 if entry["seq"] > current["seq"]:
                     return

@@ -1,0 +1,15 @@
+"""Inventory's read model of stacks' boxes (the expected holdings), fed by stacks' events."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..data import repository as store
+from ..domain import rules
+
+
+def record_stacks_event(envelope: dict[str, Any]) -> bool:
+    """Keep the holdings read model: True if the event changed what we know of a box."""
+    holding = rules.holding_from_event(envelope)
+    if holding is None:
+        return False
+    return store.apply_holding(holding)
