@@ -147,7 +147,7 @@ def run_size(n: int) -> dict:
         import boto3
         from infrastructure import cfn
         from inventory import logic
-        from inventory.data import repository as store, tables
+        from inventory.data import campaigns as store, tables
         from inventory.domain import reports
         cfn.create_table(boto3.client("dynamodb", endpoint_url=url),
                          cfn.template()["Resources"]["InventoryTable"]["Properties"], "inventory")

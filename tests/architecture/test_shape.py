@@ -3,6 +3,11 @@ in the others; what every capability needs is written once, in shared/.
 
 - `<cap>/logic/` is a package split by use-case area; its `__init__` re-exports what the
   entry points call (the layers themselves are import-linter's `capability-layers` contract);
+- `<cap>/data/` holds `tables.py` (the table binding, its items and keys: keys live in data/
+  only), `tx.py` (the capability's transactions) and access modules named after the records
+  they keep (stacks: boxes, locations, environment; circulation: loans; inventory: campaigns;
+  identity: directory; audit: history), never `repository` (in an archive a repository is a
+  building, stacks' 서고);
 - inside logic, a data module is imported as `store` (the module of the area the logic
   module works on) or `<area>_store` (any other one);
 - no capability defines again what shared/ owns: the organisation guard and not-found
@@ -35,6 +40,13 @@ def test_logic_is_a_package_split_by_use_case_area(package):
     assert (package / "logic" / "__init__.py").is_file() and not (package / "logic.py").exists()
     assert len(_logic_modules(package)) >= 3  # __init__ and at least two areas
     assert (package / "data").is_dir()
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_data_modules_have_one_naming(package):
+    modules = {p.stem for p in (package / "data").glob("*.py")} - {"__init__"}
+    assert {"tables", "tx"} <= modules
+    assert "repository" not in modules and len(modules) >= 3
 
 
 def test_the_layers_contract_holds_every_capability():

@@ -197,7 +197,7 @@ def test_the_schedule_opens_a_campaign_for_each_due_cycle_once(inventory):
 
 # ------------------------------------------------------------ the holdings read model
 def test_the_read_model_keeps_the_newest_version_of_each_box(inventory):
-    from inventory.data import repository as store
+    from inventory.data import campaigns as store
     placed = box_event("BoxPlaced", "box-x", "BC-X", 2, home="R01-01-01-1")
     moved = box_event("BoxMoved", "box-x", "BC-X", 3, home="R01-02-01-1")
     relabelled = box_event("BoxUpdated", "box-x", "BC-X2", 4, home="R01-02-01-1")
@@ -221,12 +221,12 @@ def test_a_poison_message_fails_alone(inventory):
     from tests.support.events import FakeLambdaContext
     result = handler(event, FakeLambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
-    from inventory.data import repository as store
+    from inventory.data import campaigns as store
     assert store.get_holding("org-alpha", "box-y").home_id == "R01-01-01-1"
 
 
 def test_other_capabilities_events_and_other_organisations_stay_apart(inventory):
-    from inventory.data import repository as store
+    from inventory.data import campaigns as store
     foreign = box_event("BoxPlaced", "box-z", "BC-Z", 2, home="R01-01-01-1", org_id=OTHER_ORG)
     not_stacks = dict(box_event("BoxPlaced", "box-q", "BC-Q", 2, home="R01-01-01-1"), source="records.identity")
     assert inventory.feed([foreign, not_stacks]) == {"batchItemFailures": []}

@@ -7,6 +7,7 @@ from identity import authorizer
 from identity.domain.access import AccessRefused, grant
 from identity.domain.model import User
 from identity.integration import tokens
+from identity.logic import access
 from infrastructure.aws_events import FakeLambdaContext
 
 ACTIVE = User(id="u1", org_id="org-a", email="u1@a.example", display_name="U1", roles=("archivist",), status="active")
@@ -36,7 +37,7 @@ def test_who_is_refused(user, org):
 def test_the_answer_allows_every_route_of_the_stage_and_carries_the_context(monkeypatch):
     monkeypatch.setattr(tokens, "claims", lambda header: {"cognito:username": "u1", "custom:org_id": "org-a",
                                                           "cognito:groups": ["archivist"]})
-    monkeypatch.setattr(authorizer.repository, "get_user", lambda org, user, consistent=False: ACTIVE)
+    monkeypatch.setattr(access.store, "get_user", lambda org, user, consistent=False: ACTIVE)
 
     answer = authorizer.handler({"type": "TOKEN", "authorizationToken": "Bearer x",
                                  "methodArn": "arn:aws:execute-api:us-east-1:1:abc/v1/GET/boxes/b1"}, FakeLambdaContext())

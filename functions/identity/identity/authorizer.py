@@ -13,21 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import parse_groups
 from shared.observability import lambda_entry, logger
 
-from .data import repository
-from .domain.access import AccessRefused, grant
+from . import logic
+from .domain.access import AccessRefused
 from .integration import tokens
-
-
-def authorize(header_value: str | None) -> tuple[str, dict[str, Any]]:
-    """(principal id, context) for a token of an active user; AccessRefused or InvalidToken otherwise."""
-    verified = tokens.claims(header_value)
-    user_id = verified.get("cognito:username") or verified.get("sub")
-    org_id = verified.get("custom:org_id") or None
-    user = repository.get_user(org_id, str(user_id), consistent=True) if user_id and org_id else None
-    return str(user_id), grant(org_id, parse_groups(verified.get("cognito:groups")), user)
 
 
 def _stage_wide(method_arn: str) -> str:
@@ -40,7 +30,7 @@ def _stage_wide(method_arn: str) -> str:
 @lambda_entry()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        principal, grants = authorize(event.get("authorizationToken"))
+        principal, grants = logic.authorize(event.get("authorizationToken"))
     except (tokens.InvalidToken, AccessRefused) as refused:
         logger.info("token refused", extra={"reason": str(refused)})
         raise Exception("Unauthorized") from None  # the exact message API Gateway turns into a 401

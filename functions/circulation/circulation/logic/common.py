@@ -6,7 +6,7 @@ from typing import Any
 from shared.auth import Caller
 from shared.events import DomainEvent, EventFactory, Subject, system_actor
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import rules
 from ..domain.model import Request
 

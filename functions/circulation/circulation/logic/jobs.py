@@ -8,7 +8,7 @@ from shared import clock
 from shared.events import now_iso, system_actor
 from shared.observability import correlation_id
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import overdue
 from ..integration import workflows
 from .common import request_event

@@ -7,7 +7,7 @@ from shared.auth import Caller
 from shared.concurrency import require_version
 from shared.events import Subject, now_iso
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import rules
 from ..domain.policy import Policy, check_document
 from .common import event

@@ -5,7 +5,7 @@ from shared.events import now_iso, system_actor
 from shared.problems import PreconditionFailed
 from shared.tasks import retrying
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import lifecycle
 from ..domain.queue import next_in_line
 from .common import STEP_ATTEMPTS, request_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 from shared.auth import Caller
 from shared.problems import ValidationFailed
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import register as register_csv, rules
 from ..domain.model import RegisterEntry, Request
 

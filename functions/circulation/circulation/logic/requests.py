@@ -12,7 +12,7 @@ from shared.idempotency import derived_id
 from shared.observability import correlation_id, logger
 from shared.problems import Conflict
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import lifecycle, rules
 from ..domain.model import Request
 from ..domain.policy import check_approver, check_period, check_purpose, effective_retention

@@ -13,7 +13,7 @@ from shared.events import now_iso
 from shared.problems import PreconditionFailed
 from shared.tasks import retrying
 
-from ..data import repository as store
+from ..data import loans as store
 from ..domain import lifecycle, rules
 from ..domain.model import Request
 from ..domain.queue import box_held

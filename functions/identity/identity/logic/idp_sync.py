@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from shared.observability import logger
 
-from ..data import repository as store
+from ..data import directory as store
 from ..domain.model import User
 from ..integration import idp
 

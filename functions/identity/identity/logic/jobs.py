@@ -10,7 +10,7 @@ from shared.events import now_iso, system_actor
 from shared.observability import correlation_id
 from shared.problems import ValidationFailed
 
-from ..data import repository as store
+from ..data import directory as store
 from ..domain.model import Organisation
 from ..integration import workflows
 from .common import event, new_user, org_subject, start_provisioning, user_subjects

@@ -9,7 +9,7 @@ from shared.events import now_iso
 from shared.idempotency import derived_id
 from shared.problems import InvalidCursor
 
-from ..data import repository as store
+from ..data import directory as store
 from ..domain import rules
 from ..domain.model import Organisation, User
 from .common import event, new_user, org_subject, start_provisioning, user_subjects

@@ -6,7 +6,7 @@ from typing import Any
 
 from shared.events import now_iso, system_actor
 
-from ..data import repository as store
+from ..data import directory as store
 from ..domain.model import User
 from ..integration import idp
 from .common import event, user_subjects

@@ -9,7 +9,7 @@ from shared.concurrency import require_version
 from shared.events import now_iso
 from shared.problems import Conflict
 
-from ..data import repository as store
+from ..data import directory as store
 from ..domain import rules
 from ..domain.model import User
 from .common import event, new_user, start_provisioning, user_subjects

@@ -11,7 +11,7 @@ from shared.events import now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, ValidationFailed
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import reports, rules
 from ..domain.model import Campaign, Scope, range_of
 from ..domain.rules import manager_org, reader_org

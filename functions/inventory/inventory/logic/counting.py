@@ -14,7 +14,7 @@ from shared.events import now_iso, system_actor
 from shared.observability import correlation_id
 from shared.problems import Conflict
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import reports, rules
 from ..domain.model import RESULTS, Campaign, Holding, range_of
 from ..domain.rules import manager_org

@@ -10,7 +10,7 @@ from shared.events import Subject, now_iso, system_actor
 from shared.idempotency import derived_id
 from shared.problems import Conflict, ValidationFailed
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import rules
 from ..domain.model import Campaign, CyclePolicy, Scope
 from ..domain.rules import manager_org, reader_org

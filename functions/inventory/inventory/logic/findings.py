@@ -9,7 +9,7 @@ from shared.events import Subject, now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, ValidationFailed
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import rules
 from ..domain.model import Finding
 from ..domain.rules import manager_org, reader_org, scanner_org

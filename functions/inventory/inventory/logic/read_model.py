@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import rules
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from shared.auth import Caller
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain import reports
 from ..domain.model import RESULTS
 from .campaigns import get_campaign

@@ -8,7 +8,7 @@ from shared.events import now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
-from ..data import repository as store
+from ..data import campaigns as store
 from ..domain.model import Campaign, Session
 from ..domain.rules import reader_org, scanner_org
 from .common import campaign_subject, event
