@@ -14,6 +14,13 @@ takes a snapshot, notes the first segment the snapshot does not cover, and delet
 older ones; a crash anywhere in between only means more segments are replayed.
 
 A torn last line (the crash came mid-write) was never acknowledged and is ignored.
+
+S3 object writes are journaled the same way (`record_s3_writes`): each stored object
+version is one line, `["s3:<bucket>", {"key", "version"}, {"body", "lock_mode",
+"lock_until"}]`, written under the same lock and fsync'ed before moto answers the PUT,
+so a signed audit checkpoint that was acknowledged survives a `kill -9`. Versions are
+immutable and named by their id, so replaying one that a snapshot already holds changes
+nothing (persistence.py deduplicates by version id).
 """
 from __future__ import annotations
 
@@ -75,6 +82,7 @@ class Journal:
 
     def start(self) -> int:
         """Begin recording into a new segment after the existing ones; returns its number."""
+        record_s3_writes(self)
         with writes_paused():
             return self._open_next()
 
@@ -147,6 +155,39 @@ class Journal:
                     if written:
                         self._durable = upto
                     self._cond.notify_all()
+
+
+S3_PREFIX = "s3:"
+_s3_journal: list[Journal] = []
+
+
+def record_s3_writes(journal: Journal) -> None:
+    """Patch moto's S3 backend (in this process) so that every stored object version is journaled
+    and on disk before the PUT is answered."""
+    from moto.s3.models import S3Backend
+
+    _s3_journal[:] = [journal]
+    if getattr(S3Backend.put_object, "_journaled", False):
+        return
+    original = S3Backend.put_object
+
+    def put_object(self, bucket_name, key_name, value, *args, **kwargs):
+        with writes_paused():  # versions of one key are journaled in the order they are stored
+            stored = original(self, bucket_name, key_name, value, *args, **kwargs)
+            wait = _s3_journal[0].record([(f"{S3_PREFIX}{bucket_name}", {"key": key_name, "version": stored.version_id},
+                                          s3_state(stored))]) if _s3_journal else None
+        if wait is not None:
+            wait()
+        return stored
+
+    put_object._journaled = True  # type: ignore[attr-defined]
+    S3Backend.put_object = put_object
+
+
+def s3_state(stored: Any) -> dict[str, Any]:
+    """What a restore needs to put an object version back as it was."""
+    return {"body": bytes(stored.value), "lock_mode": stored.lock_mode, "lock_until": stored.lock_until,
+            "lock_legal_status": stored.lock_legal_status}
 
 
 def fsync_dir(folder: pathlib.Path) -> None:

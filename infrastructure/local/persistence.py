@@ -4,12 +4,16 @@
     journal/<n>.log            every committed write since, fsync'ed before it was acknowledged
     snapshot.json              the first journal segment the snapshot does not cover
     cognito/<LogicalId>.json   each user pool's groups and users (attributes, status, groups)
+    s3/<LogicalId>.json        each bucket's object versions in the order they were stored
+    s3/<LogicalId>/<version>   one object version (body, Object Lock mode and retain-until), written once
+    kms/<LogicalId>.pem        each KMS key's private key: old signatures keep verifying after a restart
     partner-api-key            the partner API key (X-Api-Key), as plain text
     state.json                 whether the demo data was seeded
     runtime.json               the running system's URLs (for `make job`); removed on exit
 
-DynamoDB writes are durable when acknowledged (journal.py): start-up replays the
-journal over the snapshot, so a `kill -9` loses nothing that got an answer. Snapshots
+DynamoDB writes and S3 object versions are durable when acknowledged (journal.py):
+start-up replays the journal over the snapshot, so a `kill -9` loses nothing that got an
+answer. Object versions keep their ids and lock settings; delete markers are not kept. Snapshots
 (tables and Cognito) are written atomically on shutdown and every few seconds when
 something changed; each compacts the journal. Cognito users are snapshot only (the
 identity table is their source of truth; its reconcile job re-applies what was missed).
@@ -33,8 +37,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .aws import client
-from .journal import Journal, fsync_dir
-from .template import Template
+from .journal import S3_PREFIX, Journal, fsync_dir
+from .template import ACCOUNT_ID, REGION, Template
 from .tokens import LOCAL_PASSWORD
 
 log = logging.getLogger("local.persistence")
@@ -62,6 +66,11 @@ def _key(item: dict[str, Any], names: list[str]) -> str:
 
 def _to_text(data: bytes) -> str:
     return base64.b64encode(data).decode()
+
+
+def _lock_until(value: Any) -> str | None:
+    """moto's own form of a retain-until date (botocore parses it into a datetime)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
 
 class Store:
@@ -129,8 +138,15 @@ class Store:
             items = (self._read(f"tables/{logical}.json") or {}).get("items", [])
             tables[self.template.physical_name(logical)] = (
                 key_names, {_key(item, key_names): item for item in items})
+        buckets = {self.template.physical_name(logical): self._saved_versions(logical)
+                   for logical in self.template.of_type("AWS::S3::Bucket")}
         if journal is not None:
             for table, key, item in journal.read(since=(self._read("snapshot.json") or {}).get("journal_from", 0)):
+                if table.startswith(S3_PREFIX):
+                    if table[len(S3_PREFIX):] in buckets and item is not None:
+                        buckets[table[len(S3_PREFIX):]].setdefault(key["version"], {**item, "key": key["key"]})
+                        counts["journaled"] += 1
+                    continue
                 if table not in tables:
                     continue
                 key_names, items = tables[table]
@@ -142,11 +158,86 @@ class Store:
         for table, (_, items) in tables.items():
             self._put_items(table, list(items.values()))
             counts["items"] += len(items)
+        for bucket, versions in buckets.items():
+            self._put_versions(bucket, versions)
+            counts["items"] += len(versions)
         for logical in self.template.of_type("AWS::Cognito::UserPool"):
             saved = self._read(f"cognito/{logical}.json")
             if saved:
                 counts["users"] += self._restore_pool(self.template.resolve({"Ref": logical}), saved)
+        self._keep_keys()
         return counts
+
+    # ---------------------------------------------------- S3 objects, KMS keys
+    def _saved_versions(self, logical: str) -> dict[str, dict[str, Any]]:
+        """version id -> {"key", "body", "lock_mode", ...}, in the order they were stored."""
+        versions = {}
+        for key, version in (self._read(f"s3/{logical}.json") or {}).get("versions", []):
+            saved = json.loads((self.root / "s3" / logical / version).read_text(encoding="utf-8"))
+            versions[version] = {**saved, "key": key, "body": base64.b64decode(saved["body"])}
+        return versions
+
+    @staticmethod
+    def _put_versions(bucket: str, versions: dict[str, dict[str, Any]]) -> None:
+        """Back into moto (in this process) with their own version ids, so a snapshot and the journal
+        name each version the same way across restarts."""
+        from moto.s3.models import s3_backends
+
+        backend = s3_backends[ACCOUNT_ID]["global"]
+        for version, saved in versions.items():
+            body = saved["body"] if isinstance(saved["body"], bytes) else base64.b64decode(saved["body"])
+            stored = backend.put_object(bucket, saved["key"], body, lock_mode=saved.get("lock_mode"),
+                                        lock_until=saved.get("lock_until"),
+                                        lock_legal_status=saved.get("lock_legal_status"), disable_notification=True)
+            stored._version_id = version
+
+    def _save_buckets(self) -> bool:
+        changed = False
+        s3 = client("s3")
+        for logical in self.template.of_type("AWS::S3::Bucket"):
+            bucket, order = self.template.physical_name(logical), []
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+                by_key: dict[str, list[str]] = {}
+                for version in page.get("Versions", []):
+                    by_key.setdefault(version["Key"], []).append(version["VersionId"])
+                for key, ids in by_key.items():  # listed newest first
+                    order += [[key, v] for v in reversed(ids)]
+            folder = self.root / "s3" / logical
+            for key, version in order:
+                path = folder / version
+                if not path.exists():  # versions never change: each is written once
+                    found = s3.get_object(Bucket=bucket, Key=key, VersionId=version)
+                    self._write(f"s3/{logical}/{version}", {
+                        "body": _to_text(found["Body"].read()), "lock_mode": found.get("ObjectLockMode"),
+                        "lock_until": _lock_until(found.get("ObjectLockRetainUntilDate")),
+                        "lock_legal_status": found.get("ObjectLockLegalHoldStatus")})
+            changed |= self._write(f"s3/{logical}.json", {"versions": order})
+        return changed
+
+    def _keep_keys(self) -> None:
+        """Put each KMS key's saved private key back into moto's key (its id is new; the material is
+        what old signatures need), or save the material of a key made for the first time."""
+        from cryptography.hazmat.primitives import serialization
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends[ACCOUNT_ID][REGION]
+        for logical in self.template.of_type("AWS::KMS::Key"):
+            key = backend.keys[self.template.resolve({"Ref": logical})]
+            path = self.root / "kms" / f"{logical}.pem"
+            if path.exists():
+                key.private_key.private_key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+                continue
+            pem = key.private_key.private_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with tmp.open("wb") as handle:
+                handle.write(pem)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+            fsync_dir(path.parent)
 
     def compact(self, journal: Journal) -> bool:
         """A new snapshot, then drop the journal segments it covers. Writes keep flowing meanwhile:
@@ -197,6 +288,8 @@ class Store:
                 changed |= self._write(f"tables/{logical}.json", {"items": self._scan(self.template.physical_name(logical))})
             for logical in self.template.of_type("AWS::Cognito::UserPool"):
                 changed |= self._write(f"cognito/{logical}.json", self._dump_pool(self.template.resolve({"Ref": logical})))
+            if tables:  # objects are journaled with the tables' writes and compacted with them
+                changed |= self._save_buckets()
             return changed
 
     def _scan(self, table: str) -> list[dict[str, Any]]:

@@ -2,7 +2,9 @@
 
 Tables (with their streams and TTL), queues (then their redrive policies, once every
 dead-letter queue exists), event buses, rules with their targets, Cognito user pools
-with clients and groups, and state machines with their definitions substituted.
+with clients and groups, KMS keys (persistence.py keeps their key material across
+restarts), S3 buckets (versioning, Object Lock and its default retention, policy), and
+state machines with their definitions substituted.
 Values only the emulator knows are recorded in `template.discovered`.
 """
 from __future__ import annotations
@@ -24,6 +26,8 @@ def provision(template: Template) -> None:
     _event_buses(template)
     _rules(template)
     _user_pools(template)
+    _keys(template)
+    _buckets(template)
     create_state_machines(template)
 
 
@@ -114,6 +118,45 @@ def _user_pools(template: Template) -> None:
         template.discovered[(logical, "Ref")] = cognito.create_user_pool_client(**args)["UserPoolClient"]["ClientId"]
     for logical in template.of_type("AWS::Cognito::UserPoolGroup"):
         cognito.create_group(**api_arguments("cognito-idp", "CreateGroup", template.properties(logical)))
+
+
+def _keys(template: Template) -> None:
+    kms = client("kms")
+    for logical in template.of_type("AWS::KMS::Key"):
+        props = template.properties(logical)
+        args = api_arguments("kms", "CreateKey", props)
+        if "KeyPolicy" in props:
+            args["Policy"] = json.dumps(props["KeyPolicy"])
+        key = kms.create_key(**args)["KeyMetadata"]
+        template.discovered[(logical, "Ref")] = key["KeyId"]
+        template.discovered[(logical, "Arn")] = key["Arn"]
+        template.discovered[(logical, "KeyId")] = key["KeyId"]
+
+
+def _buckets(template: Template) -> None:
+    s3 = client("s3")
+    for logical in template.of_type("AWS::S3::Bucket"):
+        props = template.properties(logical)
+        name = template.physical_name(logical)
+        try:
+            s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=bool(props.get("ObjectLockEnabled")))
+        except ClientError as exc:  # kept from an earlier start (an S3 elsewhere)
+            if exc.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
+        if props.get("VersioningConfiguration"):
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        lock = props.get("ObjectLockConfiguration")
+        if lock:
+            retention = lock["Rule"]["DefaultRetention"]
+            retention = {k: int(v) if k in ("Days", "Years") else v for k, v in retention.items()}
+            s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+                "ObjectLockEnabled": lock["ObjectLockEnabled"], "Rule": {"DefaultRetention": retention}})
+        if props.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(Bucket=name,
+                                       PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    for logical in template.of_type("AWS::S3::BucketPolicy"):
+        props = template.properties(logical)
+        client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
 
 
 def create_state_machines(template: Template, stepfunctions=None) -> None:

@@ -190,6 +190,8 @@ class Template:
                 return str(self.resolve(props[key]))
         if res["Type"] == FUNCTION:
             return logical
+        if res["Type"] == "AWS::S3::Bucket":  # bucket names are lower case
+            return f"{STACK_NAME}-{logical}".lower()
         suffix = ".fifo" if res["Type"] == "AWS::SQS::Queue" and props.get("FifoQueue") else ""
         return f"{STACK_NAME}-{logical}{suffix}"
 
@@ -388,6 +390,7 @@ class Template:
             "AWS::Serverless::StateMachine": lambda: arn("states", f"stateMachine:{name}"),
             "AWS::StepFunctions::StateMachine": lambda: arn("states", f"stateMachine:{name}"),
             "AWS::Serverless::LayerVersion": lambda: arn("lambda", f"layer:{logical}:1"),
+            "AWS::S3::Bucket": lambda: f"arn:{PARTITION}:s3:::{name}",
             "AWS::Cognito::UserPool": lambda: arn("cognito-idp", f"userpool/{self._discovered(logical, 'Ref')}"),
         }
         if attr == "Arn" and kind in arns:
@@ -470,6 +473,7 @@ _NAME_PROPERTIES = {
     "AWS::Events::Rule": ("Name",),
     "AWS::Serverless::StateMachine": ("Name",),
     "AWS::StepFunctions::StateMachine": ("StateMachineName",),
+    "AWS::S3::Bucket": ("BucketName",),
     FUNCTION: ("FunctionName",),
 }
 

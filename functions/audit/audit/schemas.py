@@ -30,11 +30,24 @@ ENTITY_HISTORY = {
         "items": {"type": "array", "items": AUDIT_ENTRY},
         "next_cursor": {"type": ["string", "null"]},
         "verification": {
-            "type": "object", "description": "Present with `verify=true`: the whole chain recomputed.",
+            "type": "object",
+            "description": "Present with `verify=true`: the whole chain recomputed and compared with its head in "
+                           "the latest signed checkpoint (entries appended since are checked by the hash chain only).",
             "required": ["valid", "checked"],
             "properties": {"valid": {"type": "boolean"}, "checked": {"type": "integer"},
                            "broken_at": {"type": "integer", "description": "First sequence number that fails."},
-                           "head_hash": {"type": "string"}}},
+                           "head_hash": {"type": "string"},
+                           "kind": {"type": "string", "enum": ["edited", "rewritten", "truncated", "deleted"],
+                                    "description": "How the chain was tampered with (absent when valid)."},
+                           "checkpoint": {
+                               "type": ["object", "null"],
+                               "description": "The signed checkpoint the chain was compared with; null when none "
+                                              "exists yet. `events`/`head_hash`: this chain's head in it (0/null: "
+                                              "the chain is newer than the checkpoint).",
+                               "properties": {"sequence": {"type": "integer"}, "issued_at": {"type": "string"},
+                                              "root": {"type": "string"}, "object": {"type": "string"},
+                                              "events": {"type": "integer"},
+                                              "head_hash": {"type": ["string", "null"]}}}}},
     },
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from ..domain.chain import GENESIS, link
+from .chains import head_shard
 from .tables import ENTRY_PREFIX, EntryItem, HeadItem, ReceiptItem, entity_key, entry_key, receipt_key
 from .tx import Tx, page, read
 
@@ -38,7 +39,7 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
     pk = entity_key(org_id, entity_id)
     (Tx().put(ReceiptItem(pk=pk, sk=receipt_key(event["id"]), seq=seq), condition=ReceiptItem.pk.does_not_exist(),
               on_fail=AlreadyAppended(event["id"]))
-     .put(HeadItem(pk=pk, sk="HEAD", seq=seq, hash=digest, kind=kind),
+     .put(HeadItem(pk=pk, sk="HEAD", seq=seq, hash=digest, kind=kind, head_shard=head_shard(pk)),
           condition=(HeadItem.seq == seq - 1) if current else HeadItem.pk.does_not_exist(),
           on_fail=HeadMoved(entity_id))
      .put(EntryItem(pk=pk, sk=entry_key(seq), seq=seq, prev_hash=prev, hash=digest, event=event))

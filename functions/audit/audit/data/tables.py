@@ -2,7 +2,7 @@
 
 | item     | pk                   | sk                 |
 |----------|----------------------|--------------------|
-| head     | ENTITY#<org>#<id>    | HEAD               | seq, hash, kind
+| head     | ENTITY#<org>#<id>    | HEAD               | seq, hash, kind, head_shard (sparse index `heads`, chains.py)
 | entry    | ENTITY#<org>#<id>    | SEQ#<000000000001> | seq, event, prev_hash, hash
 | receipt  | ENTITY#<org>#<id>    | EVENT#<event id>   | seq (dedupe: SQS delivers at least once)
 Histories are per organisation: two organisations' entities with the same id never
@@ -31,6 +31,7 @@ class HeadItem(TABLE.Item):
     seq = NumberAttribute()
     hash = UnicodeAttribute()
     kind = UnicodeAttribute(null=True)
+    head_shard = UnicodeAttribute(null=True)  # only heads carry it: the `heads` index holds one item per chain
 
 
 class EntryItem(TABLE.Item):

@@ -1,11 +1,13 @@
-"""Audit's use cases, as the HTTP layer (app.py) and the queue consumer (consumer.py) call them.
+"""Audit's use cases, as the HTTP layer (app.py), the queue consumer (consumer.py) and the jobs (tasks.py) call them.
 
 Each concern lives in its own module under `logic/`: recording (append a domain event to
-every named entity's history) and reading (read and verify one entity's history).
+every named entity's history), reading (read and verify one entity's history) and
+checkpoints (sign every chain's head out of the writers' reach; verify every chain).
 """
 from __future__ import annotations
 
+from .checkpoints import take_checkpoint, verify_all
 from .reading import entity_history
 from .recording import record
 
-__all__ = ["entity_history", "record"]
+__all__ = ["entity_history", "record", "take_checkpoint", "verify_all"]

@@ -4,18 +4,33 @@ from __future__ import annotations
 from typing import Any
 
 from shared.auth import Caller
-from shared.problems import NotFound
+from shared.problems import NotFound, Problem
 
 from ..data import history as store
-from ..domain.chain import verify
+from ..domain.checkpoint import Head
+from . import checkpoints
 
 READERS = ("auditor", "admin")
+
+
+class HistoryDeleted(Problem):
+    """The entity has no history any more, but a signed checkpoint knows it had one: 410, never a plain 404."""
+    slug = "history-deleted"
+    title = "History deleted"
+    status = 410
 
 
 def entity_history(caller: Caller, entity_id: str, limit: int, cursor: str | None, check: bool) -> dict[str, Any]:
     caller.require_role(*READERS)
     current = store.head(caller.org_id, entity_id)
     if current is None:
+        checkpoint, anchor = checkpoints.checkpointed(caller.org_id, entity_id)
+        if anchor is not None:
+            raise HistoryDeleted(
+                f"The history of this entity was deleted: checkpoint {checkpoint['sequence']} recorded "
+                f"{anchor.seq} events.", verification={"valid": False, "kind": "deleted", "checked": 0,
+                                                       "broken_at": 1, "checkpoint": checkpoint | {
+                                                           "events": anchor.seq, "head_hash": anchor.hash}})
         raise NotFound("No history for that entity in your organisation.")
     items, next_cursor = store.entries(caller.org_id, entity_id, limit, cursor)
     items = [i for i in items if i["seq"] <= current["seq"]]  # entries appended after the head we read
@@ -28,7 +43,8 @@ def entity_history(caller: Caller, entity_id: str, limit: int, cursor: str | Non
 
 
 def _verify_up_to(org_id: str | None, entity_id: str, current: dict[str, Any]) -> dict[str, Any]:
-    """Recompute the chain up to the head read at the start: later appends are not in question."""
+    """Recompute the chain up to the head read at the start (later appends are not in question) and compare
+    it with its head in the latest signed checkpoint."""
     def entries_to_head():
         cursor = None
         while True:
@@ -40,7 +56,4 @@ def _verify_up_to(org_id: str | None, entity_id: str, current: dict[str, Any]) -
             if not cursor:
                 return
 
-    result = verify(entries_to_head())
-    if result["valid"] and (result["checked"] != current["seq"] or result["head_hash"] != current["hash"]):
-        result = {"valid": False, "broken_at": result["checked"] + 1, "checked": result["checked"]}
-    return result
+    return checkpoints.verify_chain(org_id, entity_id, Head(current["seq"], current["hash"]), entries_to_head())
