@@ -40,10 +40,10 @@ ENTITY_HISTORY = {
                            "kind": {"type": "string", "enum": ["edited", "rewritten", "truncated", "deleted"],
                                     "description": "How the chain was tampered with (absent when valid)."},
                            "checkpoint": {
-                               "type": ["object", "null"],
-                               "description": "The signed checkpoint the chain was compared with; null when none "
-                                              "exists yet. `events`/`head_hash`: this chain's head in it (0/null: "
-                                              "the chain is newer than the checkpoint).",
+                               "type": "object",
+                               "description": "The signed checkpoint the chain was compared with (absent until the "
+                                              "first checkpoint exists). `events`/`head_hash`: this chain's head in "
+                                              "it (0/null: the chain is newer than the checkpoint).",
                                "properties": {"sequence": {"type": "integer"}, "issued_at": {"type": "string"},
                                               "root": {"type": "string"}, "object": {"type": "string"},
                                               "events": {"type": "integer"},

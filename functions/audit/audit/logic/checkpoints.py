@@ -63,8 +63,9 @@ def verify_chain(org_id: str | None, entity_id: str, head: Head | None, entries)
     """The route's verdict: the chain recomputed and compared with its latest checkpointed head."""
     summary, anchor = checkpointed(org_id, entity_id)
     verdict = rules.assess(entries, head, anchor)
-    verdict["checkpoint"] = None if summary is None else summary | {
-        "events": anchor.seq if anchor else 0, "head_hash": anchor.hash if anchor else None}
+    if summary is not None:  # absent until the first checkpoint exists: only the chain itself was checked
+        verdict["checkpoint"] = summary | {"events": anchor.seq if anchor else 0,
+                                           "head_hash": anchor.hash if anchor else None}
     return verdict
 
 
