@@ -80,12 +80,24 @@ def _seed(n: int, events: int) -> None:
         ddb.batch_write_item(RequestItems={"audit": [{"PutRequest": {"Item": i}} for i in items[start:start + 25]]})
 
 
-def _grow(fraction: float, n: int) -> int:
-    from audit import logic
+def _grow(fraction: float, n: int, events: int) -> int:
+    """One more event on every 1/fraction-th chain, written as the consumer's transaction leaves it."""
+    from audit.data.chains import head_shard
+    from audit.domain.chain import link
+    ddb = boto3.client("dynamodb")
     grown = max(1, int(n * fraction))
     for c in range(0, n, n // grown):
-        logic.record({"id": f"late-{c}", "type": "BoxMoved", "payload": {},
-                      "subjects": [{"kind": "box", "id": f"box-{c:06d}", "org_id": f"org-{c % 7}"}]})
+        pk = f"ENTITY#org-{c % 7}#box-{c:06d}"
+        head = ddb.get_item(TableName="audit", Key={"pk": {"S": pk}, "sk": {"S": "HEAD"}})["Item"]
+        seq, prev = int(head["seq"]["N"]) + 1, head["hash"]["S"]
+        event = {"id": f"late-{c}", "type": "BoxMoved", "payload": {}}
+        digest = link(prev, seq, event)
+        ddb.batch_write_item(RequestItems={"audit": [
+            {"PutRequest": {"Item": {"pk": {"S": pk}, "sk": {"S": f"SEQ#{seq:012d}"}, "seq": {"N": str(seq)},
+                                     "prev_hash": {"S": prev}, "hash": {"S": digest},
+                                     "event": {"S": json.dumps(event)}}}},
+            {"PutRequest": {"Item": head | {"seq": {"N": str(seq)}, "hash": {"S": digest},
+                                            "head_shard": {"S": head_shard(pk)}}}}]})
     return grown
 
 
@@ -127,7 +139,7 @@ def run(sizes: tuple[int, ...], events: int, full_up_to: int = 1000) -> list[dic
             full = n <= full_up_to
             first = _measure(checkpoints.take_checkpoint) if full else (_checkpoint_seeded_heads(), SKIPPED)[1]
             idle = _measure(checkpoints.take_checkpoint)
-            grown = _grow(0.01, n)
+            grown = _grow(0.01, n, events)
             after = _measure(checkpoints.take_checkpoint)
             size = boto3.client("s3").head_object(Bucket="audit-checkpoints", Key=after["result"]["object"])["ContentLength"]
             from audit import logic
