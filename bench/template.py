@@ -22,6 +22,7 @@ _DISCOVERED_STAND_INS = {
     "AWS::Cognito::UserPoolClient": ("Ref", lambda t, logical: f"bench{logical}"),
     "AWS::DynamoDB::Table": ("StreamArn", lambda t, logical:
                              f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{t.physical_name(logical)}/stream/bench"),
+    "AWS::KMS::Key": ("Arn", lambda t, logical: f"arn:aws:kms:{REGION}:{ACCOUNT}:key/bench-{logical}"),
 }
 
 
