@@ -161,9 +161,9 @@ S3_PREFIX = "s3:"
 _s3_journal: list[Journal] = []
 
 
-def record_s3_writes(journal: Journal) -> None:
+def record_s3_writes(journal: Journal, set_attr: Callable[[Any, str, Any], None] = setattr) -> None:
     """Patch moto's S3 backend (in this process) so that every stored object version is journaled
-    and on disk before the PUT is answered."""
+    and on disk before the PUT is answered (pass pytest's `monkeypatch.setattr` to undo it)."""
     from moto.s3.models import S3Backend
 
     _s3_journal[:] = [journal]
@@ -181,7 +181,7 @@ def record_s3_writes(journal: Journal) -> None:
         return stored
 
     put_object._journaled = True  # type: ignore[attr-defined]
-    S3Backend.put_object = put_object
+    set_attr(S3Backend, "put_object", put_object)
 
 
 def s3_state(stored: Any) -> dict[str, Any]:
