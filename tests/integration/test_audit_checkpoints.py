@@ -258,3 +258,20 @@ def test_a_forged_or_replayed_checkpoint_is_rejected_and_reported(world):
     assert "signature" in reasons[forged_key] and "sequence" in reasons[rules.object_key("checkpoints/", 3)]
     taken = world.job("checkpoint")  # the job steps over the forged keys instead of stopping
     assert taken["written"] is True and taken["sequence"] == 4
+    assert {(f["entity_id"], f["kind"]) for f in taken["refused"]} == {("b1", "rewritten")}
+
+
+def test_a_version_put_over_the_newest_checkpoint_does_not_hide_it(world):
+    world.record("b1", 3)
+    first = world.job("checkpoint")
+    world.rehash_after_edit("b1", 1)
+    from audit.domain import checkpoint as rules
+    heads = {"ENTITY#o1#b1": rules.Head(3, world.entries("b1")[-1]["hash"]["S"])}
+    stmt = rules.statement(1, "2026-12-02T00:00:00Z", "0" * 64, heads)  # what would launder the rewrite
+    world.s3.put_object(Bucket=world.bucket, Key=first["object"], Body=json.dumps(
+        rules.document(stmt, heads, "bm90IGEgc2lnbmF0dXJl", "forged", [])).encode())
+    status, body = world.read("b1")
+    assert body["verification"]["kind"] == "rewritten"
+    assert body["verification"]["checkpoint"]["root"] == first["root"]
+    report = world.job("verify_chains")
+    assert kinds(report) == {"b1": "rewritten"} and report["rejected_checkpoints"][0]["key"] == first["object"]

@@ -8,7 +8,8 @@
 The bucket has Object Lock in COMPLIANCE mode with a default retention and versioning,
 so no one — not the table's writers, not an administrator — can delete or replace a
 stored version before it expires; a new version or a new key is all a writer can add,
-and every checkpoint's signature and sequence are checked before it is believed. Objects
+and every checkpoint's signature and sequence are checked before it is believed (a
+version put over a checkpoint does not hide it: its earlier versions are read then). Objects
 are written with If-None-Match: `*`, so the job never overwrites one.
 
 The key is a KMS asymmetric ECC_NIST_P256 key; only the jobs' function may sign with it,
@@ -72,9 +73,19 @@ def newest_checkpoints(limit: int = 5) -> Iterator[tuple[str, str, dict[str, Any
         yield entry["Key"], entry["ETag"], _documents[tag]
 
 
-def _read(key: str) -> dict[str, Any] | None:
+def earlier_versions(key: str) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """(version id, document) of the key's versions below the current one, oldest first: the job writes
+    each key once, so when the current version was put over it, the oldest is the job's own."""
+    listed = _s3().list_object_versions(Bucket=_bucket(), Prefix=key).get("Versions", [])
+    for version in sorted((v for v in listed if v["Key"] == key and not v["IsLatest"]),
+                          key=lambda v: v["LastModified"]):
+        yield version["VersionId"], _read(key, version["VersionId"])
+
+
+def _read(key: str, version: str | None = None) -> dict[str, Any] | None:
+    extra = {"VersionId": version} if version else {}
     try:
-        doc = json.loads(_s3().get_object(Bucket=_bucket(), Key=key)["Body"].read())
+        doc = json.loads(_s3().get_object(Bucket=_bucket(), Key=key, **extra)["Body"].read())
     except ValueError:
         return None
     return doc if isinstance(doc, dict) else None

@@ -34,14 +34,24 @@ def latest() -> tuple[dict[str, Any] | None, list[dict[str, Any]], int]:
         number = key[len(anchors_store.CHECKPOINTS):].removesuffix(".json")
         if number.isdigit():
             highest = max(highest, rules.SEQUENCE_SPACE - int(number))
-        reason = "unreadable" if doc is None else rules.well_formed(doc, key, anchors_store.CHECKPOINTS)
-        if reason is None and not anchors_store.signature_valid(key, etag, rules.signed_bytes(doc["statement"]),
-                                                          str(doc.get("signature", ""))):
-            reason = "signature does not verify with the audit signing key"
+        reason = _distrust(key, etag, doc)
         if reason is None:
             return {"key": key, "statement": doc["statement"], "heads": rules.heads_of(doc)}, rejected, highest
         rejected.append({"key": key, "reason": reason})
+        for version, earlier in anchors_store.earlier_versions(key):  # something was put over the job's object
+            if _distrust(key, version, earlier) is None:
+                return {"key": key, "statement": earlier["statement"], "heads": rules.heads_of(earlier)}, \
+                    rejected, highest
     return None, rejected, highest
+
+
+def _distrust(key: str, tag: str, doc: dict[str, Any] | None) -> str | None:
+    """Why this checkpoint object cannot be believed (None: it is well formed and signed by our key)."""
+    reason = "unreadable" if doc is None else rules.well_formed(doc, key, anchors_store.CHECKPOINTS)
+    if reason is None and not anchors_store.signature_valid(key, tag, rules.signed_bytes(doc["statement"]),
+                                                      str(doc.get("signature", ""))):
+        reason = "signature does not verify with the audit signing key"
+    return reason
 
 
 def _summary(trusted: dict[str, Any]) -> dict[str, Any]:
