@@ -1,6 +1,6 @@
 """How the audit checkpoint and verification jobs grow with the number of chains.
 
-    .venv/bin/python bench/checkpoints.py [--sizes 1000,10000] [--events 2] [--full-up-to 1000]
+    .venv/bin/python bench/checkpoints.py [--sizes 200,1000,10000] [--events 2] [--full-up-to 200]
 
 In process against moto (`mock_aws`): the audit table, signing key and locked bucket
 built from template.yaml, N chains of `--events` entries each written directly (as the
@@ -124,7 +124,7 @@ def _checkpoint_seeded_heads() -> dict[str, Any]:
 SKIPPED = {"seconds": None, "dynamodb": None, "s3": None, "kms": None, "result": "skipped"}
 
 
-def run(sizes: tuple[int, ...], events: int, full_up_to: int = 1000) -> list[dict[str, Any]]:
+def run(sizes: tuple[int, ...], events: int, full_up_to: int = 200) -> list[dict[str, Any]]:
     from audit import checkpoints
     from audit.data import anchors
     from shared.auth import caller_from_claims
@@ -171,9 +171,9 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--sizes", default="200,1000,10000")
     parser.add_argument("--events", type=int, default=2)
-    parser.add_argument("--full-up-to", type=int, default=1000)
+    parser.add_argument("--full-up-to", type=int, default=200)
     args = parser.parse_args(argv)
     rows = run(tuple(int(s) for s in args.sizes.split(",")), args.events, args.full_up_to)
     print(table(rows))
