@@ -125,7 +125,7 @@ SKIPPED = {"seconds": None, "dynamodb": None, "s3": None, "kms": None, "result":
 
 
 def run(sizes: tuple[int, ...], events: int, full_up_to: int = 200) -> list[dict[str, Any]]:
-    from audit import checkpoints
+    from audit import logic
     from audit.data import anchors
     from shared.auth import caller_from_claims
     from infrastructure.aws_events import claims
@@ -137,16 +137,15 @@ def run(sizes: tuple[int, ...], events: int, full_up_to: int = 200) -> list[dict
             _seed(n, events)
             print(f"seeded {n} chains in {time.perf_counter() - seeded:.0f} s", file=sys.stderr)
             full = n <= full_up_to
-            first = _measure(checkpoints.take_checkpoint) if full else (_checkpoint_seeded_heads(), SKIPPED)[1]
-            idle = _measure(checkpoints.take_checkpoint)
+            first = _measure(logic.take_checkpoint) if full else (_checkpoint_seeded_heads(), SKIPPED)[1]
+            idle = _measure(logic.take_checkpoint)
             grown = _grow(0.01, n, events)
-            after = _measure(checkpoints.take_checkpoint)
+            after = _measure(logic.take_checkpoint)
             size = boto3.client("s3").head_object(Bucket="audit-checkpoints", Key=after["result"]["object"])["ContentLength"]
-            from audit import logic
             auditor = caller_from_claims(claims("u", "org-0", ["auditor"]))
             logic.entity_history(auditor, "box-000000", 10, None, True)  # warm the per-environment caches
             one = _measure(lambda: logic.entity_history(auditor, "box-000000", 10, None, True)["verification"]["valid"])
-            verify = _measure(lambda: len(checkpoints.verify_all()["broken"])) if full else SKIPPED
+            verify = _measure(lambda: len(logic.verify_all()["broken"])) if full else SKIPPED
             anchors.forget()
             rows.append({"chains": n, "events_per_chain": events, "grown": grown, "checkpoint_bytes": size,
                          "first": first, "idle": idle, "after_growth": after, "verify_one": one, "verify_job": verify})
