@@ -55,8 +55,9 @@ def _world() -> None:
     s3.put_bucket_versioning(Bucket="audit-checkpoints", VersioningConfiguration={"Status": "Enabled"})
     s3.put_object_lock_configuration(Bucket="audit-checkpoints", ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
-    from audit.data import anchors, chains, history
-    history._ddb.cache_clear()
+    from audit.data import anchors, chains
+    from audit.data.tables import TABLE
+    TABLE.reset()
     chains._ddb.cache_clear()
     anchors.forget()
 

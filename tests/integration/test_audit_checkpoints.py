@@ -112,8 +112,9 @@ def world(monkeypatch):
 
 
 def _forget_clients() -> None:
-    from audit.data import anchors, chains, history
-    history._ddb.cache_clear()
+    from audit.data import anchors, chains
+    from audit.data.tables import TABLE
+    TABLE.reset()
     chains._ddb.cache_clear()
     anchors.forget()
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from functools import lru_cache
 from typing import Any, Iterator
 
 import boto3
 
 from ..domain.checkpoint import Head
+from .tables import ENTRY_PREFIX, TABLE
 
 INDEX = "heads"
 SHARDS = 16
-ENTRY_PREFIX = "SEQ#"
 
 
 def head_shard(pk: str) -> str:
@@ -35,7 +34,7 @@ def _ddb():
 
 
 def _table() -> str:
-    return os.environ["TABLE_NAME"]
+    return TABLE.name
 
 
 def chain_parts(chain: str) -> tuple[str | None, str]:
