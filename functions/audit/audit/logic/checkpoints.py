@@ -11,18 +11,15 @@ for the truth. A chain that fails its consistency check keeps its old checkpoint
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
+
+from shared.clock import iso_instant
 
 from ..data import anchors as anchors_store
 from ..data import chains as store
 from ..data.tables import entity_key as chain_key
 from ..domain import checkpoint as rules
 from ..domain.checkpoint import Head
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # ------------------------------------------------------------------- reading
@@ -110,7 +107,7 @@ def take_checkpoint() -> dict[str, Any]:
                 "chains": len(heads)}
     sequence = max(highest, trusted["statement"]["sequence"] if trusted else 0) + 1
     previous = rules.digest(trusted["statement"]) if trusted else rules.FIRST_PREVIOUS
-    stmt = rules.statement(sequence, _now(), previous, heads)
+    stmt = rules.statement(sequence, iso_instant(), previous, heads)
     signature, key_id = anchors_store.sign(rules.signed_bytes(stmt))
     key = rules.object_key(anchors_store.CHECKPOINTS, sequence)
     try:
@@ -132,7 +129,7 @@ def verify_all() -> dict[str, Any]:
         verdict = rules.assess(store.entries_from(chain, 1), current.get(chain), anchored.get(chain))
         if not verdict["valid"]:
             broken.append(_finding(chain, verdict))
-    generated = _now()
+    generated = iso_instant()
     report = {"generated_at": generated, "checkpoint": _summary(trusted) if trusted else None,
               "chains_checked": len(anchored.keys() | current.keys()),
               "unanchored_chains": len(current.keys() - anchored.keys()),
