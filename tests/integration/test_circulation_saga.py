@@ -21,7 +21,7 @@ def test_check_out_and_return_move_the_box_and_write_the_register(circulation, a
     after, run = circulation.check_out(request)
     assert run["status"] == "SUCCEEDED", run
     assert circulation.states_entered(run) == ["CheckParties", "ReserveBox", "RecordLoan", "CheckOutBox",
-                                               "CheckedOut"]
+                                               "CompleteCheckOut", "CheckedOut"]
     assert after["status"] == "checked_out" and after["loan"]["checked_out_at"]
     in_stacks = circulation.stacks.get_box(box["id"])
     assert in_stacks["status"] == "checked_out"
@@ -86,7 +86,8 @@ def test_a_failure_at_any_check_out_step_is_compensated(circulation, approved, s
     _consistent(circulation, box["id"])
 
 
-@pytest.mark.parametrize("step", ["check_parties", "reserve_box", "record_loan", "check_out_box"])
+@pytest.mark.parametrize("step", ["check_parties", "reserve_box", "record_loan", "check_out_box",
+                                  "complete_check_out"])
 def test_a_transient_error_at_any_step_is_retried_not_compensated(circulation, approved, step):
     box, request = approved
     circulation.faults.fail(step, TransientError("busy"), times=2)
@@ -94,6 +95,31 @@ def test_a_transient_error_at_any_step_is_retried_not_compensated(circulation, a
     assert run["status"] == "SUCCEEDED", run
     assert "ReleaseBox" not in circulation.states_entered(run)
     assert after["status"] == "checked_out"
+    _consistent(circulation, box["id"])
+
+
+def test_the_request_says_checked_out_only_once_the_box_is_at_its_destination(circulation, approved):
+    """One truth: the saga stops after stacks moved the box but before its last step. The request
+    still says checking_out (in progress, never checked_out with the box on its shelf), nothing is
+    undone (the box really is out), and the reconcile job finishes the saga."""
+    from datetime import datetime, timedelta, timezone
+
+    from circulation import logic
+
+    box, request = approved
+    circulation.faults.fail("complete_check_out", InjectedFailure("circulation is down"), times=20)
+    during, run = circulation.check_out(request)
+    assert run["status"] == "FAILED", run
+    assert "ReleaseBox" not in circulation.states_entered(run)
+    assert during["status"] == "checking_out" and during["loan"]["checked_out_at"]
+    assert circulation.stacks.get_box(box["id"])["status"] == "checked_out"
+
+    circulation.faults.plan.clear()
+    assert logic.reconcile_sagas(now=datetime.now(timezone.utc) + timedelta(minutes=11))["restarted"] == 1
+    runs = [e for e in circulation.executions("check-out") if e["executionArn"] != run["executionArn"]]
+    finished = circulation.wait("check-out", runs[0]["name"])
+    assert finished["status"] == "SUCCEEDED", finished
+    assert circulation.get(request["id"])["status"] == "checked_out"
     _consistent(circulation, box["id"])
 
 

@@ -15,6 +15,7 @@ STEPS = {
     # check-out saga
     "check_parties": lambda e: logic.step_check_parties(e["loan"]),
     "record_loan": lambda e: logic.step_record_loan(e["loan"]),
+    "complete_check_out": lambda e: logic.step_complete_check_out(e["loan"]),
     "abandon_check_out": lambda e: logic.step_abandon_check_out(
         e["loan"], e.get("error"), ((e.get("compensation") or {}).get("release_box") or {}).get("result")),
     # return saga

@@ -1,6 +1,6 @@
 """The request state machine.
 
-    requested ──approve──▶ approved ──check out──▶ checking_out ──record loan──▶ checked_out
+    requested ──approve──▶ approved ──check out──▶ checking_out ──box at its destination──▶ checked_out
         │    └─approve (box held or queue waiting)─▶ queued ──promote──▶ approved      │
         │                     ▲ abandon (saga failed; box held → queued)   │              │ return
         ├─reject──▶ rejected  └────────────────────────────────────────────┘              ▼
@@ -8,6 +8,9 @@
                                                                               reopen: returning → checked_out
 
 `checking_out` and `returning` belong to a saga: only its steps move the request out of them.
+The loan is recorded while the request is still `checking_out`; the request says
+`checked_out` only once the saga's last step has moved the box to its destination, so the
+request and the box never tell two stories.
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "reject": (("requested",), "rejected"),
     "cancel": (("requested", "approved", "queued"), "cancelled"),
     "start_check_out": (("approved",), "checking_out"),
-    "record_loan": (("checking_out",), "checked_out"),
+    "record_loan": (("checking_out",), "checking_out"),  # the loan is written; the box has not moved yet
+    "complete_check_out": (("checking_out",), "checked_out"),
     "abandon_check_out": (("checking_out", "checked_out"), None),  # approved, or queued when the box is held
     "promote": (("queued",), "approved"),
     "start_return": (("checked_out",), "returning"),
@@ -34,7 +38,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 _VERBS = {"approve": "approved", "reject": "rejected", "cancel": "cancelled", "start_check_out": "checked out",
-          "record_loan": "recorded as checked out", "abandon_check_out": "put back", "promote": "promoted",
+          "record_loan": "recorded as checked out", "complete_check_out": "completed", "abandon_check_out": "put back", "promote": "promoted",
           "start_return": "returned", "reopen": "reopened", "close": "closed"}
 
 

@@ -18,11 +18,11 @@ from .read_model import apply_stacks_event
 from .register import export_register, read_register
 from .requests import approve, cancel, check_out, create_request, get_request, list_requests, reject, start_return
 from .saga import (StepRefused, step_abandon_check_out, step_check_parties, step_close_loan, step_promote_next,
-                   step_record_loan, step_record_return, step_reopen_loan)
+                   step_complete_check_out, step_record_loan, step_record_return, step_reopen_loan)
 
 __all__ = [
     "detect_overdue", "reconcile_sagas", "get_policy", "put_policy", "promote_next", "apply_stacks_event",
     "export_register", "read_register", "approve", "cancel", "check_out", "create_request", "get_request",
     "list_requests", "reject", "start_return", "StepRefused", "step_abandon_check_out", "step_check_parties",
-    "step_close_loan", "step_promote_next", "step_record_loan", "step_record_return", "step_reopen_loan",
+    "step_close_loan", "step_promote_next", "step_complete_check_out", "step_record_loan", "step_record_return", "step_reopen_loan",
 ]

@@ -53,9 +53,12 @@ def step_check_parties(loan: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_record_loan(loan: dict[str, Any]) -> dict[str, Any]:
+    """Record the loan (register entry, LoanCheckedOut) before the box moves; the request stays
+    checking_out until step_complete_check_out."""
     def run() -> dict[str, Any]:
         request = _saga_request(loan)
-        if _ours(request, loan) and request.status in ("checked_out", "returning", "returned"):
+        if _ours(request, loan) and (request.status in ("checked_out", "returning", "returned")
+                                     or (request.status == "checking_out" and request.checked_out_at)):
             return {"status": request.status, "already": True}
         if not _ours(request, loan) or request.status != "checking_out":
             raise StepRefused(f"Request {request.id} is {request.status}; loan {loan['id']} cannot be recorded.")
@@ -66,6 +69,29 @@ def step_record_loan(loan: dict[str, Any]) -> dict[str, Any]:
         store.save_request(after, request, request_event("LoanCheckedOut", after, {"loan_id": after.loan_id,
                                                                            "due": after.due},
                                                          saga_actor(after)), entries=[entry])
+        return {"status": after.status, "already": False}
+
+    return _retrying(run)
+
+
+def step_complete_check_out(loan: dict[str, Any]) -> dict[str, Any]:
+    """The last step, after stacks moved the box: only now does the request say checked_out.
+    The box is out, so this step is never compensated: it is retried, and the reconcile job
+    finishes a saga that stopped before it (every earlier step answers "already")."""
+    def run() -> dict[str, Any]:
+        request = _saga_request(loan)
+        if _ours(request, loan) and request.status in ("checked_out", "returning", "returned"):
+            return {"status": request.status, "already": True}
+        if not _ours(request, loan) or request.status != "checking_out":
+            raise StepRefused(f"Request {request.id} is {request.status}; loan {loan['id']} cannot be completed.")
+        if not request.checked_out_at:
+            step_record_loan(loan)
+            request = _saga_request(loan)
+        stamp = now_iso()
+        after = request.with_changes(status=lifecycle.target("complete_check_out", request.status),
+                                     version=request.version + 1, updated_at=stamp)
+        store.save_request(after, request, request_event("CheckOutCompleted", after, {"loan_id": after.loan_id},
+                                                         saga_actor(after)))
         return {"status": after.status, "already": False}
 
     return _retrying(run)
@@ -99,7 +125,7 @@ def step_abandon_check_out(loan: dict[str, Any], error: dict[str, Any] | None,
             return {"outcome": request.status if _ours(request, loan) else "superseded", "already": True}
         if out_for_us:
             if request.status == "checking_out":
-                step_record_loan(loan)
+                step_complete_check_out(loan)
             return {"outcome": "checked_out", "already": request.status == "checked_out"}
         holders, waiting = store.box_slots(request.org_id, request.box_id)
         held = held_in_stacks or box_held(holders, request.id, waiting)
@@ -111,7 +137,7 @@ def step_abandon_check_out(loan: dict[str, Any], error: dict[str, Any] | None,
                                      queued_at=stamp if held else None, checked_out_at=None,
                                      version=request.version + 1, updated_at=stamp)
         entries = ([register_entry(after, "check_out_cancelled", stamp, "system", reason=failure)]
-                   if request.status == "checked_out" else [])
+                   if request.status == "checked_out" or request.checked_out_at else [])  # the loan was recorded
         store.save_request(after, request, request_event("CheckOutAbandoned", after, {"loan_id": loan["id"],
                                                                              "error": failure, "queued": held},
                                                          saga_actor(request)),
