@@ -20,6 +20,7 @@ import time
 from typing import Any, Callable, TypeVar
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
 
@@ -98,6 +99,23 @@ class LocalSystem:
         """`kill -9` of the whole process group: no handler runs, nothing is saved on the way out."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+
+
+def stack_room(call: Callable[..., Response], prefix: str, *, shelf_width_mm: int) -> tuple[str, str, str, str]:
+    """A new repository with one range of one section of two shelves, and a box profile 100 mm wide,
+    through the stacks API: (repository code, shelf 1, shelf 2, box profile id)."""
+    repo = prefix + uuid.uuid4().hex[:5].upper()
+    assert call("POST", "/repositories", {"code": repo, "name": f"E2E {repo}"}).status == 201
+    shelf_profile = call("POST", "/location-profiles", {"name": "Shelf", "width_mm": shelf_width_mm,
+                                                        "height_mm": 350, "depth_mm": 400,
+                                                        "load_limit_kg": 100}).json()["id"]
+    box_profile = call("POST", "/container-profiles", {"name": "Box", "width_mm": 100, "height_mm": 300,
+                                                       "depth_mm": 380, "weight_kg": 5}).json()["id"]
+    created = call("POST", "/locations", {"kind": "range", "parent_id": repo, "number": 1,
+                                          "location_profile_id": shelf_profile,
+                                          "layout": {"sections": 1, "shelves_per_section": 2}})
+    assert created.status == 201, created.body
+    return repo, f"{repo}-01-01-1", f"{repo}-01-01-2", box_profile
 
 
 def _demo_user_with_role(role: str) -> str:

@@ -8,11 +8,9 @@ THEN the results and report say which boxes are ok, misplaced and missing.
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.e2e.conftest import wait_for
+from tests.e2e.conftest import stack_room, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -21,17 +19,7 @@ def test_a_stock_take_from_shelving_to_report(local_system):
     token = local_system.token("stacks@src")
     call = lambda method, path, body=None, **h: local_system.request(method, path, token=token, json_body=body,  # noqa: E731
                                                                      headers=h or None)
-    repo = "E" + uuid.uuid4().hex[:5].upper()
-    assert call("POST", "/repositories", {"code": repo, "name": "E2E stack room"}).status == 201
-    shelf_profile = call("POST", "/location-profiles", {"name": "Shelf", "width_mm": 1000, "height_mm": 350,
-                                                        "depth_mm": 400, "load_limit_kg": 100}).json()["id"]
-    box_profile = call("POST", "/container-profiles", {"name": "Box", "width_mm": 100, "height_mm": 300,
-                                                       "depth_mm": 380, "weight_kg": 5}).json()["id"]
-    created = call("POST", "/locations", {"kind": "range", "parent_id": repo, "number": 1,
-                                          "location_profile_id": shelf_profile,
-                                          "layout": {"sections": 1, "shelves_per_section": 2}})
-    assert created.status == 201, created.body
-    shelf_1, shelf_2 = f"{repo}-01-01-1", f"{repo}-01-01-2"
+    repo, shelf_1, shelf_2, box_profile = stack_room(call, "E", shelf_width_mm=1000)
     barcodes = [f"{repo}-B{i}" for i in range(3)]
     for barcode, shelf in zip(barcodes, (shelf_1, shelf_1, shelf_2)):
         box = call("POST", "/boxes", {"barcode": barcode, "container_profile_id": box_profile,

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import wait_for
+from tests.e2e.conftest import stack_room, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -21,16 +21,7 @@ def test_a_box_the_shelf_refused_is_never_seen_placed_by_any_consumer(local_syst
     token, auditor = local_system.token("stacks@src"), local_system.token("auditor@src")
     call = lambda method, path, body=None, **h: local_system.request(  # noqa: E731
         method, path, token=token, json_body=body, headers={"Idempotency-Key": uuid.uuid4().hex, **h})
-    repo = "F" + uuid.uuid4().hex[:5].upper()
-    assert call("POST", "/repositories", {"code": repo, "name": "Refusals"}).status == 201
-    shelf_profile = call("POST", "/location-profiles", {"name": "Narrow shelf", "width_mm": 250, "height_mm": 350,
-                                                        "depth_mm": 400, "load_limit_kg": 100}).json()["id"]
-    box_profile = call("POST", "/container-profiles", {"name": "Box", "width_mm": 100, "height_mm": 300,
-                                                       "depth_mm": 380, "weight_kg": 5}).json()["id"]
-    assert call("POST", "/locations", {"kind": "range", "parent_id": repo, "number": 1,
-                                       "location_profile_id": shelf_profile,
-                                       "layout": {"sections": 1, "shelves_per_section": 2}}).status == 201
-    shelf_1, shelf_2 = f"{repo}-01-01-1", f"{repo}-01-01-2"
+    repo, shelf_1, shelf_2, box_profile = stack_room(call, "F", shelf_width_mm=250)  # room for two boxes
     boxes = [call("POST", "/boxes", {"barcode": f"{repo}-B{i}", "container_profile_id": box_profile,
                                      "producing_unit": "Finance", "record_form": "document"}).json()["id"]
              for i in range(4)]
