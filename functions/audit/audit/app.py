@@ -16,8 +16,8 @@ def entity_history(ctx: RequestContext, entity_id: str) -> Reply:
     """Auditors and admins of the entity's organisation: every domain event that named the entity, in order,
     each linked to the previous by a hash. With `verify=true` the whole chain is recomputed, compared with its
     head in the latest signed checkpoint, and the first broken link and the kind of tampering (`edited`,
-    `rewritten`, `truncated`) are reported. A history that was deleted while a checkpoint knows it answers
-    410 `history-deleted` (kind `deleted`), not 404."""
+    `rewritten`, `truncated`) are reported; a history that was deleted while a checkpoint knows it answers
+    410 `history-deleted` (kind `deleted`), not 404. Without `verify` the answer comes from the table alone."""
     return Reply(logic.entity_history(ctx.require_caller(), entity_id, ctx.query["limit"], ctx.query["cursor"],
                                       ctx.query["verify"] == "true"))
 

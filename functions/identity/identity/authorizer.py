@@ -15,7 +15,7 @@ from typing import Any
 
 from shared.observability import lambda_entry, logger
 
-from . import logic
+from .logic.access import authorize
 from .domain.access import AccessRefused
 from .integration import tokens
 
@@ -30,7 +30,7 @@ def _stage_wide(method_arn: str) -> str:
 @lambda_entry()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        principal, grants = logic.authorize(event.get("authorizationToken"))
+        principal, grants = authorize(event.get("authorizationToken"))
     except (tokens.InvalidToken, AccessRefused) as refused:
         logger.info("token refused", extra={"reason": str(refused)})
         raise Exception("Unauthorized") from None  # the exact message API Gateway turns into a 401

@@ -25,7 +25,6 @@ import os
 from functools import lru_cache
 from typing import Any, Iterator
 
-import boto3
 from botocore.exceptions import ClientError
 
 from ..domain.checkpoint import ALGORITHM
@@ -44,11 +43,15 @@ def configured() -> bool:
 
 @lru_cache(maxsize=1)
 def _s3():
+    import boto3  # with the client: a plain read of a history never needs it (cold start)
+
     return boto3.client("s3")
 
 
 @lru_cache(maxsize=1)
 def _kms():
+    import boto3
+
     return boto3.client("kms")
 
 
