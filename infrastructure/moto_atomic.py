@@ -73,13 +73,16 @@ def make_dynamodb_atomic(set_attr: Callable[[Any, str, Any], None] = setattr) ->
     def notify(changes: list[Change]) -> Callable[[], None] | None:
         return _observer[0](changes) if _observer and changes else None
 
-    original_get = DynamoDBBackend.get_item
+    # Reads too: moto's query and scan iterate a table's dict while another thread's write may
+    # change it ("dictionary changed size during iteration" under concurrent requests).
+    for name in ("get_item", "query", "scan"):
+        original = getattr(DynamoDBBackend, name)
 
-    def locked_get(self, *args, **kwargs):
-        with _LOCK:
-            return original_get(self, *args, **kwargs)
+        def locked_read(self, *args, _original=original, **kwargs):
+            with _LOCK:
+                return _original(self, *args, **kwargs)
 
-    set_attr(DynamoDBBackend, "get_item", functools.wraps(original_get)(locked_get))
+        set_attr(DynamoDBBackend, name, functools.wraps(original)(locked_read))
 
     for name in ("put_item", "update_item", "delete_item"):
         original = getattr(DynamoDBBackend, name)
