@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run run-fresh test test-fast bench lint job clean
+.PHONY: run run-fresh test test-fast bench lint job redrive clean
 
 $(STAMP): requirements.txt requirements-dev.txt shared/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ test-fast: $(STAMP)
 ## make bench: cold starts, DynamoDB calls per operation, gateway overhead.
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+## make redrive: move every dead-lettered message back to its queue on the running local system.
+redrive: $(STAMP)
+	$(PY) -m infrastructure.local.jobs --redrive
 
 ## make job NAME=reconcile_provisioning: fire a scheduled job now on the running local system.
 job: $(STAMP)

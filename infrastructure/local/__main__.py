@@ -34,6 +34,7 @@ from .local_api import LocalApi  # noqa: E402
 from .persistence import Store  # noqa: E402
 from .pollers import QueuePoller, StreamPoller  # noqa: E402
 from .provision import provision  # noqa: E402
+from .queues import Queues  # noqa: E402
 from .schedules import Scheduler  # noqa: E402
 from .template import Template  # noqa: E402
 from .tokens import TokenIssuer, TokenRefused, TokenVerifier  # noqa: E402
@@ -131,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     issuer, verifiers = _authorizers(template, moto_url)
     api_key = store.api_key()
     local_api = LocalApi(workers=workers, issuer=issuer, scheduler=scheduler,
-                         openapi=template.root / "infrastructure" / "api" / "openapi.json", moto_url=moto_url)
+                         openapi=template.root / "infrastructure" / "api" / "openapi.json", moto_url=moto_url,
+                         queues=Queues(template))
     gateway = Gateway(template.apis(), template.routes(), workers, verifiers, api_key, local_api)
     init = workers.wait_ready()
     for thread in pollers:

@@ -2,6 +2,7 @@
 
     python -m infrastructure.local.jobs                 list the schedules
     python -m infrastructure.local.jobs <name>          run one; print the function's result
+    python -m infrastructure.local.jobs --redrive       move every dead letter back to its queue (`make redrive`)
 
 <name> is a schedule's name, its event's logical id (or that in snake_case), or
 the job its Input names. Exits 1 if the function failed.
@@ -31,6 +32,7 @@ def _call(url: str, method: str = "GET") -> tuple[int, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infrastructure.local.jobs", description=__doc__.split("\n\n")[0])
     parser.add_argument("name", nargs="?")
+    parser.add_argument("--redrive", action="store_true", help="move dead-letter queues' messages back to their queues")
     parser.add_argument("--data-dir", type=pathlib.Path, default=REPO_ROOT / ".local")
     parser.add_argument("--url", help="the local API (default: the running system's, from the data folder)")
     args = parser.parse_args(argv)
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         url = json.loads(runtime.read_text())["api_url"]
     try:
+        if args.redrive:
+            status, body = _call(f"{url}/_local/queues/redrive", "POST")
+            print(json.dumps(body, indent=2, ensure_ascii=False))
+            return 0 if status == 200 else 1
         if not args.name:
             _, listing = _call(f"{url}/_local/schedules")
             for schedule in listing["schedules"]:

@@ -1,7 +1,10 @@
 """Endpoints of the local system only (not in AWS, not in the template).
 
     GET  /_local/health                 200 once started, while moto and every function can run; else 503;
-                                        each function's pool: environments, busy, starting, limit, replaced
+                                        each function's pool: environments, busy, starting, limit, replaced;
+                                        each queue's depth; status "degraded" while a dead-letter queue
+                                        holds messages
+    POST /_local/queues/redrive         move dead letters back to the queues they came from (`make redrive`)
     POST /_local/token                  a Cognito ID token for any user, org and roles (the API's
                                         staff authorizer admits it only for a user identity knows
                                         as active, with the roles identity gives them)
@@ -21,6 +24,7 @@ import urllib.request
 
 from . import demo
 from .gateway import Reply, Request, json_reply, problem
+from .queues import Queues
 from .schedules import Scheduler
 from .tokens import ROLES, TokenIssuer, TokenRefused
 from .workers import Workers, WorkerUnavailable
@@ -52,8 +56,9 @@ def _docs_asset(name: str) -> Reply:
 
 class LocalApi:
     def __init__(self, *, workers: Workers, issuer: TokenIssuer | None, scheduler: Scheduler,
-                 openapi: pathlib.Path, moto_url: str) -> None:
+                 openapi: pathlib.Path, moto_url: str, queues: Queues | None = None) -> None:
         self.workers = workers
+        self.queues = queues
         self.issuer = issuer
         self.scheduler = scheduler
         self.openapi = openapi
@@ -65,6 +70,7 @@ class LocalApi:
             ("GET", "/_local/health"): self.health,
             ("POST", "/_local/token"): self.token,
             ("GET", "/_local/schedules"): lambda _: json_reply(200, {"schedules": self.scheduler.describe()}),
+            ("POST", "/_local/queues/redrive"): self.redrive,
             ("GET", "/openapi.json"): self.openapi_document,
             ("GET", "/docs"): lambda _: Reply(200, [("Content-Type", "text/html; charset=utf-8")], _DOCS),
         }
@@ -87,13 +93,28 @@ class LocalApi:
             moto = f"down: {exc}"
         functions = self.workers.health()
         healthy = moto == "ok" and all(f["status"] != "down" for f in functions.values())
+        queues = self._queue_depths() if moto == "ok" else {}
         if not healthy:
             status = "unavailable"
         elif not self.started.is_set():
             status = "starting"
+        elif any(q["dead_letter"] and q["messages"] for q in queues.values()):
+            status = "degraded"  # serving, but events wait in a dead-letter queue: `make redrive`
         else:
             status = "ok"
-        return json_reply(200 if status == "ok" else 503, {"status": status, "moto": moto, "functions": functions})
+        return json_reply(503 if status in ("unavailable", "starting") else 200,
+                          {"status": status, "moto": moto, "functions": functions, "queues": queues})
+
+    def _queue_depths(self) -> dict[str, Any]:
+        try:
+            return self.queues.depths() if self.queues else {}
+        except Exception as exc:  # noqa: BLE001 — health answers; the reason is in the report
+            return {"error": {"messages": 0, "in_flight": 0, "dead_letter": False, "detail": str(exc)[:200]}}
+
+    def redrive(self, _: Request) -> Reply:
+        if self.queues is None:
+            return problem(404, "not-found", "Not found", "The template has no queues.")
+        return json_reply(200, {"moved": self.queues.redrive()})
 
     def token(self, request: Request) -> Reply:
         if self.issuer is None:

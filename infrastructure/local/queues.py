@@ -1,0 +1,66 @@
+"""The template's SQS queues: how deep each is, and moving dead letters back (redrive).
+
+A dead-letter queue is any queue another queue's RedrivePolicy names, or a stream event
+source's OnFailure destination. Health reports every queue's depth and is not "ok" while
+a dead-letter queue holds messages. `redrive()` moves the messages of each dead-letter
+queue that serves a queue back to that queue (as SQS's StartMessageMoveTask does), so
+its consumer gets them again; consumers deduplicate by event id, so a message that was in
+fact handled before is recorded once. A stream's OnFailure queue holds batch descriptions
+(a shard and a range of sequence numbers), not events: redrive leaves it alone; its
+outbox items are still in their table and are streamed again at the next start.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .aws import client, queue_url
+from .template import Template
+
+REDRIVE_BATCH = 10  # SQS's per-call limit
+
+
+class Queues:
+    def __init__(self, template: Template) -> None:
+        self.arns: dict[str, str] = {}
+        self.source_of: dict[str, str] = {}  # dead-letter queue arn -> the queue it serves
+        for logical in template.of_type("AWS::SQS::Queue"):
+            self.arns[logical] = template.resolve({"Fn::GetAtt": [logical, "Arn"]})
+        for logical in self.arns:
+            policy = template.properties(logical).get("RedrivePolicy") or {}
+            if policy.get("deadLetterTargetArn"):
+                self.source_of[policy["deadLetterTargetArn"]] = self.arns[logical]
+        self.stream_failure_queues = {s.on_failure for s in template.stream_sources() if s.on_failure}
+
+    def is_dead_letter(self, arn: str) -> bool:
+        return arn in self.source_of or arn in self.stream_failure_queues
+
+    def depths(self) -> dict[str, dict[str, Any]]:
+        sqs, found = client("sqs"), {}
+        for logical, arn in self.arns.items():
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=queue_url(arn),
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            found[logical] = {"messages": int(attributes.get("ApproximateNumberOfMessages", 0)),
+                              "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+                              "dead_letter": self.is_dead_letter(arn)}
+        return found
+
+    def redrive(self) -> dict[str, int]:
+        """Move every message of each queue-serving dead-letter queue back to its queue; moved per DLQ."""
+        sqs, moved = client("sqs"), {}
+        for logical, arn in self.arns.items():
+            source = self.source_of.get(arn)
+            if source is None:
+                continue
+            dlq_url, source_url, count = queue_url(arn), queue_url(source), 0
+            while True:
+                batch = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=REDRIVE_BATCH,
+                                            WaitTimeSeconds=0, VisibilityTimeout=30).get("Messages", [])
+                if not batch:
+                    break
+                for message in batch:  # sent first, then deleted: a crash in between duplicates, never loses
+                    sqs.send_message(QueueUrl=source_url, MessageBody=message["Body"])
+                    sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=message["ReceiptHandle"])
+                    count += 1
+            moved[logical] = count
+        return moved
