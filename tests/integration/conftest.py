@@ -34,6 +34,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 from moto import mock_aws  # noqa: E402
 
+from infrastructure.moto_atomic import make_dynamodb_atomic  # noqa: E402
+
 TABLES = {"IdentityTable": "identity", "AuditTable": "audit", "StacksTable": "stacks",
           "CirculationTable": "circulation", "InventoryTable": "inventory"}
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -60,6 +62,9 @@ def aws_world():
     """The moto account of this test process, with every resource the handlers use, built from the template."""
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
     with mock_aws(config=config), pytest.MonkeyPatch.context() as env:
+        # DynamoDB's guarantees for every test, not only stacks' and inventory's: without them moto's
+        # transactions race (two of eight concurrent deactivations with one ETag both succeeded).
+        make_dynamodb_atomic(env.setattr)
         ddb = boto3.client("dynamodb")
         for logical_id, name in TABLES.items():
             create_table(ddb, logical_id, name)
