@@ -34,7 +34,7 @@ sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "functions" / "audit"))
 
 os.environ.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                   "TABLE_NAME": "audit", "CHECKPOINT_BUCKET": "audit-checkpoints", "POWERTOOLS_TRACE_DISABLED": "true",
+                   "TABLE_NAME": "audit", "CHECKPOINT_BUCKET": "audit-checkpoints",
                    "POWERTOOLS_METRICS_DISABLED": "true", "LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"})
 os.environ.pop("AWS_ENDPOINT_URL", None)
 

@@ -35,13 +35,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.coldstart import free_port  # noqa: E402
 
 
 # ------------------------------------------------------------- journal cost
@@ -75,7 +69,7 @@ def journal_cost(count: int) -> list[dict]:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
     make_dynamodb_atomic()
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
@@ -121,7 +115,7 @@ def _p(values: list[float], percentile: int) -> float:
 # -------------------------------------------------------------------- crash
 class _System:
     def __init__(self, folder: pathlib.Path, fresh: bool) -> None:
-        self.port, moto = _free_port(), _free_port()
+        self.port, moto = free_port(), free_port()
         command = [sys.executable, "-m", "infrastructure.local", "--port", str(self.port), "--moto-port", str(moto),
                    "--data-dir", str(folder / "data")] + (["--fresh"] if fresh else [])
         self.log = open(folder / f"system-{self.port}.log", "wb")

@@ -25,7 +25,7 @@ from bench.counting import counting
 # The process-wide settings of an in-process run: dummy credentials, no tracing,
 # no EMF on stdout, warnings-only logs (the report is printed on the same stdout).
 PROCESS_ENV = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": tpl.REGION,
-               "AWS_DEFAULT_REGION": tpl.REGION, "POWERTOOLS_TRACE_DISABLED": "true",
+               "AWS_DEFAULT_REGION": tpl.REGION,
                "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_DEV": "false"}
 QUIET = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
 

@@ -89,7 +89,6 @@ def function_environment(fn: Function, endpoint: str) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_NAME": fn.name, "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory), "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{fn.name}",
         "_HANDLER": fn.handler, "LAMBDA_TASK_ROOT": str(fn.code_dir), "TZ": ":UTC", "LANG": "en_US.UTF-8",
-        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         "PYTHONPATH": os.pathsep.join(path), "PYTHONUNBUFFERED": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
     }
 

@@ -24,7 +24,7 @@ from tests.support.template import ROOT, create_table, resource, template
 ENV = {
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "RecordsTest",
+    "POWERTOOLS_METRICS_NAMESPACE": "RecordsTest",
     "TABLE_NAME": "identity", "INVITATION_MESSAGE_ACTION": "SUPPRESS",
     "PROVISION_USER_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:records-test-provision-user",
 }

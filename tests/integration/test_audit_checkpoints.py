@@ -88,8 +88,7 @@ class World:
 def world(monkeypatch):
     """Self-contained: the audit table, key and bucket as the template declares them."""
     for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "TABLE_NAME": "audit",
-                        "POWERTOOLS_TRACE_DISABLED": "true"}.items():
+                        "AWS_SECRET_ACCESS_KEY": "testing", "TABLE_NAME": "audit"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():

@@ -19,7 +19,7 @@ from tests.support.events import call_api
 ENV = {
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_NAMESPACE": "RecordsTest",
+    "POWERTOOLS_METRICS_NAMESPACE": "RecordsTest",
     "INVITATION_MESSAGE_ACTION": "SUPPRESS", "USER_POOL_ID": "us-east-1_offline",
 }
 
