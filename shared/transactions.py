@@ -41,29 +41,40 @@ class Tx:
     def __init__(self) -> None:
         self._ops: dict[str, list[tuple[Callable[[TransactWrite], None], Failure]]] = {
             "check": [], "delete": [], "put": [], "update": []}
+        self._order: list[str] = []  # the kind of each operation, in the order they were added
+
+    def _add(self, kind: str, op: Callable[[TransactWrite], None], on_fail: Failure) -> "Tx":
+        self._ops[kind].append((op, on_fail))
+        self._order.append(kind)
+        return self
+
+    @property
+    def size(self) -> int:
+        """Operations so far (DynamoDB takes at most 100 in one transaction)."""
+        return len(self._order)
+
+    def truncate(self, size: int) -> None:
+        """Drop the operations added after the transaction had `size` (a bulk row rejected half-way)."""
+        while len(self._order) > size:
+            self._ops[self._order.pop()].pop()
 
     def put(self, item: Model, condition: Condition | None = None, on_fail: Failure = None) -> "Tx":
-        self._ops["put"].append((lambda tx: tx.save(item, condition=condition), on_fail))
-        return self
+        return self._add("put", lambda tx: tx.save(item, condition=condition), on_fail)
 
     def update(self, item: Model, actions: list[Any], condition: Condition | None = None,
                on_fail: Failure = None) -> "Tx":
-        self._ops["update"].append((lambda tx: tx.update(item, actions=actions, condition=condition), on_fail))
-        return self
+        return self._add("update", lambda tx: tx.update(item, actions=actions, condition=condition), on_fail)
 
     def delete(self, item: Model, condition: Condition | None = None, on_fail: Failure = None) -> "Tx":
-        self._ops["delete"].append((lambda tx: tx.delete(item, condition=condition), on_fail))
-        return self
+        return self._add("delete", lambda tx: tx.delete(item, condition=condition), on_fail)
 
     def check(self, model: type[Model], hash_key: str, range_key: str, condition: Condition,
               on_fail: Failure = None) -> "Tx":
-        self._ops["check"].append((lambda tx: tx.condition_check(model, hash_key, range_key, condition=condition),
-                                   on_fail))
-        return self
+        return self._add("check", lambda tx: tx.condition_check(model, hash_key, range_key, condition=condition),
+                         on_fail)
 
     def event(self, event: DomainEvent) -> "Tx":
-        self._ops["put"].append((lambda tx: outbox.stage(tx, self.outbox_item, event), None))
-        return self
+        return self._add("put", lambda tx: outbox.stage(tx, self.outbox_item, event), None)
 
     def run(self) -> None:
         """Commit; a conflict with a concurrent transaction on the same items (DynamoDB cancels one
