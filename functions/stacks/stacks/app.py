@@ -216,12 +216,14 @@ def update_container_profile(ctx: RequestContext, profile_id: str) -> Reply:
 
 # ---------------------------------------------------------------------- boxes
 @api.route("/boxes", "POST", summary="Register a box", response=schemas.BOX, status=201, body=schemas.REGISTER_BOX,
-           idempotent=True, etag=True, errors=(403, 409))
+           idempotent=True, etag=True, errors=(403, 409, 422))
 def register_box(ctx: RequestContext) -> Reply:
     """Stack managers and admins. The barcode (and RFID tag, if any) must be unused in the organisation, by
-    boxes and locations alike (409). The box starts `unplaced`."""
+    boxes and locations alike (409). The box starts `unplaced`. `files` names the record files in it (ids
+    of the records capability's files of your organisation; an id stacks does not know answers 422 naming
+    it, and nothing is written); `contents` describes in free text what is not registered."""
     box = logic.register_box(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
-    return Reply(box.public(), version=box.version, location=f"/boxes/{box.id}")
+    return Reply(logic.box_view(box), version=box.version, location=f"/boxes/{box.id}")
 
 
 @api.route("/boxes", "GET", summary="List boxes, or find one by barcode or RFID tag", response=schemas.BOX_PAGE,
@@ -235,19 +237,21 @@ def list_boxes(ctx: RequestContext) -> Reply:
 
 @api.route("/boxes/{box_id}", "GET", summary="Read a box", response=schemas.BOX, etag=True, errors=(403, 404))
 def get_box(ctx: RequestContext, box_id: str) -> Reply:
-    """Its status, home shelf and current location."""
+    """Its status, home shelf and current location, and its record files (`record_files`: id, title and
+    status, as stacks knows them from records' events)."""
     box = logic.get_box(ctx.require_caller(), box_id)
-    return Reply(box.public(), version=box.version)
+    return Reply(logic.box_view(box), version=box.version)
 
 
 @api.route("/boxes/{box_id}", "PATCH", summary="Describe a box anew", response=schemas.BOX, body=schemas.UPDATE_BOX,
-           if_match=True, etag=True, errors=(403, 404, 409))
+           if_match=True, etag=True, errors=(403, 404, 409, 422))
 def update_box(ctx: RequestContext, box_id: str) -> Reply:
     """Stack managers and admins. A shelved box keeps its size and weight (they hold its space); changing its
-    record form or producing unit regroups it in the shelf's holdings."""
+    record form or producing unit regroups it in the shelf's holdings. `files` replaces the list of record
+    files in the box (each must be known, as for registration)."""
     changes = ctx.json()
     box = logic.update_box(ctx.require_caller(), box_id, changes, ctx.expected_version())
-    return Reply(box.public(), version=box.version)
+    return Reply(logic.box_view(box), version=box.version)
 
 
 @api.route("/boxes/{box_id}/placement", "PUT", summary="Place or move a box", response=schemas.PLACEMENT,

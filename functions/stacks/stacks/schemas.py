@@ -111,13 +111,16 @@ UPDATE_CONTAINER_PROFILE = {"type": "object", "additionalProperties": False, "mi
                             "properties": _CONTAINER_PROFILE_FIELDS}
 
 CONTENTS = {"type": "array", "maxItems": 300, "items": {"type": "string", "minLength": 1, "maxLength": 200},
-            "description": "References to the record files in the box (free text until the records capability exists)."}
+            "description": "What is in the box, in free text: what is not registered as a record file."}
+FILES = {"type": "array", "maxItems": 300, "uniqueItems": True, "items": ID,
+         "description": "Ids of the record files (records capability) in the box, each known in your organisation."}
 
 REGISTER_BOX = {
     "type": "object", "additionalProperties": False,
     "required": ["barcode", "container_profile_id", "producing_unit", "record_form"],
     "properties": {"barcode": BARCODE, "rfid": RFID, "container_profile_id": ID, "producing_unit": PRODUCING_UNIT,
-                   "record_form": RECORD_FORM, "title": NAME, "contents": CONTENTS, "retention": RETENTION,
+                   "record_form": RECORD_FORM, "title": NAME, "contents": CONTENTS, "files": FILES,
+                   "retention": RETENTION,
                    "weight_kg": {**KG, "description": "This box's weight, when it differs from its profile's."},
                    "note": {"type": "string", "maxLength": 2000}},
 }
@@ -125,7 +128,7 @@ REGISTER_BOX = {
 UPDATE_BOX = {
     "type": "object", "additionalProperties": False, "minProperties": 1,
     "properties": {"barcode": BARCODE, "rfid": {"oneOf": [RFID, {"type": "null"}]}, "title": NULLABLE_NAME,
-                   "contents": CONTENTS, "note": {"type": ["string", "null"], "maxLength": 2000},
+                   "contents": CONTENTS, "files": FILES, "note": {"type": ["string", "null"], "maxLength": 2000},
                    "retention": {"oneOf": [RETENTION, {"type": "null"}]},
                    "producing_unit": PRODUCING_UNIT, "record_form": RECORD_FORM, "container_profile_id": ID,
                    "weight_kg": KG},
@@ -251,7 +254,15 @@ BOX = {
     "properties": {"id": {"type": "string"}, "barcode": {"type": "string"}, "rfid": _NULLABLE_STRING,
                    "title": _NULLABLE_STRING, "container_profile_id": {"type": "string"},
                    "producing_unit": {"type": "string"}, "record_form": {"type": "string"},
-                   "contents": {"type": "array", "items": {"type": "string"}}, "note": _NULLABLE_STRING,
+                   "contents": {"type": "array", "items": {"type": "string"}},
+                   "files": {"type": "array", "items": {"type": "string"}, "description": "Ids of its record files."},
+                   "record_files": {
+                       "type": "array", "description": "Its record files as stacks knows them from records' events "
+                                                       "(on one box's routes; listings carry `files` only).",
+                       "items": {"type": "object", "required": ["id", "title", "status"],
+                                 "properties": {"id": {"type": "string"}, "title": _NULLABLE_STRING,
+                                                "status": _NULLABLE_STRING}}},
+                   "note": _NULLABLE_STRING,
                    "retention": {"type": ["string", "null"], "enum": [*RETENTIONS, None]},
                    "weight_kg": {"type": "number"}, "status": {"type": "string", "enum": list(STATUSES)},
                    "home_location_id": _NULLABLE_STRING, "current_location": CURRENT_LOCATION,

@@ -12,6 +12,8 @@
 | sensor                       | ORG#<org>                       | SENSOR#<id>                 |                             |
 | sensor claim (partner lookup)| SENSOR#<id>                     | SENSOR                      |                             |
 | environment reading          | ORG#<org>#ENV#<R01>#<yyyy-mm-dd> | <at>#<sensor id>           |                             |
+| record file (records' files) | ORG#<org>#FILE#<file id>        | FILE                        |                             |
+| records event applied        | EVENT#<event id>                | APPLIED                     |                             |
 | outbox event                 | OUTBOX#<event id>               | EVENT                       |                             |
 | idempotency record           | IDEMPOTENCY#<function>          | <key hash>                  |                             |
 
@@ -19,6 +21,9 @@ A repository's whole tree lives in one partition, in shelf order, so an occupanc
 or a suggestion is one query. Barcodes are one namespace per organisation (a scanner
 reading a label must know whether it is a box or a shelf). Sensor ids are global (device
 serials): the partner route finds a sensor by id alone and then checks the API key.
+Record files are a read model of the records capability's events (one partition per file, so a
+box's files are one BatchGet); each applied event leaves a receipt (expiring after 30 days) in
+the same write, so a redelivered event changes nothing.
 
 Item types that store a domain entity get their attributes from it (shared.mapping); the
 others are declared here. The table name is read at each use (`TABLE_NAME`, default `stacks`).
@@ -35,6 +40,7 @@ from shared.storage import Gsi1, Key, Table
 
 from ..domain.codes import KINDS, InvalidCode, LocationCode
 from ..domain.model import ContainerProfile, Location, LocationProfile, Reading, Repository, Sensor, Box
+from ..domain.records import RecordFile
 
 TABLE = Table("stacks")
 PROFILE_PREFIX = {"location": "LPROFILE#", "container": "CPROFILE#"}
@@ -80,6 +86,8 @@ at_key = Key("ORG#{org_id}#AT#{shelf_id}")
 sensor_claim_key = Key("SENSOR#{sensor_id}")
 readings_key = Key("ORG#{org_id}#ENV#{repository_id}#{day}")
 receipt_key = Key("STEP#{loan_id}#{step}")
+record_file_key = Key("ORG#{org_id}#FILE#{file_id}")
+applied_event_key = Key("EVENT#{event_id}")
 
 
 # ----------------------------------------------------------------- item types
@@ -183,6 +191,21 @@ class SensorClaimItem(TABLE.Item):
 
 class ReadingItem(TABLE.Item, entity=Reading):
     expiration = NumberAttribute(null=True)  # TTL; the key and expiry come from the writer (see environment.py)
+
+
+class RecordFileItem(TABLE.Item, entity=RecordFile):
+    """A record file as records' events describe it (FileCreated, FileStatusChanged)."""
+
+    @classmethod
+    def derived(cls, file: RecordFile) -> dict[str, Any]:
+        return {"pk": record_file_key(file.org_id, file.id), "sk": "FILE"}
+
+
+class AppliedEventItem(TABLE.Item):
+    """An event of another capability this table has applied (consumers are idempotent on it)."""
+
+    at = UnicodeAttribute()
+    expiration = NumberAttribute()  # TTL: redeliveries come within minutes, not weeks
 
 
 OutboxItem = outbox_model(TABLE.Item)

@@ -162,7 +162,8 @@ class Box:
     record_form: str
     title: str | None = None
     rfid: str | None = None
-    contents: tuple[str, ...] = ()
+    contents: tuple[str, ...] = ()  # free text: what is in the box and not registered as a record file
+    files: tuple[str, ...] = ()  # ids of the record files (records' 기록물철) in the box
     note: str | None = None
     retention: str | None = None  # the longest retention of the records in the box
     status: str = "unplaced"
@@ -180,7 +181,8 @@ class Box:
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "barcode": self.barcode, "rfid": self.rfid, "title": self.title,
                 "container_profile_id": self.container_profile_id, "producing_unit": self.producing_unit,
-                "record_form": self.record_form, "contents": list(self.contents), "note": self.note,
+                "record_form": self.record_form, "contents": list(self.contents), "files": list(self.files),
+                "note": self.note,
                 "retention": self.retention,
                 "weight_kg": self.size.weight_kg, "status": self.status,
                 "home_location_id": self.home.shelf_id if self.home else None,

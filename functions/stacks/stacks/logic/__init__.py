@@ -4,11 +4,13 @@ Functions take the caller and plain data, return domain objects or plain dicts, 
 know nothing of HTTP. Each concern lives in its own module under `logic/`:
 locations (repositories, ranges, sections, shelves, profiles), boxes, placement (place,
 move, remove, bulk), space (calculator, suggestions, occupancy), environment (sensors,
-readings) and saga (check-out steps).
+readings), saga (check-out steps) and files (the read model of records' files in boxes).
 """
 from __future__ import annotations
 
-from .boxes import box_history, boxes_on_shelf, change_status, get_box, list_boxes, register_box, shelf_history, update_box
+from .boxes import (box_history, box_view, boxes_on_shelf, change_status, get_box, list_boxes, register_box,
+                    shelf_history, update_box)
+from .files import apply_records_event
 from .environment import get_sensor, list_sensors, readings, record_readings, register_sensor, update_sensor
 from .locations import (create_container_profile, create_location, create_location_profile, create_repository,
                         get_location, get_profile, get_repository, list_locations, list_profiles, list_repositories,
@@ -18,7 +20,7 @@ from .saga import BoxNotAvailable, BoxNotFound, check_out_box, release_box, rese
 from .space import occupancy, occupancy_csv, occupancy_svg, public_report, space, suggestions
 
 __all__ = [
-    "box_history", "boxes_on_shelf", "change_status", "get_box", "list_boxes", "register_box", "shelf_history",
+    "apply_records_event", "box_history", "box_view", "boxes_on_shelf", "change_status", "get_box", "list_boxes", "register_box", "shelf_history",
     "update_box", "get_sensor", "list_sensors", "readings", "record_readings", "register_sensor", "update_sensor",
     "create_container_profile", "create_location", "create_location_profile", "create_repository", "get_location",
     "get_profile", "get_repository", "list_locations", "list_profiles", "list_repositories", "update_location",

@@ -16,6 +16,7 @@ from ..domain.capacity import BoxSize
 from ..domain.model import Box, shelf_location
 from ..domain.rules import manager_org, reader_org
 from .common import box_subject, code_path, event, location_subject
+from .files import check_files, file_summaries
 
 
 def _container(org_id: str, profile_id: str):
@@ -29,6 +30,7 @@ def _container(org_id: str, profile_id: str):
 def register_box(caller: Caller, body: dict[str, Any], idempotency_key: str | None) -> Box:
     org_id = manager_org(caller)
     profile = _container(org_id, body["container_profile_id"])
+    files = check_files(org_id, body.get("files") or ())
     size = profile.size
     if body.get("weight_kg") is not None:
         size = BoxSize(size.width_mm, size.height_mm, size.depth_mm, body["weight_kg"], size.stacking_limit)
@@ -36,7 +38,7 @@ def register_box(caller: Caller, body: dict[str, Any], idempotency_key: str | No
     box = Box(org_id=org_id, id=derived_id(f"box|{caller.user_id}", idempotency_key), barcode=body["barcode"],
               rfid=body["rfid"].upper() if body.get("rfid") else None, title=_text(body.get("title")),
               container_profile_id=profile.id, size=size, producing_unit=body["producing_unit"].strip(),
-              record_form=body["record_form"], contents=tuple(body.get("contents") or ()),
+              record_form=body["record_form"], contents=tuple(body.get("contents") or ()), files=files,
               note=_text(body.get("note")), retention=body.get("retention"), created_at=stamp, updated_at=stamp)
     _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
     store.create_box(box, event("BoxRegistered", [box_subject(org_id, box.id)], box.public(), caller.as_actor()))
@@ -61,6 +63,11 @@ def _text(value: str | None) -> str | None:
 
 def get_box(caller: Caller, box_id: str) -> Box:
     return require_found(store.get_box(reader_org(caller), box_id), "box")
+
+
+def box_view(box: Box) -> dict[str, Any]:
+    """A box as one box's routes show it: with its record files' titles and status (stacks' read model)."""
+    return {**box.public(), "record_files": file_summaries(box.org_id, box.files)}
 
 
 def list_boxes(caller: Caller, limit: int, cursor: str | None, status: str | None, barcode: str | None,
@@ -110,6 +117,8 @@ def update_box(caller: Caller, box_id: str, changes: dict[str, Any], expected_ve
         fields["rfid"] = changes["rfid"].upper() if changes["rfid"] else None
     if "contents" in changes:
         fields["contents"] = tuple(changes["contents"])
+    if "files" in changes:
+        fields["files"] = check_files(org_id, changes["files"])
     if "container_profile_id" in changes or "weight_kg" in changes:
         if before.home is not None:
             raise Conflict("A box's size and weight hold its space on the shelf; take it off the shelf first.")
@@ -130,7 +139,8 @@ def update_box(caller: Caller, box_id: str, changes: dict[str, Any], expected_ve
     _refuse_taken_labels(org_id, after.barcode if after.barcode != before.barcode else None,
                          after.rfid if after.rfid != before.rfid else None, after.id)
     store.save_box(after, before, event("BoxUpdated", [box_subject(org_id, after.id)],
-                                        {"changes": public, "box": after.public()}, caller.as_actor()),
+                                        {"changes": public, "box": after.public(), "files": list(after.files)},
+                                        caller.as_actor()),
                    regroup=regroup)
     return after
 
