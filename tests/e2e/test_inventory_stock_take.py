@@ -27,7 +27,12 @@ def test_a_stock_take_from_shelving_to_report(local_system):
         placed = call("PUT", f"/boxes/{box['id']}/placement", {"location_id": shelf}, **{"If-Match": '"1"'})
         assert placed.status == 200, placed.body
 
-    campaign = call("POST", "/inventory/campaigns", {"name": "E2E count", "scope": {"repository_id": repo}}).json()
+    def campaign_opened():  # inventory knows the new repository from stacks' RepositoryCreated (asynchronously)
+        opened = call("POST", "/inventory/campaigns", {"name": "E2E count", "scope": {"repository_id": repo}})
+        assert opened.status in (201, 404), opened.body  # 404 (nothing written) until the event arrived
+        return opened.json() if opened.status == 201 else None
+
+    campaign = wait_for(campaign_opened, what="stacks' RepositoryCreated in inventory's read model")
     path = f"/inventory/campaigns/{campaign['id']}"
 
     def holdings_arrived():  # the read model is fed asynchronously: count once it expects all three boxes

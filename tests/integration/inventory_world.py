@@ -41,6 +41,17 @@ def box_event(type_: str, box_id: str, barcode: str, version: int, *, home: str 
             "occurred_at": "2026-01-01T00:00:00.000Z"}
 
 
+def repository_event(code: str, org_id: str = ORG, type_: str = "RepositoryCreated") -> dict[str, Any]:
+    """An envelope as stacks publishes a repository's creation (payload: the repository's public form)."""
+    repository = {"id": code, "kind": "repository", "code": code, "name": f"Repository {code}", "status": "active",
+                  "version": 1}
+    payload = repository if type_ == "RepositoryCreated" else {"changes": {}, "repository": repository}
+    return {"id": str(uuid.uuid4()), "type": type_, "source": "records.stacks", "schema_version": 1,
+            "subjects": [{"kind": "repository", "id": code, "org_id": org_id}], "payload": payload,
+            "actor": {"user_id": "u-stacks", "org_id": org_id}, "correlation_id": None,
+            "occurred_at": "2026-01-01T00:00:00.000Z"}
+
+
 def sqs_event(envelopes: list[dict[str, Any]]) -> dict[str, Any]:
     """What Lambda receives from the InventoryQueue: EventBridge events, the envelope as detail."""
     return {"Records": [{
@@ -69,6 +80,10 @@ class Inventory:
     def feed(self, envelopes: list[dict[str, Any]]) -> dict[str, Any]:
         from inventory.consumer import handler
         return handler(sqs_event(envelopes), FakeLambdaContext())
+
+    def repositories(self, *codes: str, org_id: str = ORG) -> None:
+        """Stacks' RepositoryCreated of each code, through the consumer (campaigns and cycles need one)."""
+        assert self.feed([repository_event(code, org_id) for code in codes]) == {"batchItemFailures": []}
 
     # --------------------------------------------------------------- steps
     def campaign(self, repository: str = "R01", ranges: list[str] | None = None, who=MANAGER, **extra) -> dict:
@@ -169,7 +184,7 @@ def holdings(inventory) -> dict[str, dict]:
         "E": ("box-e", "BC-E", SHELF_2, "checked_out"), "F": ("box-f", "BC-F", SHELF_3, "shelved"),
         "G": ("box-g", "BC-G", "R02-01-01-1", "shelved"),
     }
-    envelopes = []
+    envelopes = [repository_event("R01"), repository_event("R02")]
     for box_id, barcode, home, status in boxes.values():
         envelopes.append(box_event("BoxRegistered", box_id, barcode, 1, home=None, status="unplaced"))
         envelopes.append(box_event("BoxPlaced", box_id, barcode, 2, home=home))

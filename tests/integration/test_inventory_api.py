@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.integration.inventory_world import (ARCHIVIST, AUDITOR, MANAGER, OTHER_MANAGER, OTHER_ORG, REQUESTER,
+from tests.integration.inventory_world import (ARCHIVIST, AUDITOR, MANAGER, ORG, OTHER_MANAGER, OTHER_ORG, REQUESTER,
                                                SHELF_1, box_event)
 
 CAMPAIGN_PATH = "/inventory/campaigns/{campaign_id}"
@@ -166,10 +166,45 @@ def test_malformed_json_and_unknown_ids_are_problems(inventory):
     assert inventory.call("POST", "/inventory/cycles", body={"repository_id": "R01", "cycle_years": 0})[0] == 400
 
 
+def test_campaigns_and_cycles_need_a_repository_of_the_callers_organisation(inventory):
+    """Issue 13 §4: a campaign (201) and a cycle (200) were accepted for a repository the caller's
+    organisation does not have. Inventory knows repositories from stacks' events (its read model)."""
+    inventory.repositories("R05", org_id=OTHER_ORG)  # another organisation's repository
+    snapshot = inventory.snapshot()
+    for repository in ("R09", "R05"):
+        status, problem, _ = inventory.call("POST", "/inventory/campaigns",
+                                            body={"name": "Count", "scope": {"repository_id": repository}})
+        assert status == 404 and problem["type"].endswith("/not-found"), problem
+        assert problem["errors"] == [{"field": "repository_id", "message": "unknown repository"}]
+        status, problem, _ = inventory.call("POST", "/inventory/cycles", body={"repository_id": repository})
+        assert status == 404 and problem["type"].endswith("/not-found"), problem
+    assert inventory.snapshot() == snapshot
+
+    inventory.repositories("R09")  # stacks' RepositoryCreated arrives: now it is known
+    assert inventory.campaign("R09")["scope"]["repository_id"] == "R09"
+    status, cycle, _ = inventory.call("POST", "/inventory/cycles", body={"repository_id": "R09"})
+    assert status in (200, 201) and cycle["repository_id"] == "R09"
+    # the other organisation has its own R05, not ours
+    assert inventory.campaign("R05", who=OTHER_MANAGER)["scope"]["repository_id"] == "R05"
+
+
+def test_repository_events_are_applied_once_and_updates_also_say_it_exists(inventory):
+    from inventory.data import campaigns as store
+    from tests.integration.inventory_world import repository_event
+    created = repository_event("R03")
+    assert inventory.feed([created, created, repository_event("R04", type_="RepositoryUpdated")]) == {
+        "batchItemFailures": []}
+    assert store.repository_known(ORG, "R03") and store.repository_known(ORG, "R04")
+    assert not store.repository_known(OTHER_ORG, "R03")
+    items = [i for i in inventory.items() if i["sk"]["S"] == "REPOSITORY"]
+    assert sorted(i["pk"]["S"] for i in items) == [f"ORG#{ORG}#REPO#R03", f"ORG#{ORG}#REPO#R04"]
+
+
 # ------------------------------------------------------------------ the schedule
 def test_the_schedule_opens_a_campaign_for_each_due_cycle_once(inventory):
     from inventory import tasks
     from tests.support.events import FakeLambdaContext
+    inventory.repositories("R01", "R02")
     never = inventory.ok("POST", "/inventory/cycles", body={"repository_id": "R01"})
     assert never["next_due_on"] <= "2100-01-01" and never["cycle_years"] == 4
     later = inventory.ok("POST", "/inventory/cycles", body={"repository_id": "R02", "cycle_years": 4,

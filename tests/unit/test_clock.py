@@ -74,6 +74,7 @@ def test_a_count_cannot_be_dated_tomorrow_in_seoul_terms(kst_small_hours, monkey
     from shared.auth import Caller
     saved = []
     monkeypatch.setattr(cycles.store, "get_cycle", lambda *a, **k: None)
+    monkeypatch.setattr(cycles, "require_repository", lambda org_id, repository_id: None)  # stacks said R01 exists
     monkeypatch.setattr(cycles.store, "save_cycle", lambda after, before, event: saved.append(after))
     manager = Caller(user_id="u", org_id="org-a", roles=frozenset({"stack_manager"}))
 

@@ -21,7 +21,7 @@ from shared.problems import Conflict, InvalidCursor, ServiceUnavailable
 
 from ..domain.model import RESULTS, Campaign, CyclePolicy, Finding, Holding, Session, range_of
 from .tables import (CYCLE_DUE, BarcodeItem, CampaignItem, CounterItem, CycleItem, FindingItem, HoldingItem,
-                     RangeItem, ReceiptItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
+                     RangeItem, ReceiptItem, RepositoryItem, ResultItem, ScanBatchItem, SeenItem, SessionBindingItem, SessionItem,
                      barcode_key, campaign_key, campaign_sort_key, cycle_key, finding_key, holding_key, holdings_index_key,
                      org_key, ranges_key, receipts_key, results_key, scans_key, seen_key, session_key)
 from .tx import Tx, page, read
@@ -232,6 +232,21 @@ def apply_holding(h: Holding) -> bool:
     except _Older:
         return False
     return True
+
+
+def record_repository(org_id: str, repository_id: str) -> bool:
+    """Remember that the repository exists (an idempotent put); True if it was new."""
+    if repository_known(org_id, repository_id):
+        return False
+    Tx().put(RepositoryItem(pk=ranges_key(org_id, repository_id), sk="REPOSITORY", repository_id=repository_id)).run()
+    return True
+
+
+def repository_known(org_id: str, repository_id: str) -> bool:
+    """Whether stacks told us of this repository: its item, or a range with boxes shelved in it (holdings
+    kept before repositories were), in its partition."""
+    result = RepositoryItem.query(ranges_key(org_id, repository_id), limit=1, consistent_read=True)
+    return read(lambda: next(iter(result), None)) is not None
 
 
 def ranges_of(org_id: str, repository_id: str) -> list[str]:

@@ -14,6 +14,7 @@
 | counted-page receipt        | ORG#<org>#CAMP#<id>#R<run>#PAGES| <part>#<page>              |                            |
 | holding (box read model)    | ORG#<org>#BOX#<box id>          | HOLDING                    | ORG#<org>#HOLD#<range> / <shelf>#<box id> (while it has a home) |
 | barcode → box               | ORG#<org>#BARCODE#<barcode>     | BOX                        |                            |
+| repository (from stacks)    | ORG#<org>#REPO#<repo>           | REPOSITORY                 |                            |
 | range seen in a repository  | ORG#<org>#REPO#<repo>           | RANGE#<range>              |                            |
 | outbox event                | OUTBOX#<event id>               | EVENT                      |                            |
 | idempotency record          | IDEMPOTENCY#<function>          | <key hash>                 |                            |
@@ -81,6 +82,12 @@ class BarcodeItem(TABLE.Item):
 
 class RangeItem(TABLE.Item):
     range_id = UnicodeAttribute()
+
+
+class RepositoryItem(TABLE.Item):
+    """A repository stacks said exists (RepositoryCreated / RepositoryUpdated): campaigns and cycles need one."""
+
+    repository_id = UnicodeAttribute(null=True)  # null: the range items of the same partition read as these
 
 
 class CampaignItem(TABLE.Item, entity=Campaign):

@@ -29,6 +29,7 @@ ABSENT_AND_FINE = ("checked_out", "in_transfer")
 DEFAULT_CYCLE_YEARS = 4
 
 # The stacks events that carry a box (payload.box, or the payload itself for BoxRegistered).
+REPOSITORY_EVENTS = ("RepositoryCreated", "RepositoryUpdated")  # a repository exists (stacks has no deletion)
 BOX_EVENTS = ("BoxRegistered", "BoxUpdated", "BoxPlaced", "BoxMoved", "BoxFound", "BoxRemoved", "BoxStatusChanged",
               "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned")
 
@@ -110,3 +111,13 @@ def holding_from_event(envelope: dict[str, Any]) -> Holding | None:
         return None
     return Holding(org_id=org_id, box_id=box["id"], barcode=box["barcode"], status=box.get("status") or "unplaced",
                    home_id=box.get("home_location_id"), version=box["version"])
+
+
+def repository_from_event(envelope: dict[str, Any]) -> tuple[str, str] | None:
+    """(organisation, repository code) of a stacks event saying the repository exists, else None."""
+    if envelope.get("source") != "records.stacks" or envelope.get("type") not in REPOSITORY_EVENTS:
+        return None
+    subject = next((s for s in envelope.get("subjects") or [] if s.get("kind") == "repository"), None)
+    if subject is None or not subject.get("org_id") or not subject.get("id"):
+        return None
+    return subject["org_id"], subject["id"]

@@ -15,7 +15,7 @@ from ..data import campaigns as store
 from ..domain import reports, rules
 from ..domain.model import Campaign, Scope, range_of
 from ..domain.rules import manager_org, reader_org
-from .common import calendar_date, campaign_subject, event
+from .common import calendar_date, campaign_subject, event, require_repository
 
 
 def _scope(body: dict[str, Any]) -> Scope:
@@ -31,9 +31,11 @@ def _scope(body: dict[str, Any]) -> Scope:
 def create_campaign(caller: Caller, body: dict[str, Any], idempotency_key: str | None) -> Campaign:
     org_id = manager_org(caller)
     calendar_date(body.get("due_by"), "due_by")
+    scope = _scope(body["scope"])
+    require_repository(org_id, scope.repository_id)
     stamp = now_iso()
     campaign = Campaign(org_id=org_id, id=derived_id(f"campaign|{caller.user_id}", idempotency_key),
-                        name=body["name"].strip(), scope=_scope(body["scope"]), due_by=body.get("due_by"),
+                        name=body["name"].strip(), scope=scope, due_by=body.get("due_by"),
                         created_by=caller.user_id, created_at=stamp, updated_at=stamp)
     store.create_campaign(campaign, event("CampaignOpened", [campaign_subject(campaign)], campaign.public(),
                                           caller.as_actor()))

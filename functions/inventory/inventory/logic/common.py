@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 from shared.events import EventFactory, Subject
-from shared.problems import ValidationFailed
+from shared.problems import NotFound, ValidationFailed
 
+from ..data import campaigns as campaigns_store
 from ..domain.model import Campaign, Finding
 
 event = EventFactory("inventory")
@@ -27,3 +28,11 @@ def calendar_date(value: str | None, field: str) -> date | None:
     except ValueError:
         raise ValidationFailed(f"{field}: {value} is not a calendar date.",
                                errors=[{"field": field, "message": "not a calendar date"}]) from None
+
+
+def require_repository(org_id: str, repository_id: str) -> None:
+    """A repository stacks told us of (its events), in the caller's organisation; else 404 as for any unknown id."""
+    if not campaigns_store.repository_known(org_id, repository_id):
+        raise NotFound(f"No repository {repository_id} in your organisation (a new repository is known here "
+                       "within seconds of its creation in the stacks).",
+                       errors=[{"field": "repository_id", "message": "unknown repository"}])

@@ -14,13 +14,14 @@ from ..data import campaigns as store
 from ..domain import rules
 from ..domain.model import Campaign, CyclePolicy, Scope
 from ..domain.rules import manager_org, reader_org
-from .common import calendar_date, campaign_subject, event
+from .common import calendar_date, campaign_subject, event, require_repository
 
 
 def set_cycle(caller: Caller, body: dict[str, Any]) -> CyclePolicy:
     """The counting cycle of a repository (every holding counted at least every `cycle_years`)."""
     org_id = manager_org(caller)
     repository_id = body["repository_id"]
+    require_repository(org_id, repository_id)
     before = store.get_cycle(org_id, repository_id, consistent=True)
     years = body.get("cycle_years", rules.DEFAULT_CYCLE_YEARS)
     last = body.get("last_counted_on", before.last_counted_on if before else None)
