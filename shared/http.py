@@ -69,6 +69,7 @@ class Operation:
     summary: str
     response: dict[str, Any]  # JSON Schema of the success body (one of its capability's schemas)
     status: int = 200  # 201 and 202 answers carry a Location
+    also: tuple[int, ...] = ()  # other success statuses the view may answer (Reply.status), e.g. 200 beside 201
     body: dict[str, Any] | None = None  # JSON Schema of the request body, read by ctx.json()
     query: tuple[dict[str, Any], ...] = ()  # OpenAPI Parameter Objects (shared.query.param); others answer 400
     public: bool = False  # no caller identity (partner routes: API Gateway checks the API key)
@@ -81,6 +82,11 @@ class Operation:
     @property
     def name(self) -> str:
         return self.view.__name__
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """Every success status of the operation, the declared one first."""
+        return (self.status, *self.also)
 
     @property
     def description(self) -> str:
@@ -247,13 +253,15 @@ class Api:
         self.operations: dict[tuple[str, str], Operation] = {}
 
     def route(self, path: str, method: str, *, summary: str, response: dict[str, Any], status: int = 200,
-              body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (), public: bool = False,
-              idempotent: bool = False, if_match: bool = False, etag: bool = False,
+              also: Iterable[int] = (), body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (),
+              public: bool = False, idempotent: bool = False, if_match: bool = False, etag: bool = False,
               errors: Iterable[int] = (), formats: Iterable[str] = ()):
-        """Declare a route; the view's docstring is the operation's description."""
+        """Declare a route; the view's docstring is the operation's description. `status` is its usual success
+        status; a view that answers another one in some cases (200 when a PUT-like POST replaced what it would
+        otherwise have created) declares it in `also`, and sets it on its Reply."""
         def decorator(view: Callable[..., Reply]) -> Callable[..., Reply]:
             op = Operation(method=method, path=path, view=view, summary=summary, response=response, status=status,
-                           body=body, query=tuple(query), public=public, idempotent=idempotent, if_match=if_match,
+                           also=tuple(also), body=body, query=tuple(query), public=public, idempotent=idempotent, if_match=if_match,
                            etag=etag, errors=tuple(errors), formats=tuple(formats))
             assert (method, path) not in self.operations, f"{method} {path} declared twice"
             self.operations[(method, path)] = op
@@ -315,6 +323,8 @@ def _answer(op: Operation, ctx: RequestContext, path_params: dict[str, str]) -> 
     reply = op.view(ctx, **path_params)
     if reply.status is None:
         reply.status = op.status
+    # the document lists every success status: a view may not answer one it does not declare
+    assert reply.status in op.statuses, f"{op.method} {op.path} answered {reply.status}, declares {op.statuses}"
     return reply.to_dict()
 
 

@@ -302,15 +302,19 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
     headers = {"X-Correlation-Id": _ref("headers", "CorrelationId")}
     if op.etag:
         headers["ETag"] = _ref("headers", "ETag")
-    if op.status in (201, 202):  # created, or accepted to complete later: the resource to read or poll
-        headers["Location"] = _ref("headers", "Location")
-    if op.idempotent:
-        headers["Idempotent-Replayed"] = _ref("headers", "IdempotentReplayed")
     content = {"application/json": {"schema": _ref("schemas", components.name("schemas", op.response, where))}}
     for fmt in op.formats:
         content[MEDIA_TYPES[fmt].split(";")[0]] = {"schema": {"type": "string"}}
-    success = {"description": {200: "OK", 201: "Created", 202: "Accepted; completes asynchronously"}[op.status],
-               "headers": headers, "content": content}
+
+    def success(status: int) -> dict[str, Any]:
+        """One success response; a route may declare several (Operation.also)."""
+        own = dict(headers)
+        if status in (201, 202):  # created, or accepted to complete later: the resource to read or poll
+            own["Location"] = _ref("headers", "Location")
+        if op.idempotent:
+            own["Idempotent-Replayed"] = _ref("headers", "IdempotentReplayed")
+        return {"description": {200: "OK", 201: "Created", 202: "Accepted; completes asynchronously"}[status],
+                "headers": own, "content": content}
 
     # 400: every route refuses query parameters it does not declare.
     statuses = set(op.errors) | {400, 503}
@@ -324,7 +328,7 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
         statuses |= {412, 428}
     if op.idempotent:
         statuses |= {409, 422}
-    responses = {str(op.status): success}
+    responses = {str(status): success(status) for status in op.statuses}
     responses.update({str(s): _ref("responses", ERRORS[s][0]) for s in sorted(statuses)})
 
     description = op.description

@@ -150,7 +150,10 @@ def test_a_failure_during_return_leaves_the_loan_open(circulation, approved, ste
     assert circulation.stacks.get_box(box["id"])["status"] == "shelved"
 
 
-def test_fifty_concurrent_check_outs_of_one_box_make_exactly_one_loan(circulation, shelves):
+def test_fifty_concurrent_check_outs_of_one_box_make_exactly_one_loan_and_a_queue(circulation, shelves):
+    """Issue 13 §4: the requests that lost the race stayed `approved` outside the queue, so none was
+    promoted after the return. Now each loser joins the box's queue (first come, first served: from
+    when it asked for the box), and the return hands the box to the first in line."""
     box = circulation.shelved_box("BX-0050", shelves["box_profile"])
     requests = [circulation.create(box["id"]) for _ in range(50)]
     approved = [circulation.do(r, "approve") for r in requests]
@@ -163,8 +166,9 @@ def test_fifty_concurrent_check_outs_of_one_box_make_exactly_one_loan(circulatio
     with ThreadPoolExecutor(max_workers=50) as pool:
         answers = list(pool.map(start, approved))
     started = [body for status, body in answers if status == 202]
-    refused = [body for status, body in answers if status != 202]
-    assert started and all(b["type"].endswith("/box-on-loan") for b in refused), refused
+    queued_at_once = [body for status, body in answers if status == 200]
+    assert started and len(started) + len(queued_at_once) == 50, [(s, b.get("type")) for s, b in answers]
+    assert all(b["status"] == "queued" and b["queued_at"] for b in queued_at_once)
     for body in started:
         circulation.wait("check-out", f"checkout-{body['loan']['id']}")
     circulation.sync_boxes()
@@ -172,12 +176,36 @@ def test_fifty_concurrent_check_outs_of_one_box_make_exactly_one_loan(circulatio
     final = [circulation.get(r["id"]) for r in requests]
     out = [r for r in final if r["status"] == "checked_out"]
     assert len(out) == 1, [r["status"] for r in final]
-    assert {r["status"] for r in final} <= {"checked_out", "approved", "queued"}
+    waiting = [r for r in final if r["status"] != "checked_out"]
+    assert {r["status"] for r in waiting} == {"queued"}, [r["status"] for r in waiting]  # nobody left outside
     in_stacks = circulation.stacks.get_box(box["id"])
     assert in_stacks["status"] == "checked_out" and in_stacks["loan_id"] == out[0]["loan"]["id"]
     assert len(circulation.stacks.events("BoxReserved")) == 1
     assert len(circulation.events("LoanCheckedOut")) == 1
     _consistent(circulation, box["id"])
+    # the queue, in order: 49 places, one per loser, first come first served
+    places = sorted((i["sk"]["S"] for i in circulation.items() if i["sk"]["S"].startswith("QUEUE#")))
+    line = sorted(waiting, key=lambda r: (r["queued_at"], r["id"]))
+    assert places == [f"QUEUE#{r['queued_at']}#{r['id']}" for r in line]
+    # a loser whose saga lost the reservation queues from when it asked, ahead of those who asked later
+    lost_sagas = {b["id"] for b in started} - {out[0]["id"]}
+    for r in line:
+        if r["id"] in lost_sagas:
+            assert all(r["queued_at"] <= q["queued_at"] for q in line if q["id"] not in lost_sagas)
+
+    # the box comes back: the first in line is promoted (approved, ready); the others still wait
+    circulation.give_back(out[0])
+    after = {r["id"]: circulation.get(r["id"]) for r in line}
+    first, rest = line[0], line[1:]
+    assert after[first["id"]]["status"] == "approved" and after[first["id"]]["ready_at"]
+    assert {after[r["id"]]["status"] for r in rest} == {"queued"}
+    ready = circulation.events("ReservationReady")
+    assert [e["payload"]["request"]["id"] for e in ready] == [first["id"]]
+    # nobody overtakes: the second in line, approved by nobody else, cannot take the box
+    status, body, _ = circulation.action(after[rest[0]["id"]], "check-out")
+    assert status == 409 and body["type"].endswith("/request-state-conflict")
+    again, _ = circulation.check_out(after[first["id"]])
+    assert again["status"] == "checked_out"
 
 
 def test_the_queue_hands_the_box_to_the_next_in_line_on_return(circulation, approved):

@@ -75,14 +75,23 @@ def cancel_request(ctx: RequestContext, request_id: str) -> Reply:
 
 
 @api.route(ONE + "/check-out", "POST", summary="Check the box out", response=schemas.REQUEST, status=202,
-           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
+           also=(200,), idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
 def check_out_request(ctx: RequestContext, request_id: str) -> Reply:
     """Stack managers and admins, for an approved request. Starts the check-out saga and answers 202 with the
     request `checking_out`; poll it until `checked_out` (the box is reserved in the stacks, the loan is in the
     register, and the box's current location is the destination) or back to `approved`/`queued` with
-    `last_failure` (the saga released the box). 409 `box-on-loan` when another request holds the box."""
+    `last_failure` (the saga released the box, e.g. another check-out of the box won the race).
+
+    When another request holds the box (it is out, on its way out, or ready for the next in line), nothing
+    starts: the request joins the box's queue and the answer is 200 with the request `queued` (first come,
+    first served). When the box is free again the first in line becomes `approved` with `ready_at` set (a
+    `ReservationReady` event); then check it out."""
     version = ctx.expected_version()
-    return _request_reply(logic.check_out(ctx.require_caller(), request_id, version), location=True)
+    request = logic.check_out(ctx.require_caller(), request_id, version)
+    reply = _request_reply(request, location=True)
+    if request.status != "checking_out":
+        reply.status, reply.location = 200, None  # queued (or already promoted, ready): no saga to poll
+    return reply
 
 
 @api.route(ONE + "/return", "POST", summary="Take the box back", response=schemas.REQUEST, status=202,

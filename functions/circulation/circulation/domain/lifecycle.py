@@ -3,6 +3,7 @@
     requested ──approve──▶ approved ──check out──▶ checking_out ──box at its destination──▶ checked_out
         │    └─approve (box held or queue waiting)─▶ queued ──promote──▶ approved      │
         │                     ▲ abandon (saga failed; box held → queued)   │              │ return
+        │                     ▲ check out (another request holds the box)  │              │
         ├─reject──▶ rejected  └────────────────────────────────────────────┘              ▼
         └─cancel (requested | approved | queued)──▶ cancelled       returned ◀──close── returning
                                                                               reopen: returning → checked_out
@@ -28,6 +29,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "reject": (("requested",), "rejected"),
     "cancel": (("requested", "approved", "queued"), "cancelled"),
     "start_check_out": (("approved",), "checking_out"),
+    "queue": (("approved",), "queued"),  # a check-out asked while another request holds the box
     "record_loan": (("checking_out",), "checking_out"),  # the loan is written; the box has not moved yet
     "complete_check_out": (("checking_out",), "checked_out"),
     "abandon_check_out": (("checking_out", "checked_out"), None),  # approved, or queued when the box is held
@@ -38,7 +40,8 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 _VERBS = {"approve": "approved", "reject": "rejected", "cancel": "cancelled", "start_check_out": "checked out",
-          "record_loan": "recorded as checked out", "complete_check_out": "completed", "abandon_check_out": "put back", "promote": "promoted",
+          "record_loan": "recorded as checked out", "complete_check_out": "completed", "abandon_check_out": "put back",
+          "promote": "promoted", "queue": "queued",
           "start_return": "returned", "reopen": "reopened", "close": "closed"}
 
 

@@ -16,7 +16,7 @@ from ..data import loans as store
 from ..domain import lifecycle, rules
 from ..domain.model import Request
 from ..domain.policy import check_approver, check_period, check_purpose, effective_retention
-from ..domain.problems import BoxOnLoan, UnknownBox
+from ..domain.problems import UnknownBox
 from ..domain.queue import box_held
 from ..integration import workflows
 from .common import request_event, visible_request
@@ -116,13 +116,12 @@ def cancel(caller: Caller, request_id: str, expected_version: int) -> Request:
 
 
 def check_out(caller: Caller, request_id: str, expected_version: int) -> Request:
-    """Start the check-out saga for an approved request (202: the saga finishes it)."""
+    """Start the check-out saga for an approved request (202: the saga finishes it); or, when another
+    request holds the box (it won the race for it), join the box's queue (the request says `queued`)."""
     request = _managed(caller, request_id, "start_check_out", expected_version)
     holders, _ = store.box_slots(request.org_id, request.box_id)
-    others = [h for h in holders if h != request.id]
-    if others:
-        raise BoxOnLoan("Another request holds this box (it is out, on its way out, or reserved for the next in "
-                        "line); this request can be checked out once the box is back.", held_by=others[0])
+    if any(h != request.id for h in holders):
+        return _join_queue(caller, request)
     attempt = request.attempt + 1
     stamp = now_iso()
     after = request.with_changes(status="checking_out", attempt=attempt,
@@ -133,6 +132,19 @@ def check_out(caller: Caller, request_id: str, expected_version: int) -> Request
     store.save_request(after, request, started, hold=True, unready=request.ready_at is not None)
     _start(lambda: workflows.start_check_out(after, correlation_id()), after)
     return after
+
+
+def _join_queue(caller: Caller, request: Request) -> Request:
+    """The box is taken: the request waits in its line (first come, first served) and is promoted, ready,
+    when the box is free again. Then the promotion runs at once: if the holder let go of the box between
+    our read and this write, nobody else would promote this request."""
+    stamp = now_iso()
+    after = request.with_changes(status=lifecycle.target("queue", request.status), queued_at=stamp, ready_at=None,
+                                 version=request.version + 1, updated_at=stamp)
+    store.save_request(after, request, request_event("CheckOutQueued", after, {"queued": True}, caller.as_actor()),
+                       enqueue=True, unready=request.ready_at is not None)
+    promoted = promote_next(request.org_id, request.box_id)
+    return store.get_request(request.org_id, request.id, consistent=True) if promoted == request.id else after
 
 
 def start_return(caller: Caller, request_id: str, body: dict[str, Any], expected_version: int) -> Request:

@@ -132,9 +132,11 @@ def step_abandon_check_out(loan: dict[str, Any], error: dict[str, Any] | None,
         stamp = now_iso()
         failure = (error or {}).get("Error", "CheckOutFailed")
         cause = str((error or {}).get("Cause", ""))[:500]
+        # First come, first served: a request that lost the race for the box queues from when it asked
+        # for it (its last change: the check-out's start), ahead of those who asked while it was racing.
         after = request.with_changes(status=lifecycle.target("abandon_check_out", request.status, box_held=held),
                                      last_failure=f"{failure}: {_cause_text(cause)}".strip().rstrip(":"),
-                                     queued_at=stamp if held else None, checked_out_at=None,
+                                     queued_at=request.updated_at if held else None, checked_out_at=None,
                                      version=request.version + 1, updated_at=stamp)
         entries = ([register_entry(after, "check_out_cancelled", stamp, "system", reason=failure)]
                    if request.status == "checked_out" or request.checked_out_at else [])  # the loan was recorded
