@@ -183,7 +183,7 @@ def test_campaigns_and_cycles_need_a_repository_of_the_callers_organisation(inve
     inventory.repositories("R09")  # stacks' RepositoryCreated arrives: now it is known
     assert inventory.campaign("R09")["scope"]["repository_id"] == "R09"
     status, cycle, _ = inventory.call("POST", "/inventory/cycles", body={"repository_id": "R09"})
-    assert status in (200, 201) and cycle["repository_id"] == "R09"
+    assert status == 201 and cycle["repository_id"] == "R09"
     # the other organisation has its own R05, not ours
     assert inventory.campaign("R05", who=OTHER_MANAGER)["scope"]["repository_id"] == "R05"
 
@@ -205,11 +205,18 @@ def test_the_schedule_opens_a_campaign_for_each_due_cycle_once(inventory):
     from inventory import tasks
     from tests.support.events import FakeLambdaContext
     inventory.repositories("R01", "R02")
-    never = inventory.ok("POST", "/inventory/cycles", body={"repository_id": "R01"})
+    # issue 13 §4: a cycle was created with 200; now 201 (and its Location), 200 when it replaces one
+    status, never, headers = inventory.call("POST", "/inventory/cycles", body={"repository_id": "R01"})
+    assert status == 201 and headers["location"].endswith("/inventory/cycles/R01"), (status, never)
     assert never["next_due_on"] <= "2100-01-01" and never["cycle_years"] == 4
+    assert inventory.ok("GET", "/inventory/cycles/{repository_id}", path={"repository_id": "R01"}) == never
+    later = inventory.ok("POST", "/inventory/cycles", body={"repository_id": "R02", "cycle_years": 3,
+                                                            "last_counted_on": "2025-06-01"}, expect=201)
     later = inventory.ok("POST", "/inventory/cycles", body={"repository_id": "R02", "cycle_years": 4,
-                                                            "last_counted_on": "2025-06-01"})
-    assert later["next_due_on"] == "2029-06-01"
+                                                            "last_counted_on": "2025-06-01"}, expect=200)
+    assert later["next_due_on"] == "2029-06-01" and later["version"] == 2
+    assert inventory.call("GET", "/inventory/cycles/{repository_id}", path={"repository_id": "R02"},
+                          who=OTHER_MANAGER)[0] == 404
 
     first = tasks.handler({"job": "open_due_campaigns"}, FakeLambdaContext())
     again = tasks.handler({"job": "open_due_campaigns"}, FakeLambdaContext())

@@ -14,15 +14,24 @@ from tests.support.events import claims
 def test_a_range_is_created_with_its_sections_and_shelves_in_one_write(stacks):
     stacks.repository("R01")
     profile = stacks.shelf_profile()
+    # Issue 13 §4, one convention: a create answers with the resource it made (was {location, created})
     created = stacks.range_("R01", 3, profile["id"], sections=2, shelves=4)
-    assert created["location"]["id"] == "R01-03" and created["location"]["parent_id"] == "R01"
-    assert len(created["created"]) == 1 + 2 + 2 * 4
-    assert "R01-03-02-4" in created["created"]
+    assert created == stacks.ok("GET", "/locations/{location_id}", path={"location_id": "R01-03"})
+    assert created["id"] == "R01-03" and created["parent_id"] == "R01" and created["kind"] == "range"
+    # what the layout made with it: listed under it, and named by the one event of the write
+    made = ["R01-03"]
+    for kind in ("section", "shelf"):
+        made += [loc["id"] for loc in stacks.ok("GET", "/repositories/{repository_id}/locations",
+                                                path={"repository_id": "R01"},
+                                                query={"kind": kind, "within": "R01-03", "limit": "50"})["items"]]
+    assert len(made) == 1 + 2 + 2 * 4
+    assert "R01-03-02-4" in made
     shelf = stacks.shelf("R01-03-02-4")
     assert shelf["kind"] == "shelf" and shelf["dimensions"]["width_mm"] == 1000
     assert shelf["occupancy"]["free_width_mm"] == 1000
     [event] = stacks.events("LocationCreated")
-    assert {s["id"] for s in event["subjects"]} == set(created["created"]) | {"R01"}
+    assert sorted(event["payload"]["created"]) == sorted(made)
+    assert {s["id"] for s in event["subjects"]} == set(made) | {"R01"}
     assert all(s["org_id"] == ORG for s in event["subjects"])
     # the same range again: refused, nothing half-written
     before = stacks.snapshot()
@@ -342,6 +351,12 @@ def test_another_organisations_ids_answer_404_everywhere(stacks, laid_out):
         assert status == 404, (method, resource, answer)
     assert stacks.call("GET", "/space", query={"location_id": "R01-01"}, who=OTHER_MANAGER)[0] == 404
     assert stacks.call("GET", "/space/suggestions", query={"box_id": box["id"]}, who=OTHER_MANAGER)[0] == 404
+    # issue 13 §4: another organisation's profile in a query answered 400; an unknown id is a 404 everywhere
+    profile = {"container_profile_id": laid_out["box_profile"]["id"]}
+    for query in (profile, {**profile, "location_id": "R01-01"}):
+        status, problem, _ = stacks.call("GET", "/space/suggestions" if len(query) == 1 else "/space", query=query,
+                                         who=OTHER_MANAGER)
+        assert status == 404 and problem["errors"][0]["field"] == "container_profile_id", problem
     bulk = stacks.ok("POST", "/placements/bulk", who=OTHER_MANAGER,
                      body={"placements": [{"box_id": box["id"], "location_id": "R01-01-01-2"}]})
     assert bulk["results"][0]["problem"]["status"] == 404

@@ -90,3 +90,18 @@ def _event(called: str, path: str, resource: str, params: dict[str, str] | None 
 ])
 def test_location_is_relative_to_where_the_client_called_the_api(event, base):
     assert base_path(event) == base
+
+
+def test_a_route_answers_only_the_success_statuses_it_declares():
+    """`also` declares another success status (201 on create, 200 on replace); any other is a bug, not an answer."""
+    from shared.http import Operation, Reply, _answer
+
+    def view(ctx, status=None):
+        return Reply({"ok": True}, status=status)
+
+    op = Operation(method="POST", path="/things", view=view, summary="s", response={}, status=201, also=(200,))
+    assert op.statuses == (201, 200)
+    assert _answer(op, None, {})["status"] == 201
+    assert _answer(op, None, {"status": 200})["status"] == 200
+    with pytest.raises(AssertionError):
+        _answer(op, None, {"status": 202})

@@ -8,7 +8,7 @@
   /inventory/campaigns/{campaign_id}/findings[/{finding_id}]  condition findings and their follow-up tasks
   /inventory/campaigns/{campaign_id}/close                    only when every finding has a decision
   /inventory/expected                                        boxes expected on a shelf or in a range
-  /inventory/cycles                                           counting cycle per repository (the schedule's input)
+  /inventory/cycles[/{repository_id}]                         counting cycle per repository (the schedule's input)
 """
 from __future__ import annotations
 
@@ -197,11 +197,24 @@ def expected_holdings(ctx: RequestContext) -> Reply:
 
 # ---------------------------------------------------------------------- cycles
 @api.route("/inventory/cycles", "POST", summary="Set a repository's counting cycle", response=schemas.CYCLE,
-           body=schemas.SET_CYCLE, idempotent=True, etag=True, errors=(403, 409))
+           status=201, also=(200,), body=schemas.SET_CYCLE, idempotent=True, etag=True, errors=(403, 404, 409))
 def set_cycle(ctx: RequestContext) -> Reply:
     """Stack managers and admins: every holding of the repository is counted at least every `cycle_years`
-    (default 4). A daily schedule opens a campaign for each repository whose cycle is due."""
+    (default 4). A daily schedule opens a campaign for each repository whose cycle is due. The repository must
+    be one of your organisation's (else 404). Answers 201 with the cycle when it creates the repository's
+    cycle, 200 when it replaces the one set before."""
     cycle = logic.set_cycle(ctx.require_caller(), ctx.json())
+    created = cycle.version == 1  # no cycle was set for the repository before
+    return Reply(cycle.public(), status=201 if created else 200, version=cycle.version,
+                 location=f"/inventory/cycles/{cycle.repository_id}" if created else None)
+
+
+@api.route("/inventory/cycles/{repository_id}", "GET", summary="Read a repository's counting cycle",
+           response=schemas.CYCLE, etag=True, errors=(403, 404))
+def get_cycle(ctx: RequestContext, repository_id: str) -> Reply:
+    """Its cycle, last count, next due date and open campaign; a repository without a cycle (or another
+    organisation's) answers 404."""
+    cycle = logic.get_cycle(ctx.require_caller(), _id(repository_id, "cycle"))
     return Reply(cycle.public(), version=cycle.version)
 
 

@@ -197,4 +197,5 @@ PATH_PARAMETERS = {
     "campaign_id": "Stock-take campaign id.",
     "session_id": "Scanning session id.",
     "finding_id": "Condition finding id.",
+    "repository_id": "A repository's code, e.g. `R01` (stacks').",
 }

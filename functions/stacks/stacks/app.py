@@ -95,16 +95,18 @@ def environment_readings(ctx: RequestContext, repository_id: str) -> Reply:
 
 
 # ------------------------------------------------------------------ locations
-@api.route("/locations", "POST", summary="Create a range, section or shelf", response=schemas.LOCATION_CREATED,
+@api.route("/locations", "POST", summary="Create a range, section or shelf", response=schemas.LOCATION,
            status=201, body=schemas.CREATE_LOCATION, idempotent=True, etag=True, errors=(403, 404, 409))
 def create_location(ctx: RequestContext) -> Reply:
     """Stack managers and admins. The location's code follows from its parent and number (range 3 of R01 is
     `R01-03`, its section 5 `R01-03-05`, that section's shelf 2 `R01-03-05-2`) and is its id. Shelves need a
     location profile. With `layout`, a range is created with its sections and their shelves (or a section with
-    its shelves) in the same write, at most 96 locations; nothing is created if any already exists."""
-    location, created = logic.create_location(ctx.require_caller(), ctx.json())
-    return Reply({"location": location.public(), "created": created}, version=location.version,
-                 location=f"/locations/{location.id}")
+    its shelves) in the same write, at most 96 locations; nothing is created if any already exists (409).
+
+    Answers 201 with the location created, as `GET /locations/{id}` shows it (every create answers with the
+    resource it made); the children a layout made are listed by `GET /repositories/{id}/locations?within=`."""
+    location = logic.create_location(ctx.require_caller(), ctx.json())
+    return Reply(location.public(), version=location.version, location=f"/locations/{location.id}")
 
 
 @api.route("/locations/{location_id}", "GET", summary="Read a range, section or shelf", response=schemas.LOCATION,

@@ -220,11 +220,6 @@ LOCATION = {
     },
 }
 
-LOCATION_CREATED = {
-    "type": "object", "required": ["location", "created"],
-    "properties": {"location": LOCATION, "created": {"type": "array", "items": {"type": "string"},
-                                                     "description": "Ids of every location created, children included."}},
-}
 
 LOCATION_PROFILE = {
     "type": "object", "required": ["id", "name", "width_mm", "height_mm", "depth_mm", "load_limit_kg", "version"],
@@ -413,7 +408,7 @@ READING_PAGE = page_of(READING)
 COMPONENTS = {
     "Repository": REPOSITORY, "RepositoryPage": REPOSITORY_PAGE, "CreateRepository": CREATE_REPOSITORY,
     "UpdateRepository": UPDATE_REPOSITORY, "Location": LOCATION, "LocationPage": LOCATION_PAGE,
-    "CreateLocation": CREATE_LOCATION, "LocationCreated": LOCATION_CREATED, "UpdateLocation": UPDATE_LOCATION,
+    "CreateLocation": CREATE_LOCATION, "UpdateLocation": UPDATE_LOCATION,
     "LocationProfile": LOCATION_PROFILE, "LocationProfilePage": LOCATION_PROFILE_PAGE,
     "CreateLocationProfile": CREATE_LOCATION_PROFILE, "UpdateLocationProfile": UPDATE_LOCATION_PROFILE,
     "ContainerProfile": CONTAINER_PROFILE, "ContainerProfilePage": CONTAINER_PROFILE_PAGE,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from .campaigns import close_campaign, create_campaign, expected, get_campaign, list_campaigns
 from .counting import (PAGE_SIZE, CountSuperseded, begin_count, classify_page, compare_page, fail_count, finish_count,
                        start_count, sweep_page)
-from .cycles import list_cycles, open_due_campaigns, set_cycle
+from .cycles import get_cycle, list_cycles, open_due_campaigns, set_cycle
 from .findings import get_finding, list_findings, record_finding, update_finding
 from .read_model import record_stacks_event
 from .results import report, report_csv, report_svg, results
@@ -22,7 +22,7 @@ from .scans import list_sessions, open_session, partner_scans, post_scans
 __all__ = [
     "close_campaign", "create_campaign", "expected", "get_campaign", "list_campaigns", "PAGE_SIZE", "CountSuperseded",
     "begin_count", "classify_page", "compare_page", "fail_count", "finish_count", "start_count", "sweep_page",
-    "list_cycles", "open_due_campaigns", "set_cycle", "get_finding", "list_findings", "record_finding",
+    "get_cycle", "list_cycles", "open_due_campaigns", "set_cycle", "get_finding", "list_findings", "record_finding",
     "update_finding", "record_stacks_event", "report", "report_csv", "report_svg", "results", "list_sessions",
     "open_session", "partner_scans", "post_scans",
 ]

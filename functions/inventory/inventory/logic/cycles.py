@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from shared import clock
-from shared.auth import Caller
+from shared.auth import Caller, require_found
 from shared.events import Subject, now_iso, system_actor
 from shared.idempotency import derived_id
 from shared.problems import Conflict, ValidationFailed
@@ -35,6 +35,10 @@ def set_cycle(caller: Caller, body: dict[str, Any]) -> CyclePolicy:
     store.save_cycle(after, before, event("CountingCycleSet", [Subject("repository", repository_id, org_id)],
                                           after.public(), caller.as_actor()))
     return after
+
+
+def get_cycle(caller: Caller, repository_id: str) -> CyclePolicy:
+    return require_found(store.get_cycle(reader_org(caller), repository_id), "counting cycle")
 
 
 def list_cycles(caller: Caller, limit: int, cursor: str | None):

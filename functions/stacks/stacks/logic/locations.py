@@ -91,7 +91,7 @@ def _shelf_dimensions(org_id: str, profile_id: str, field: str = "location_profi
     return profile.dimensions
 
 
-def create_location(caller: Caller, body: dict[str, Any]) -> tuple[Location, list[str]]:
+def create_location(caller: Caller, body: dict[str, Any]) -> Location:
     """A range, section or shelf under an existing parent; with `layout`, its children too
     (a range with its sections and their shelves, or a section with its shelves), all or nothing."""
     org_id = manager_org(caller)
@@ -136,7 +136,7 @@ def create_location(caller: Caller, body: dict[str, Any]) -> tuple[Location, lis
                            event("LocationCreated", subjects,
                                  {"location": created[0].public(), "created": [loc.id for loc in created]},
                                  caller.as_actor()))
-    return created[0], [loc.id for loc in created]
+    return created[0]
 
 
 def _refuse_taken_barcode(org_id: str, barcode: str | None, owner_id: str | None = None) -> None:

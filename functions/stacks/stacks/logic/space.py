@@ -36,9 +36,9 @@ def _box_size(org_id: str, container_profile_id: str | None) -> BoxSize | None:
     if not container_profile_id:
         return None
     profile = store.get_profile(org_id, "container", container_profile_id)
-    if profile is None:
-        raise ValidationFailed(f"container_profile_id: no container profile {container_profile_id} in your organisation.",
-                               errors=[{"field": "container_profile_id", "message": "not found"}])
+    if profile is None:  # a query naming an unknown (or another organisation's) id: 404, as a path would
+        raise NotFound(f"container_profile_id: no container profile {container_profile_id} in your organisation.",
+                       errors=[{"field": "container_profile_id", "message": "not found"}])
     return profile.size
 
 
