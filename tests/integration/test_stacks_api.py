@@ -420,3 +420,12 @@ def test_replaying_an_idempotency_key_creates_nothing_new(stacks, laid_out):
     other = stacks.call("POST", "/boxes", body={**body, "barcode": "BX-0002"}, headers={"Idempotency-Key": "scan-77"})
     assert other[0] == 422
     assert len(stacks.events("BoxRegistered")) == 1
+
+
+def test_a_number_json_writes_as_a_float_is_still_a_number(stacks, laid_out):
+    """JSON Schema's integers include 23.0 (the fuzzer sends it): a 500 before; now the location it names."""
+    status, body, _ = stacks.call("POST", "/locations", body={
+        "kind": "section", "number": 3.0, "parent_id": "R01-01", "location_profile_id": laid_out["shelf_profile"]["id"]})
+    assert status == 201 and body["id"] == "R01-01-03", body
+    status, body, _ = stacks.call("POST", "/locations", body={"kind": "section", "number": 23.0, "parent_id": "R09-87"})
+    assert status == 400, body

@@ -12,7 +12,7 @@ from shared.problems import Conflict, NotFound, ValidationFailed
 from ..data import locations as store
 from ..domain import environment as env
 from ..domain.capacity import BoxSize, ShelfDimensions
-from ..domain.codes import CHILD_KIND, LocationCode
+from ..domain.codes import CHILD_KIND, InvalidCode, LocationCode
 from ..domain.model import ContainerProfile, Location, LocationProfile, Repository
 from ..domain.rules import manager_org, reader_org
 from .common import code_field, code_path, event, location_subject
@@ -100,7 +100,10 @@ def create_location(caller: Caller, body: dict[str, Any]) -> Location:
     if CHILD_KIND.get(parent.kind) != kind:
         raise ValidationFailed(f"parent_id: a {kind} belongs in a {_parent_kind(kind)}, not a {parent.kind}.",
                                errors=[{"field": "parent_id", "message": f"must be a {_parent_kind(kind)}"}])
-    code = parent.child(body["number"])
+    try:  # JSON Schema's integers include 23.0: the code needs the int
+        code = parent.child(int(body["number"]))
+    except InvalidCode as exc:
+        raise ValidationFailed(f"number: {exc}", errors=[{"field": "number", "message": str(exc)}]) from None
     layout = body.get("layout") or {}
     profile_id = body.get("location_profile_id")
     needs_profile = kind == "shelf" or layout.get("shelves_per_section") or (kind == "section" and layout.get("shelves"))
