@@ -34,11 +34,12 @@ def _id(value: str, what: str) -> str:
 
 # ------------------------------------------------------------------ campaigns
 @api.route("/inventory/campaigns", "POST", summary="Open a stock-take campaign", response=schemas.CAMPAIGN,
-           status=201, body=schemas.CREATE_CAMPAIGN, idempotent=True, etag=True, errors=(403,))
+           status=201, body=schemas.CREATE_CAMPAIGN, idempotent=True, etag=True, errors=(403, 404))
 def create_campaign(ctx: RequestContext) -> Reply:
     """Stack managers and admins. A campaign (정수점검) covers a repository or some of its ranges; staff scan its
     shelves, then `count` compares what was found with the expected holdings (kept from stacks' box events).
-    With an `Idempotency-Key` a retry opens nothing twice."""
+    A repository your organisation does not have (as stacks' events told inventory) answers 404. With an
+    `Idempotency-Key` a retry opens nothing twice."""
     campaign = logic.create_campaign(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
     return Reply(campaign.public(), version=campaign.version, location=f"/inventory/campaigns/{campaign.id}")
 
