@@ -21,7 +21,10 @@ class UnknownBox(Problem):
 
 
 class BoxOnLoan(Problem):
-    """Another request holds the box (checked out, or being checked out or returned)."""
+    """Another request holds the box (checked out, or being checked out or returned).
+
+    No route raises it since a check-out of a held box joins the box's queue instead (issue 13);
+    the type stays published, as every problem type does once clients may know it."""
 
     slug = "box-on-loan"
     title = "Box on loan"

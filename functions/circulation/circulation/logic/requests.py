@@ -11,6 +11,7 @@ from shared.events import now_iso
 from shared.idempotency import derived_id
 from shared.observability import correlation_id, logger
 from shared.problems import Conflict
+from shared.tasks import StepContended
 
 from ..data import loans as store
 from ..domain import lifecycle, rules
@@ -143,7 +144,11 @@ def _join_queue(caller: Caller, request: Request) -> Request:
                                  version=request.version + 1, updated_at=stamp)
     store.save_request(after, request, request_event("CheckOutQueued", after, {"queued": True}, caller.as_actor()),
                        enqueue=True, unready=request.ready_at is not None)
-    promoted = promote_next(request.org_id, request.box_id)
+    try:
+        promoted = promote_next(request.org_id, request.box_id)
+    except StepContended:  # the line kept moving: whoever moved it promotes the head
+        logger.warning("queue busy; promotion left to the next change", extra={"request_id": request.id})
+        return after
     return store.get_request(request.org_id, request.id, consistent=True) if promoted == request.id else after
 
 
