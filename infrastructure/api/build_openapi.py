@@ -248,7 +248,11 @@ def _problem_classes(cls: type[problems.Problem] = problems.Problem) -> Iterator
 def _problem_types(template: dict[str, Any]) -> dict[int, dict[str, str]]:
     """Problem types (URI → title) by status: the functions' (shared.problems), then the gateway's (template)."""
     types: dict[int, dict[str, str]] = {}
-    for value in _problem_classes():
+    # shared.problems' own in their order, then the capabilities' by slug: the document must not depend
+    # on the order a process happened to import the apps in
+    shared_first = sorted(_problem_classes(), key=lambda c: (c.__module__ != problems.__name__,
+                                                             "" if c.__module__ == problems.__name__ else c.slug))
+    for value in shared_first:
         types.setdefault(value.status, {}).setdefault(problems.PROBLEM_BASE + value.slug, value.title)
     gateway = template["Resources"][API_RESOURCE]["Properties"].get("GatewayResponses", {})
     for response in gateway.values():
