@@ -1,0 +1,1 @@
+"""Classification's table: the scheme's head, its versions, their nodes and publishing receipts."""

@@ -1,0 +1,1 @@
+"""Classification's rules: pure Python, no HTTP, no AWS, no persistence."""
