@@ -78,6 +78,7 @@ class Operation:
     etag: bool = False  # the success response carries the entity's ETag
     errors: tuple[int, ...] = ()  # statuses the route's own rules answer, beyond the protocol's
     formats: tuple[str, ...] = ()  # other formats of the success body (keys of MEDIA_TYPES)
+    max_body: int = MAX_BODY_BYTES  # what ctx.json() accepts; more only where a route takes a whole sheet
 
     @property
     def name(self) -> str:
@@ -116,9 +117,9 @@ class RequestContext:
         """The body, parsed and validated with the route's declared schema; any flaw is a 4xx before
         anything is written."""
         assert self.operation is not None and self.operation.body is not None, f"{self.route} declares no body"
-        raw = self.raw_body or b""
-        if len(raw) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The body is {len(raw)} bytes; this route accepts at most {MAX_BODY_BYTES}.")
+        raw, limit = self.raw_body or b"", self.operation.max_body
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"The body is {len(raw)} bytes; this route accepts at most {limit}.")
         content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
         if content_type not in ("application/json", "application/merge-patch+json"):
             raise UnsupportedMediaType("Send the body as application/json.")
@@ -255,14 +256,14 @@ class Api:
     def route(self, path: str, method: str, *, summary: str, response: dict[str, Any], status: int = 200,
               also: Iterable[int] = (), body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (),
               public: bool = False, idempotent: bool = False, if_match: bool = False, etag: bool = False,
-              errors: Iterable[int] = (), formats: Iterable[str] = ()):
+              errors: Iterable[int] = (), formats: Iterable[str] = (), max_body: int = MAX_BODY_BYTES):
         """Declare a route; the view's docstring is the operation's description. `status` is its usual success
         status; a view that answers another one in some cases (200 when a PUT-like POST replaced what it would
         otherwise have created) declares it in `also`, and sets it on its Reply."""
         def decorator(view: Callable[..., Reply]) -> Callable[..., Reply]:
             op = Operation(method=method, path=path, view=view, summary=summary, response=response, status=status,
                            also=tuple(also), body=body, query=tuple(query), public=public, idempotent=idempotent, if_match=if_match,
-                           etag=etag, errors=tuple(errors), formats=tuple(formats))
+                           etag=etag, errors=tuple(errors), formats=tuple(formats), max_body=max_body)
             assert (method, path) not in self.operations, f"{method} {path} declared twice"
             self.operations[(method, path)] = op
 
