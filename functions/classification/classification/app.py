@@ -15,6 +15,7 @@ from shared.problems import NotFound
 
 from . import logic, schemas
 from .domain.rules import CODE
+from .domain.sheet import MAX_BODY_BYTES
 
 api = Api("classification")
 app = api.app
@@ -126,10 +127,10 @@ def unit_task(ctx: RequestContext, code: str) -> Reply:
 # --------------------------------------------------------------------- sheets
 @api.route("/classification/versions/{version}/import", "POST", summary="Import a CSV sheet into a draft",
            response=schemas.VERSION, body=schemas.IMPORT_SHEET, if_match=True, idempotent=True, etag=True,
-           errors=(403, 404, 409, 422))
+           errors=(403, 404, 409, 422), max_body=MAX_BODY_BYTES)
 def import_sheet(ctx: RequestContext, version: str) -> Reply:
     """Archivists and admins, with the draft's ETag: the sheet replaces every node of the draft, or nothing
-    changes. Up to 5,000 rows (send large sheets as `csv_gzip`). A sheet with flaws answers 422
+    changes. Up to 5,000 rows in a body of up to 5 MB (the sheet in `csv`). A sheet with flaws answers 422
     `scheme-sheet-rejected` listing every bad cell of every row as `rows[N].<column>` (N counts data rows
     from 1) and writes nothing."""
     body = ctx.json()

@@ -9,7 +9,7 @@ from shared.query import param
 
 from .domain.model import ACCESS, ACTIONS, LEVELS, RETENTIONS, TRIGGERS, VERSION_STATUSES
 from .domain.rules import CODE as CODE_PATTERN, TEXT_MAX, TITLE_MAX
-from .domain.sheet import MAX_CSV_BYTES
+from .domain.sheet import MAX_CSV_CHARS, MAX_ROWS
 
 CODE = {"type": "string", "pattern": CODE_PATTERN.pattern,
         "description": "A node's code, unique in its version: 1-40 letters, digits, '.', '_' or '-'."}
@@ -19,8 +19,6 @@ DATE = {"type": ["string", "null"], "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", 
 EXPORT_FORMAT = {"type": "string", "enum": ["json", "csv"]}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _COUNT = {"type": "integer", "minimum": 0}
-# The import body is JSON like every other, capped at shared.http's 256 KB: a large sheet travels gzipped.
-_SHEET_CHARS = 250_000
 
 # ------------------------------------------------------------------ requests
 ACCESS_IN = {
@@ -67,16 +65,13 @@ UPDATE_NODE = {
 }
 
 IMPORT_SHEET = {
-    "type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+    "type": "object", "additionalProperties": False, "required": ["csv"],
     "properties": {
-        "csv": {"type": "string", "minLength": 1, "maxLength": _SHEET_CHARS,
-                "description": "The sheet as CSV text (UTF-8, header row), for sheets that fit the body."},
-        "csv_gzip": {"type": "string", "minLength": 1, "maxLength": _SHEET_CHARS, "contentEncoding": "base64",
-                     "description": f"The sheet gzipped, then base64 (`gzip -c s.csv | base64 -w0`): up to 5,000 "
-                                    f"rows, {MAX_CSV_BYTES // (1024 * 1024)} MB unpacked."},
+        "csv": {"type": "string", "minLength": 1, "maxLength": MAX_CSV_CHARS,
+                "description": f"The sheet as CSV text (UTF-8, a header row, up to {MAX_ROWS:,} rows). Columns: "
+                               "level, code, parent_code, title, description, valid_from, valid_to, retention, "
+                               "action, access, grounds (e.g. `5;6`), notes."},
     },
-    "description": "One of `csv` or `csv_gzip`. Columns: level, code, parent_code, title, description, valid_from, "
-                   "valid_to, retention, action, access, grounds (e.g. `5;6`), notes.",
 }
 
 # ----------------------------------------------------------------- responses

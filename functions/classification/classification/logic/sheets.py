@@ -10,16 +10,12 @@ after it the new one; the old set is then dropped (best effort).
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import zlib
 from typing import Any
 
 from shared.auth import Caller
 from shared.concurrency import stale
 from shared.events import now_iso
 from shared.idempotency import derived_id
-from shared.problems import PayloadTooLarge, ValidationFailed
 
 from ..data import nodes as node_store
 from ..data import schemes as store
@@ -30,33 +26,13 @@ from ..domain.rules import editor_org, make_rule, reader_org, tree_order
 from .common import event, find_draft, find_version, scheme_subject
 
 
-def sheet_text(body: dict[str, Any]) -> str:
-    """The CSV text of an import body: `csv` as it is, or `csv_gzip` (base64 of gzip)."""
-    if "csv" in body:
-        return body["csv"]
-    try:
-        packed = base64.b64decode(body["csv_gzip"], validate=True)
-        inflate = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-        raw = inflate.decompress(packed, sheet.MAX_CSV_BYTES + 1)
-    except (binascii.Error, ValueError, zlib.error):
-        raise ValidationFailed("csv_gzip: not base64 of a gzip file.",
-                               errors=[{"field": "csv_gzip", "message": "not base64 of a gzip file"}]) from None
-    if len(raw) > sheet.MAX_CSV_BYTES or inflate.unconsumed_tail:
-        raise PayloadTooLarge(f"The sheet is larger than {sheet.MAX_CSV_BYTES} bytes unpacked.")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed("csv_gzip: the sheet is not UTF-8 text.",
-                               errors=[{"field": "csv_gzip", "message": "not UTF-8 text"}]) from None
-
-
 def import_sheet(caller: Caller, number: str, body: dict[str, Any], expected_version: int,
                  idempotency_key: str | None) -> SchemeVersion:
     org_id = editor_org(caller)
     version = find_draft(org_id, number)
     if version.version != expected_version:
         raise stale("draft")
-    rows, errors = sheet.parse(sheet_text(body))
+    rows, errors = sheet.parse(body["csv"])
     if errors:
         rows_flawed = len({e["field"].split("]")[0] for e in errors if e["field"].startswith("rows[")})
         raise SheetRejected(f"The sheet has {len(errors)} flaws in {rows_flawed} rows (and was not imported): "
