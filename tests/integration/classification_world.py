@@ -43,8 +43,9 @@ def big_sheet(functions: int, subs: int, tasks: int) -> str:
             for t in range(tasks):
                 retention = retentions[(f + s + t) % len(retentions)]
                 access, grounds = [("open", ""), ("partly_open", "5"), ("closed", "1;7")][t % 3]
+                action = "transfer" if retention in ("30y", "semi_permanent", "permanent") else "review"
                 rows.append(f"unit_task,F{f:02d}-{s:02d}-{t:03d},F{f:02d}-{s:02d},단위과제 {f}-{s}-{t},설명,"
-                            f"2020-01-01,,{retention},,{access},{grounds},")
+                            f"2020-01-01,,{retention},{action},{access},{grounds},")
     return sheet(rows)
 
 
