@@ -260,3 +260,24 @@ def test_another_organisations_ids_answer_404_on_every_route(classification):
 @pytest.mark.parametrize("version", ["0", "01", "x", "1.0", "9999999"])
 def test_a_version_that_cannot_be_a_number_names_nothing(classification, version):
     assert classification.call("GET", V, path={"version": version})[0] == 404
+
+
+def test_an_edit_that_lands_while_a_sheet_is_written_wins_and_the_import_leaves_nothing(classification,
+                                                                                         monkeypatch):
+    from classification.data import nodes as node_store
+    classification.draft()
+    classification.small_tree(1)
+    write_set = node_store.write_set
+
+    def edit_meanwhile(nodes):
+        write_set(nodes)
+        classification.ok("PATCH", f"{V}/nodes/{{code}}", path={"version": "1", "code": "A"}, body={"title": "B"},
+                          headers={"If-Match": '"1"'})
+
+    monkeypatch.setattr(node_store, "write_set", edit_meanwhile)
+    status, problem, _ = classification.import_sheet(1, {"csv": sheet(["function,Z,,Z,,,,,,,,"])})
+    assert status == 412, problem
+    assert [n["code"] for n in classification.nodes(1)] == ["A", "A01", "A01-001", "A01-002"]
+    assert classification.get_node(1, "A")["title"] == "B"
+    assert sorted(i["sk"]["S"] for i in classification.items() if i["sk"]["S"].startswith("NODE#")) == [
+        "NODE#A", "NODE#A01", "NODE#A01-001", "NODE#A01-002"]  # the staged set is gone

@@ -16,6 +16,7 @@ from shared.auth import Caller
 from shared.concurrency import stale
 from shared.events import now_iso
 from shared.idempotency import derived_id
+from shared.problems import Problem
 
 from ..data import nodes as node_store
 from ..data import schemes as store
@@ -53,9 +54,14 @@ def import_sheet(caller: Caller, number: str, body: dict[str, Any], expected_ver
     tasks = sum(n.level == "unit_task" for n in nodes)
     after = version.with_changes(set_id=set_id, node_count=len(nodes), unit_task_count=tasks,
                                  version=version.version + 1, imported_at=stamp, updated_at=stamp)
-    store.switch_set(version, after, event("SchemeDraftImported", [scheme_subject(org_id)],
-                                           {"scheme_version": version.number, "node_count": len(nodes),
-                                            "unit_task_count": tasks}, caller.as_actor()))
+    try:
+        store.switch_set(version, after, event("SchemeDraftImported", [scheme_subject(org_id)],
+                                               {"scheme_version": version.number, "node_count": len(nodes),
+                                                "unit_task_count": tasks}, caller.as_actor()))
+    except Problem as refused:  # the draft moved on (an edit, another import, publishing): drop what we staged
+        if refused.status < 500:
+            node_store.delete_set(org_id, set_id)
+        raise
     node_store.delete_set(org_id, version.set_id)
     return after
 
