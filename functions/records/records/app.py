@@ -4,14 +4,18 @@
   /records/files[/{file_id}]                         file (기록물철), list, read, describe
   /records/files/{file_id}/close                     open → closed: production year and due dates
   /records/files/{file_id}/retention | /rule         an archivist's override, a newer rule re-applied
+  /records/files/{file_id}/access                    reclassify (공개구분), with a reason
+  /records/files/{file_id}/description               the file, its items and boxes as one JSON document
+  /records/files/{file_id}/items[/{item_id}[/access]] items (기록물건): register, list (JSON, CSV), describe
+  /records/access-reviews[/{review_id}[/complete]]   re-reviews of non-public files, every 5 years
 """
 from __future__ import annotations
 
 import re
 
-from shared.http import Api, Reply, RequestContext, page
+from shared.http import Api, Reply, RequestContext, file_reply, page
 from shared.pagination import PAGE
-from shared.problems import NotFound
+from shared.problems import NotFound, ValidationFailed
 
 from . import logic, schemas
 
@@ -25,6 +29,17 @@ def _id(value: str, what: str) -> str:
     if len(value) > schemas.ID["maxLength"] or not _ID.match(value):
         raise NotFound(f"No {what} with that id in your organisation.")
     return value
+
+
+def _csv_export(ctx: RequestContext) -> bool:
+    """`format=csv` is the whole selection: it takes no limit or cursor."""
+    if ctx.query["format"] != "csv":
+        return False
+    paging = [name for name in ("cursor", "limit") if ctx.raw_query.get(name)]
+    if paging:
+        raise ValidationFailed("format=csv exports every matching row; it takes no limit or cursor.",
+                               errors=[{"field": name, "message": "not with format=csv"} for name in paging])
+    return True
 
 
 # -------------------------------------------------------------------- classes
@@ -49,9 +64,14 @@ def create_file(ctx: RequestContext) -> Reply:
 
 
 @api.route("/records/files", "GET", summary="List record files", response=schemas.FILE_PAGE,
-           query=(*PAGE, schemas.STATUS_FILTER, schemas.CLASS_FILTER), errors=(403,))
+           query=(*PAGE, schemas.STATUS_FILTER, schemas.CLASS_FILTER, schemas.LIST_FORMAT), errors=(403,),
+           formats=("csv",))
 def list_files(ctx: RequestContext) -> Reply:
-    """The organisation's files as the caller may see them (requesters: what is open)."""
+    """The organisation's files as the caller may see them (requesters: what is open, closed fields blank).
+    `format=csv` exports every matching file (at most 10,000; filter by status or class for more)."""
+    if _csv_export(ctx):
+        return file_reply(logic.files_csv(ctx.require_caller(), ctx.query["status"], ctx.query["class_code"]), "csv",
+                          filename="record-files.csv", disposition="attachment")
     return page(*logic.list_files(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"],
                                   ctx.query["status"], ctx.query["class_code"]))
 
@@ -107,7 +127,110 @@ def reapply_rule(ctx: RequestContext, file_id: str) -> Reply:
     return Reply(file.public(), version=file.version)
 
 
+@api.route("/records/files/{file_id}/access", "POST", summary="Reclassify a file's access (공개구분)",
+           response=schemas.FILE, body=schemas.CHANGE_FILE_ACCESS, idempotent=True, if_match=True, etag=True,
+           errors=(403, 404, 409))
+def change_file_access(ctx: RequestContext, file_id: str) -> Reply:
+    """Archivists only, with a reason (an `AccessChanged` event). `partly_open` and `closed` name their grounds
+    (1–8); `partly_open` may close some fields; a non-open file is reviewed again in 5 years (or on
+    `review_on`); `extended_until` records an extension of the 30-year rule. An open re-review of the file is
+    done with this. Send `If-Match`."""
+    body = ctx.json()
+    file = logic.change_file_access(ctx.require_caller(), _id(file_id, "file"), body, ctx.expected_version())
+    return Reply(file.public(), version=file.version)
+
+
+@api.route("/records/files/{file_id}/description", "GET", summary="Export a file's description",
+           response=schemas.DESCRIPTION, errors=(403, 404))
+def describe_file(ctx: RequestContext, file_id: str) -> Reply:
+    """The file, every item (up to 5,000; more: the items CSV) and the boxes it is in, as one JSON document,
+    redacted as the caller may see them."""
+    description = logic.describe_file(ctx.require_caller(), _id(file_id, "file"))
+    return Reply(description, headers={"Content-Disposition": f'attachment; filename="record-file-{file_id}.json"'})
+
+
 # ---------------------------------------------------------------------- items
+@api.route("/records/files/{file_id}/items", "POST", summary="Register an item in a file",
+           response=schemas.ITEM, status=201, body=schemas.CREATE_ITEM, idempotent=True, etag=True,
+           errors=(403, 404, 409))
+def add_item(ctx: RequestContext, file_id: str) -> Reply:
+    """Archivists and admins, while the file is open (409 once closed). The registration number (등록번호) is
+    unique within the organisation (400 naming it otherwise). The item starts with its file's access
+    classification unless `access` says otherwise."""
+    item = logic.add_item(ctx.require_caller(), _id(file_id, "file"), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(item.public(), version=item.version, location=f"/records/files/{file_id}/items/{item.id}")
+
+
+@api.route("/records/files/{file_id}/items", "GET", summary="List a file's items", response=schemas.ITEM_PAGE,
+           query=(*PAGE, schemas.LIST_FORMAT), errors=(403, 404), formats=("csv",))
+def list_items(ctx: RequestContext, file_id: str) -> Reply:
+    """As the caller may see them; `format=csv` exports every item of the file (at most 10,000)."""
+    if _csv_export(ctx):
+        return file_reply(logic.items_csv(ctx.require_caller(), _id(file_id, "file")), "csv",
+                          filename=f"record-items-{file_id}.csv", disposition="attachment")
+    return page(*logic.list_items(ctx.require_caller(), _id(file_id, "file"), ctx.query["limit"],
+                                  ctx.query["cursor"]))
+
+
+@api.route("/records/files/{file_id}/items/{item_id}", "GET", summary="Read an item", response=schemas.ITEM,
+           etag=True, errors=(403, 404))
+def get_item(ctx: RequestContext, file_id: str, item_id: str) -> Reply:
+    """Requesters see an open item whole, a partly open one without its closed fields, a closed one (or any item
+    of a closed file) only by its registration number."""
+    view, version = logic.get_item(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"))
+    return Reply(view, version=version)
+
+
+@api.route("/records/files/{file_id}/items/{item_id}", "PATCH", summary="Describe an item", response=schemas.ITEM,
+           body=schemas.UPDATE_ITEM, if_match=True, etag=True, errors=(403, 404, 409))
+def update_item(ctx: RequestContext, file_id: str, item_id: str) -> Reply:
+    """Archivists and admins (not the registration number). Send `If-Match`."""
+    changes = ctx.json()
+    item = logic.update_item(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"), changes,
+                             ctx.expected_version())
+    return Reply(item.public(), version=item.version)
+
+
+@api.route("/records/files/{file_id}/items/{item_id}/access", "POST", summary="Reclassify an item's access",
+           response=schemas.ITEM, body=schemas.CHANGE_ITEM_ACCESS, idempotent=True, if_match=True, etag=True,
+           errors=(403, 404, 409))
+def change_item_access(ctx: RequestContext, file_id: str, item_id: str) -> Reply:
+    """Archivists only, with a reason (an `ItemAccessChanged` event); as for files. Send `If-Match`."""
+    body = ctx.json()
+    item = logic.change_item_access(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"), body,
+                                    ctx.expected_version())
+    return Reply(item.public(), version=item.version)
+
+
+# ------------------------------------------------------------- access reviews
+@api.route("/records/access-reviews", "GET", summary="List access reviews", response=schemas.REVIEW_PAGE,
+           query=(*PAGE, schemas.REVIEW_STATUS), errors=(403,))
+def list_reviews(ctx: RequestContext) -> Reply:
+    """Re-reviews of non-public files (every 5 years), soonest due first, opened by the daily job
+    `open_due_access_reviews`. Archivists, auditors and admins."""
+    return page(*logic.list_reviews(ctx.require_caller(), ctx.query["status"], ctx.query["limit"],
+                                    ctx.query["cursor"]))
+
+
+@api.route("/records/access-reviews/{review_id}", "GET", summary="Read an access review", response=schemas.REVIEW,
+           etag=True, errors=(403, 404))
+def get_review(ctx: RequestContext, review_id: str) -> Reply:
+    """One review task and its outcome."""
+    review = logic.get_review(ctx.require_caller(), _id(review_id, "access review"))
+    return Reply(review.public(), version=review.version)
+
+
+@api.route("/records/access-reviews/{review_id}/complete", "POST", summary="Keep a file's access after review",
+           response=schemas.REVIEW, body=schemas.COMPLETE_REVIEW, idempotent=True, if_match=True, etag=True,
+           errors=(403, 404, 409))
+def complete_review(ctx: RequestContext, review_id: str) -> Reply:
+    """Archivists only: the classification stays (with a note); the next review falls 5 years on. To change it
+    instead, reclassify the file (that completes the review). Send `If-Match` (the review's ETag)."""
+    body = ctx.json()
+    review = logic.complete_review(ctx.require_caller(), _id(review_id, "access review"), body,
+                                   ctx.expected_version())
+    return Reply(review.public(), version=review.version)
+
 
 
 handler = api.lambda_handler()

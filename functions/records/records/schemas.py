@@ -89,6 +89,38 @@ REAPPLY_RULE = {
                    "reason": REASON},
 }
 
+_ITEM_FIELDS = {
+    "title": NAME, "author": NAME, "date": {**DATE, "description": "When the item was produced."},
+    "pages": {"type": "integer", "minimum": 0, "maximum": 1000000},
+    "attachments": {"type": "array", "maxItems": 100, "items": NAME, "description": "Names of its attachments."},
+    "description": TEXT,
+}
+
+REGISTRATION_NUMBER = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._/-]*$",
+                       "description": "등록번호: unique within the organisation."}
+
+CREATE_ITEM = {
+    "type": "object", "additionalProperties": False, "required": ["registration_number", "title"],
+    "properties": {"registration_number": REGISTRATION_NUMBER, **_ITEM_FIELDS,
+                   "access": {**ITEM_ACCESS, "description": "Default: the file's classification and grounds."}},
+}
+
+UPDATE_ITEM = {"type": "object", "additionalProperties": False, "minProperties": 1, "properties": _ITEM_FIELDS}
+
+
+def _change_access(access: dict) -> dict:
+    return {**access, "required": ["classification", "reason"],
+            "properties": {**access["properties"], "reason": REASON}}
+
+
+CHANGE_FILE_ACCESS = _change_access(FILE_ACCESS)
+CHANGE_ITEM_ACCESS = _change_access(ITEM_ACCESS)
+
+COMPLETE_REVIEW = {
+    "type": "object", "additionalProperties": False, "required": ["note"],
+    "properties": {"note": {**REASON, "description": "Why the classification stays as it is."}},
+}
+
 # ----------------------------------------------------------------- responses
 ACCESS = {
     "type": "object", "required": ["classification", "grounds"],
@@ -138,12 +170,44 @@ UNIT_TASK = {
                    "valid_to": _NULLABLE_STRING, "rule": RULE},
 }
 
+ITEM = {
+    "type": "object", "required": ["id", "file_id", "registration_number", "access", "version"],
+    "description": "An item as the caller may see it (requesters: closed fields null and named in `redacted`).",
+    "properties": {"id": {"type": "string"}, "file_id": {"type": "string"},
+                   "registration_number": {"type": "string"}, "title": _NULLABLE_STRING, "author": _NULLABLE_STRING,
+                   "date": _NULLABLE_STRING, "pages": _NULLABLE_INT, "attachments": _STRINGS,
+                   "description": _NULLABLE_STRING, "access": ACCESS, "redacted": _STRINGS, **_STAMPS},
+}
+
+REVIEW = {
+    "type": "object", "required": ["id", "file_id", "due_on", "status", "version"],
+    "properties": {"id": {"type": "string"}, "file_id": {"type": "string"}, "file_title": _NULLABLE_STRING,
+                   "due_on": {"type": "string"}, "classification": {"type": "string"},
+                   "status": {"type": "string", "enum": list(REVIEW_STATUSES)},
+                   "outcome": {"type": ["string", "null"], "enum": [None, "kept", "changed",
+                                                                  "opened_by_thirty_year_rule"]},
+                   "note": _NULLABLE_STRING, "completed_by": _NULLABLE_STRING, "completed_at": _NULLABLE_STRING,
+                   "version": {"type": "integer"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"}},
+}
+
+DESCRIPTION = {
+    "type": "object", "required": ["file", "items", "boxes", "exported_at"],
+    "properties": {"file": FILE, "items": {"type": "array", "items": ITEM},
+                   "boxes": {"type": "array", "items": BOX_LINK}, "exported_at": {"type": "string"}},
+}
+
 FILE_PAGE = page_of(FILE)
+ITEM_PAGE = page_of(ITEM)
+REVIEW_PAGE = page_of(REVIEW)
 UNIT_TASK_PAGE = page_of(UNIT_TASK)
 
 # ------------------------------------------------------------ query parameters
 STATUS_FILTER = param("status", STATUS, "Only files of this status.")
 CLASS_FILTER = param("class_code", CODE, "Only files filed under this class.")
+LIST_FORMAT = param("format", {"type": "string", "enum": ["json", "csv"]},
+                    "`json` (default, a page) or `csv` (every matching row, no paging; at most 10,000).")
+REVIEW_STATUS = param("status", {"type": "string", "enum": list(REVIEW_STATUSES), "default": "open"},
+                      "Open (default) or done reviews.")
 SCHEME_VERSION = param("scheme_version", {"type": "integer", "minimum": 1},
                        "A usable published version (default: the current one).")
 
@@ -152,8 +216,14 @@ COMPONENTS = {
     "RecordFile": FILE, "RecordFilePage": FILE_PAGE, "CreateRecordFile": CREATE_FILE,
     "UpdateRecordFile": UPDATE_FILE, "CloseRecordFile": CLOSE_FILE, "OverrideRetention": OVERRIDE_RETENTION,
     "ReapplyRetentionRule": REAPPLY_RULE, "RecordClass": UNIT_TASK, "RecordClassPage": UNIT_TASK_PAGE,
+    "RecordItem": ITEM, "RecordItemPage": ITEM_PAGE, "CreateRecordItem": CREATE_ITEM, "UpdateRecordItem": UPDATE_ITEM,
+    "ChangeFileAccess": CHANGE_FILE_ACCESS, "ChangeItemAccess": CHANGE_ITEM_ACCESS, "AccessReview": REVIEW,
+    "AccessReviewPage": REVIEW_PAGE, "CompleteAccessReview": COMPLETE_REVIEW, "RecordFileDescription": DESCRIPTION,
 }
-PARAMETERS = {"RecordFileStatus": STATUS_FILTER, "RecordClassCode": CLASS_FILTER, "SchemeVersion": SCHEME_VERSION}
+PARAMETERS = {"RecordFileStatus": STATUS_FILTER, "RecordClassCode": CLASS_FILTER, "SchemeVersion": SCHEME_VERSION,
+              "RecordListFormat": LIST_FORMAT, "AccessReviewStatus": REVIEW_STATUS}
 PATH_PARAMETERS = {
     "file_id": "Record file (기록물철) id.",
+    "item_id": "Record item (기록물건) id.",
+    "review_id": "Access review id.",
 }

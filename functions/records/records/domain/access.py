@@ -40,6 +40,11 @@ def professional_org(caller: Caller) -> str:
     return caller.require_org(*PROFESSIONALS, holdings="records")
 
 
+def overseer_org(caller: Caller) -> str:
+    """Those who see everything of their organisation (access reviews, unredacted records)."""
+    return caller.require_org(*FULL_VIEW, holdings="records")
+
+
 def reader_org(caller: Caller) -> str:
     return caller.require_org(*READERS, holdings="records")
 
@@ -51,19 +56,22 @@ def sees_all(roles: Iterable[str]) -> bool:
 # ------------------------------------------------------------------ checking
 def access_errors(access: Access, redactable: tuple[str, ...], prefix: str = "access") -> list[dict[str, str]]:
     """Every inconsistency of an access classification, one error per field."""
+    def at(name: str) -> str:
+        return f"{prefix}.{name}" if prefix else name
+
     errors = []
     if access.is_open and access.grounds:
-        errors.append({"field": f"{prefix}.grounds", "message": "an open record names no grounds"})
+        errors.append({"field": at("grounds"), "message": "an open record names no grounds"})
     if not access.is_open and not access.grounds:
-        errors.append({"field": f"{prefix}.grounds", "message": f"a {access.classification} record names its grounds"})
+        errors.append({"field": at("grounds"), "message": f"a {access.classification} record names its grounds"})
     if access.closed_fields and access.classification != "partly_open":
-        errors.append({"field": f"{prefix}.closed_fields", "message": "only a partly open record closes fields"})
+        errors.append({"field": at("closed_fields"), "message": "only a partly open record closes fields"})
     unknown = [f for f in access.closed_fields if f not in redactable]
     if unknown:
-        errors.append({"field": f"{prefix}.closed_fields",
+        errors.append({"field": at("closed_fields"),
                        "message": f"cannot close {', '.join(unknown)} (closable: {', '.join(redactable)})"})
     if access.is_open and access.extended_until:
-        errors.append({"field": f"{prefix}.extended_until", "message": "an open record has no extension"})
+        errors.append({"field": at("extended_until"), "message": "an open record has no extension"})
     return errors
 
 

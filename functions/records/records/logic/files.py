@@ -52,9 +52,10 @@ def access_from(body: dict[str, Any] | None, default: Access, today: date, error
                    review_on=body.get("review_on"), extended_until=body.get("extended_until"))
     errors += access_rules.access_errors(given, redactable, prefix)
     for name in ("review_on", "extended_until"):
-        day = calendar_date(body.get(name), f"{prefix}.{name}", errors)
+        field = f"{prefix}.{name}" if prefix else name
+        day = calendar_date(body.get(name), field, errors)
         if day is not None and day <= today:
-            errors.append({"field": f"{prefix}.{name}", "message": "must be after today"})
+            errors.append({"field": field, "message": "must be after today"})
     return access_rules.with_review(given, today)
 
 
