@@ -191,3 +191,16 @@ def test_csv_exports_redacted_views_and_defuses_formulas():
     assert rows[0] == list(exports.FILE_COLUMNS)
     assert rows[1][title] == "'=HYPERLINK(1)" and rows[2][title] == ""
     assert rows[2][exports.FILE_COLUMNS.index("keywords")] == "budget"
+
+
+def test_a_box_keeps_the_newest_word_on_where_it_is_and_on_what_it_holds():
+    from records.domain.model import Box
+    registered = Box("o", "b1", "BC", "unplaced", None, None, 1, ("f1", "f2"), 1)
+    placed = Box("o", "b1", "BC", "shelved", "R01-01-01-1", "shelf", 2)
+    # placed first, registration late: the files still count, the place stays the newer one
+    merged = placed.merged(registered, lists_files=True)
+    assert (merged.location_id, merged.version, merged.files, merged.files_version) == \
+        ("R01-01-01-1", 2, ("f1", "f2"), 1)
+    assert merged.merged(placed, lists_files=False) == merged
+    updated = Box("o", "b1", "BC", "shelved", "R01-01-01-1", "shelf", 3, ("f2",), 3)
+    assert merged.merged(updated, lists_files=True).files == ("f2",)

@@ -8,12 +8,15 @@
   /records/files/{file_id}/description               the file, its items and boxes as one JSON document
   /records/files/{file_id}/items[/{item_id}[/access]] items (기록물건): register, list (JSON, CSV), describe
   /records/access-reviews[/{review_id}[/complete]]   re-reviews of non-public files, every 5 years
+  /records/imports                                   bulk registration of files and items (202, a long job)
+  /records/jobs[/{job_id}[/errors]]                  the jobs, their progress and rejected rows
 """
 from __future__ import annotations
 
 import re
 
 from shared.http import Api, Reply, RequestContext, file_reply, page
+from shared.jobs import read_rows
 from shared.pagination import PAGE
 from shared.problems import NotFound, ValidationFailed
 
@@ -231,6 +234,45 @@ def complete_review(ctx: RequestContext, review_id: str) -> Reply:
                                    ctx.expected_version())
     return Reply(review.public(), version=review.version)
 
+
+
+# ----------------------------------------------------------------------- jobs
+@api.route("/records/imports", "POST", summary="Register files and items in bulk (a long job)",
+           response=schemas.JOB, status=202, body=schemas.IMPORT, idempotent=True, errors=(403, 413))
+def submit_import(ctx: RequestContext) -> Reply:
+    """Archivists and admins. Rows of files (`record: file`, with a `reference`) and items (`record: item`,
+    naming their file by `file_reference` or `file_id`), as JSON `{"rows": [...]}` or as `text/csv` with a
+    header row (lists separated by `;`; up to 20,000 rows, 6 MB). Answers 202 with the job: poll
+    `Location` for `status`, `done`/`total` and `percent`; each row is registered whole or not at all, and
+    a rejected row is listed with its problem at `/records/jobs/{job_id}/errors`."""
+    if (ctx.header("content-type") or "").split(";")[0].strip().lower() == "text/csv":
+        rows = read_rows(ctx.raw_body, "text/csv")
+    else:
+        rows = ctx.json().get("rows", [])  # required by the schema
+    job = logic.submit_import(ctx.require_caller(), rows, ctx.header("idempotency-key"))
+    return Reply(job.public(), location=f"/records/jobs/{job.id}")
+
+
+@api.route("/records/jobs", "GET", summary="List bulk jobs", response=schemas.JOB_PAGE, query=PAGE, errors=(403,))
+def list_jobs(ctx: RequestContext) -> Reply:
+    """Newest first (archivists, admins, auditors)."""
+    return page(*logic.list_jobs(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/records/jobs/{job_id}", "GET", summary="Read a bulk job's progress", response=schemas.JOB,
+           errors=(403, 404))
+def get_job(ctx: RequestContext, job_id: str) -> Reply:
+    """`queued` → `running` → `completed` (rejected rows counted in `failed`) | `failed` (the job could not run),
+    with `done` of `total` rows and `percent`."""
+    return Reply(logic.get_job(ctx.require_caller(), _id(job_id, "job")).public())
+
+
+@api.route("/records/jobs/{job_id}/errors", "GET", summary="A bulk job's rejected rows",
+           response=schemas.ROW_ERROR_PAGE, query=PAGE, errors=(403, 404))
+def job_errors(ctx: RequestContext, job_id: str) -> Reply:
+    """Each rejected row (1-based; the CSV header is row 0) with its problem and every bad field."""
+    return page(*logic.job_errors(ctx.require_caller(), _id(job_id, "job"), ctx.query["limit"],
+                                  ctx.query["cursor"]))
 
 
 handler = api.lambda_handler()

@@ -4,6 +4,7 @@ The same dicts validate requests (shared.validation) and are published in the Op
 document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
 PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
+from shared.jobs import JOB_SCHEMA, MAX_ROWS, ROW_ERROR_SCHEMA
 from shared.pagination import page_of
 from shared.query import param
 
@@ -121,6 +122,28 @@ COMPLETE_REVIEW = {
     "properties": {"note": {**REASON, "description": "Why the classification stays as it is."}},
 }
 
+# Bulk registration (a long job): the upload, and each row as the job validates it.
+IMPORT = {
+    "type": "object", "additionalProperties": False, "required": ["rows"],
+    "description": "Rows of files and items, in order (an item after its file). Or send the rows as `text/csv` "
+                   "with a header row instead of this JSON body.",
+    "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": {"type": "object"}}},
+}
+
+IMPORT_FILE_ROW = {
+    "type": "object", "additionalProperties": False,
+    "required": ["record", "reference", "class_code", "title", "producing_unit", "record_type", "electronic"],
+    "properties": {"record": {"const": "file"}, **CREATE_FILE["properties"], "reference": REFERENCE,
+                   "closed_on": {**DATE, "description": "Registers the file closed on that day (legacy records)."}},
+}
+
+IMPORT_ITEM_ROW = {
+    "type": "object", "additionalProperties": False, "required": ["record", "registration_number", "title"],
+    "anyOf": [{"required": ["file_reference"]}, {"required": ["file_id"]}],
+    "properties": {"record": {"const": "item"}, "file_reference": REFERENCE, "file_id": ID,
+                   **CREATE_ITEM["properties"]},
+}
+
 # ----------------------------------------------------------------- responses
 ACCESS = {
     "type": "object", "required": ["classification", "grounds"],
@@ -196,6 +219,10 @@ DESCRIPTION = {
                    "boxes": {"type": "array", "items": BOX_LINK}, "exported_at": {"type": "string"}},
 }
 
+JOB = JOB_SCHEMA
+JOB_PAGE = page_of(JOB)
+ROW_ERROR_PAGE = page_of(ROW_ERROR_SCHEMA)
+
 FILE_PAGE = page_of(FILE)
 ITEM_PAGE = page_of(ITEM)
 REVIEW_PAGE = page_of(REVIEW)
@@ -219,6 +246,8 @@ COMPONENTS = {
     "RecordItem": ITEM, "RecordItemPage": ITEM_PAGE, "CreateRecordItem": CREATE_ITEM, "UpdateRecordItem": UPDATE_ITEM,
     "ChangeFileAccess": CHANGE_FILE_ACCESS, "ChangeItemAccess": CHANGE_ITEM_ACCESS, "AccessReview": REVIEW,
     "AccessReviewPage": REVIEW_PAGE, "CompleteAccessReview": COMPLETE_REVIEW, "RecordFileDescription": DESCRIPTION,
+    "RecordsImport": IMPORT, "RecordsImportFileRow": IMPORT_FILE_ROW, "RecordsImportItemRow": IMPORT_ITEM_ROW,
+    "Job": JOB, "RecordsJobPage": JOB_PAGE, "RecordsJobRowErrorPage": ROW_ERROR_PAGE,
 }
 PARAMETERS = {"RecordFileStatus": STATUS_FILTER, "RecordClassCode": CLASS_FILTER, "SchemeVersion": SCHEME_VERSION,
               "RecordListFormat": LIST_FORMAT, "AccessReviewStatus": REVIEW_STATUS}
@@ -226,4 +255,5 @@ PATH_PARAMETERS = {
     "file_id": "Record file (기록물철) id.",
     "item_id": "Record item (기록물건) id.",
     "review_id": "Access review id.",
+    "job_id": "Long job (bulk registration) id.",
 }

@@ -61,17 +61,32 @@ def list_files(org_id: str, limit: int, cursor: str | None, *, status: str | Non
     return page(FileItem, org_key(org_id), file_sort_key(""), limit, cursor, filter_condition=condition)
 
 
-def add_file(tx: Tx, file: RecordFile, event: DomainEvent) -> Tx:
-    """Stage a new file (and its reference's claim) with its event in `tx`."""
+def add_file(tx: Tx, file: RecordFile, events: Iterable[DomainEvent]) -> Tx:
+    """Stage a new file (and its reference's claim) with its events in `tx`."""
     tx.put(FileItem.of(file), condition=FileItem.pk.does_not_exist(), on_fail=Conflict("That file already exists."))
     if file.reference:
         tx.put(FileReferenceItem(pk=reference_key(file.org_id, file.reference), sk="FILE", file_id=file.id),
                condition=FileReferenceItem.pk.does_not_exist(), on_fail=taken_reference(file.reference))
-    return tx.event(event)
+    for event in events:
+        tx.event(event)
+    return tx
 
 
-def create_file(file: RecordFile, event: DomainEvent) -> None:
-    add_file(Tx(), file, event).run()
+def create_file(file: RecordFile, events: Iterable[DomainEvent]) -> None:
+    add_file(Tx(), file, events).run()
+
+
+def check_file(tx: Tx, org_id: str, file_id: str, *, registered_by_job: str | None = None) -> Tx:
+    """Stage the condition an item needs of its file: open, or (for a file a bulk registration registered)
+    still there."""
+    if registered_by_job:
+        return tx.check(FileItem, org_key(org_id), file_sort_key(file_id),
+                        FileItem.registered_by_job == registered_by_job,
+                        on_fail=ValidationFailed("file_reference: the file's own row was not registered.",
+                                                 errors=[{"field": "file_reference",
+                                                          "message": "its file's row was rejected"}]))
+    return tx.check(FileItem, org_key(org_id), file_sort_key(file_id), FileItem.status == "open",
+                    on_fail=Conflict("The file is no longer open; a closed file takes no items."))
 
 
 def save_file(after: RecordFile, before: RecordFile, events: Iterable[DomainEvent],
@@ -114,8 +129,7 @@ def add_item(tx: Tx, item: Item, event: DomainEvent, *, check_open: bool = True)
     """Stage a new item, its registration number's claim and its event in `tx` (with the file still open,
     unless the caller checks that once for several items of one file)."""
     if check_open:
-        tx.check(FileItem, org_key(item.org_id), file_sort_key(item.file_id), FileItem.status == "open",
-                 on_fail=Conflict("The file is no longer open; a closed file takes no items."))
+        check_file(tx, item.org_id, item.file_id)
     tx.put(ItemItem.of(item), condition=ItemItem.pk.does_not_exist(), on_fail=Conflict("That item already exists."))
     tx.put(RegistrationItem(pk=regno_key(item.org_id, item.registration_number), sk="ITEM", file_id=item.file_id,
                             item_id=item.id),

@@ -90,5 +90,6 @@ def box(envelope: dict[str, Any]) -> tuple[Box, bool] | None:
     kind = (where or {}).get("kind") or ("shelf" if data.get("home_location_id") else None)
     return (Box(org_id=org_id, box_id=data["id"], barcode=data["barcode"], status=data.get("status") or "unplaced",
                 location_id=location_id, location_kind=kind, version=data["version"],
-                files=tuple(dict.fromkeys(f for f in files if isinstance(f, str))) if lists_files else ()),
+                files=tuple(dict.fromkeys(f for f in files if isinstance(f, str))) if lists_files else (),
+                files_version=data["version"] if lists_files else 0),
             lists_files)

@@ -108,6 +108,7 @@ class RecordFile:
     retention_starts_on: str | None = None
     disposal_due: str | None = None
     review_task_id: str | None = None  # the open access review, while there is one
+    registered_by_job: str | None = None  # the bulk registration that registered it (its items may follow it closed)
     version: int = 1
     created_by: str = ""
     created_at: str = ""
@@ -183,7 +184,9 @@ class FileBox:
 
 @dataclass(frozen=True)
 class Box:
-    """Records' view of one of stacks' boxes: which files it holds and where it is."""
+    """Records' view of one of stacks' boxes: which files it holds and where it is. The two are kept apart,
+    each at the version of the newest event that said it (`version` for where, `files_version` for what),
+    since a placement event says nothing of the files and may arrive before the registration that does."""
 
     org_id: str
     box_id: str
@@ -193,6 +196,16 @@ class Box:
     location_kind: str | None
     version: int
     files: tuple[str, ...] = ()
+    files_version: int = 0
+
+    def merged(self, newer: "Box", lists_files: bool) -> "Box":
+        """This box with what an event says that is newer than what it holds."""
+        where = newer if newer.version > self.version else self
+        files_newer = lists_files and newer.version > self.files_version
+        return Box(org_id=self.org_id, box_id=self.box_id, barcode=where.barcode, status=where.status,
+                   location_id=where.location_id, location_kind=where.location_kind, version=where.version,
+                   files=newer.files if files_newer else self.files,
+                   files_version=newer.version if files_newer else self.files_version)
 
     def link(self, file_id: str) -> FileBox:
         return FileBox(org_id=self.org_id, file_id=file_id, box_id=self.box_id, barcode=self.barcode,

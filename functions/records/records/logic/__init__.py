@@ -4,7 +4,7 @@ dicts, and know nothing of HTTP.
 
 Each concern lives in its own module under `logic/`: files (filing, describing, closing, retention),
 items (registering and describing items), access (reclassification, re-reviews, the 30-year rule),
-exports (a file's description, CSV lists), classes (the classes to file under), feeds
+exports (a file's description, CSV lists), imports (bulk registration as a long job), classes (the classes to file under), feeds
 (classification's and stacks' events into read models); common holds the events and subjects they share.
 """
 from __future__ import annotations
@@ -16,6 +16,8 @@ from .exports import describe_file, files_csv, items_csv
 from .feeds import record_event
 from .files import (close_file, create_file, get_file, list_files, new_file, override_retention, reapply_rule,
                     update_file)
+from .imports import KIND as IMPORT_KIND
+from .imports import get_job, job_errors, list_jobs, register_row, run_job, submit_import
 from .items import add_item, get_item, list_items, new_item, update_item
 
 __all__ = [
@@ -23,4 +25,5 @@ __all__ = [
     "open_after_thirty_years", "open_due_reviews", "list_classes", "describe_file", "files_csv", "items_csv",
     "record_event", "close_file", "create_file", "get_file", "list_files", "new_file", "override_retention",
     "reapply_rule", "update_file", "add_item", "get_item", "list_items", "new_item", "update_item",
+    "IMPORT_KIND", "get_job", "job_errors", "list_jobs", "register_row", "run_job", "submit_import",
 ]

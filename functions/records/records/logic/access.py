@@ -85,7 +85,8 @@ def get_review(caller: Caller, review_id: str) -> AccessReview:
 
 
 def complete_review(caller: Caller, review_id: str, body: dict[str, Any], expected_version: int) -> AccessReview:
-    """The archivist keeps the file's classification after re-reviewing it: the next review is 5 years on.
+    """The archivist keeps the file's classification after re-reviewing it: the next review is 5 years after
+    this one was due (or after today, if done late).
     (Changing the classification instead completes the review too.)"""
     org_id = professional_org(caller)
     review_before = require_found(store.get_review(org_id, review_id, consistent=True), "access review")
@@ -96,8 +97,10 @@ def complete_review(caller: Caller, review_id: str, body: dict[str, Any], expect
     stamp = now_iso()
     review = review_before.with_changes(status="done", outcome="kept", note=body["note"], completed_by=caller.user_id,
                                         completed_at=stamp, version=review_before.version + 1, updated_at=stamp)
+    # five years from the review's due date, or from today when it was done late
+    reviewed_on = max(clock.today(), date.fromisoformat(review_before.due_on))
     access = Access(before.access.classification, before.access.grounds, before.access.closed_fields,
-                    access_rules.next_review(clock.today()), before.access.extended_until)
+                    access_rules.next_review(reviewed_on), before.access.extended_until)
     after = before.with_changes(access=access, review_task_id=None, version=before.version + 1, updated_at=stamp)
     completed = event("AccessReviewCompleted", subjects_of(after),
                       {"file_id": after.id, "review_id": review.id, "outcome": "kept", "note": body["note"],

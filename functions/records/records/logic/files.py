@@ -3,7 +3,7 @@ the rule the file carries), retention overrides and re-applied rules."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from shared import clock
 from shared.auth import Caller, require_found
@@ -16,7 +16,7 @@ from ..data import files as store
 from ..domain import access as access_rules
 from ..domain import lifecycle, retention
 from ..domain.access import professional_org, reader_org, registrar_org
-from ..domain.model import Access, RecordFile, UnitTask
+from ..domain.model import Access, RecordFile, Rule, UnitTask
 from ..domain.problems import FileStateConflict, UnknownClass
 from .common import calendar_date, event, refuse_if, subjects_of
 
@@ -25,12 +25,21 @@ DESCRIPTIVE = ("title", "producing_unit", "creator", "record_type", "electronic"
 
 
 # ---------------------------------------------------------------------- filing
-def current_class(org_id: str, code: str, today: date, errors: list[dict[str, Any]],
-                  field: str = "class_code") -> UnitTask | None:
-    """The unit task `code` of the organisation's current usable scheme version, valid today (from records'
-    own read model); a problem is added to `errors` otherwise."""
+ClassLookup = Callable[[str, str], tuple[int | None, UnitTask | None]]
+
+
+def read_class(org_id: str, code: str) -> tuple[int | None, UnitTask | None]:
+    """(the current usable scheme version, its unit task `code`) from records' own read model."""
     version = classes_store.current_version(org_id)
-    task = classes_store.unit_task(org_id, version, code) if version is not None else None
+    return version, classes_store.unit_task(org_id, version, code) if version is not None else None
+
+
+def current_class(org_id: str, code: str, today: date, errors: list[dict[str, Any]],
+                  lookup: ClassLookup = read_class) -> UnitTask | None:
+    """The unit task `code` of the organisation's current usable scheme version, valid today; a problem is
+    added to `errors` otherwise."""
+    field = "class_code"
+    version, task = lookup(org_id, code)
     if task is None:
         message = ("no published classification scheme yet" if version is None
                    else f"no unit task {code} in scheme version {version}")
@@ -66,13 +75,16 @@ def _dates(body: dict[str, Any], errors: list[dict[str, Any]]) -> None:
         errors.append({"field": "end_date", "message": "before start_date"})
 
 
-def new_file(org_id: str, actor: str, body: dict[str, Any], file_id: str) -> tuple[RecordFile, DomainEvent]:
-    """A file filed under its class's current rule, and its FileCreated event; every bad field refused at once
-    (an unknown class is a 422 naming `class_code`)."""
+def new_file(org_id: str, actor: dict[str, Any], body: dict[str, Any], file_id: str,
+             lookup: ClassLookup = read_class, job_id: str | None = None) -> tuple[RecordFile, list[DomainEvent]]:
+    """A file filed under its class's current rule, and its FileCreated event (a bulk registration may give
+    `closed_on`: then it is closed at once, with its FileClosed event); every bad field refused at once (an
+    unknown class is a 422 naming `class_code`)."""
     today = clock.today()
     errors: list[dict[str, Any]] = []
-    task = current_class(org_id, body["class_code"], today, errors)
+    task = current_class(org_id, body["class_code"], today, errors, lookup)
     _dates(body, errors)
+    closed_on = _closed_on(body, today, errors) if "closed_on" in body else None
     default = Access(task.rule.access, task.rule.grounds) if task else Access()
     access = access_from(body.get("access"), default, today, errors, access_rules.FILE_REDACTABLE)
     refuse_if(errors, UnknownClass if task is None else None)
@@ -84,19 +96,23 @@ def new_file(org_id: str, actor: str, body: dict[str, Any], file_id: str) -> tup
         reference=body.get("reference"), creator=body.get("creator"), start_date=body.get("start_date"),
         end_date=body.get("end_date"), volume=body.get("volume", 1), language=body.get("language"),
         keywords=tuple(dict.fromkeys(body.get("keywords") or ())), description=body.get("description"),
-        created_by=actor, created_at=stamp, updated_at=stamp)
-    created = event("FileCreated", subjects_of(file), {
+        registered_by_job=job_id, created_by=actor["user_id"], created_at=stamp, updated_at=stamp)
+    events = [event("FileCreated", subjects_of(file), {
         "file_id": file.id, "title": file.title, "producing_unit": file.producing_unit, "class_code": file.class_code,
         "scheme_version": file.scheme_version, "status": "open", "electronic": file.electronic,
-        "record_type": file.record_type}, {"user_id": actor, "org_id": org_id})
-    return file, created
+        "record_type": file.record_type}, actor)]
+    if closed_on is not None:
+        changes, payload = closing(file, closed_on, file.rule, file.rule_version, file.class_title)
+        file = file.with_changes(**changes)
+        events.append(event("FileClosed", subjects_of(file), {"file_id": file.id, **payload}, actor))
+    return file, events
 
 
 def create_file(caller: Caller, body: dict[str, Any], idempotency_key: str | None) -> RecordFile:
     org_id = registrar_org(caller)
-    file, created = new_file(org_id, caller.user_id, body,
-                             derived_id(f"file|{org_id}|{caller.user_id}", idempotency_key))
-    store.create_file(file, created)
+    file, events = new_file(org_id, caller.as_actor(), body,
+                            derived_id(f"file|{org_id}|{caller.user_id}", idempotency_key))
+    store.create_file(file, events)
     return file
 
 
@@ -152,13 +168,8 @@ def close_file(caller: Caller, file_id: str, body: dict[str, Any], expected_vers
     require_version(before, expected_version, "file")
     if before.status != "open":
         raise FileStateConflict(f"The file is {before.status}; only an open file closes.")
-    today = clock.today()
     errors: list[dict[str, Any]] = []
-    closed_on = calendar_date(body.get("closed_on"), "closed_on", errors) or today
-    if closed_on > today:
-        errors.append({"field": "closed_on", "message": "in the future"})
-    if before.start_date and closed_on.isoformat() < before.start_date:
-        errors.append({"field": "closed_on", "message": "before the file's start_date"})
+    closed_on = _closed_on({**body, "start_date": before.start_date}, clock.today(), errors)
     refuse_if(errors)
     rule, rule_version, class_title = before.rule, before.rule_version, before.class_title
     version = classes_store.current_version(org_id)
@@ -166,17 +177,34 @@ def close_file(caller: Caller, file_id: str, body: dict[str, Any], expected_vers
         task = classes_store.unit_task(org_id, version, before.class_code)
         if task is not None:  # files closing now take the rule in force; closed files keep theirs
             rule, rule_version, class_title = task.rule, version, task.title
-    kept = retention.schedule(closed_on, rule, before.retention if before.retention_overridden else None,
-                              before.action if before.retention_overridden else None)
-    after, closed = _changed(
-        caller, before, "FileClosed",
-        {"closed_on": closed_on.isoformat(), "production_year": kept.production_year, "retention": kept.retention,
-         "disposal_due": kept.disposal_due, "action": kept.action},
-        status="closed", closed_on=closed_on.isoformat(), production_year=kept.production_year,
-        retention=kept.retention, action=kept.action, retention_starts_on=kept.retention_starts_on,
-        disposal_due=kept.disposal_due, rule=rule, rule_version=rule_version, class_title=class_title)
+    changes, payload = closing(before, closed_on, rule, rule_version, class_title)
+    after, closed = _changed(caller, before, "FileClosed", payload, **changes)
     store.save_file(after, before, [closed])
     return after
+
+
+def _closed_on(body: dict[str, Any], today: date, errors: list[dict[str, Any]]) -> date:
+    closed_on = calendar_date(body.get("closed_on"), "closed_on", errors) or today
+    if closed_on > today:
+        errors.append({"field": "closed_on", "message": "in the future"})
+    if body.get("start_date") and closed_on.isoformat() < body["start_date"]:
+        errors.append({"field": "closed_on", "message": "before the file's start_date"})
+    return closed_on
+
+
+def closing(file: RecordFile, closed_on: date, rule: Rule, rule_version: int,
+            class_title: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What closing sets on a file (under `rule`, unless an archivist overrode its retention), and the
+    FileClosed payload."""
+    kept = retention.schedule(closed_on, rule, file.retention if file.retention_overridden else None,
+                              file.action if file.retention_overridden else None)
+    changes = {"status": "closed", "closed_on": closed_on.isoformat(), "production_year": kept.production_year,
+               "retention": kept.retention, "action": kept.action, "retention_starts_on": kept.retention_starts_on,
+               "disposal_due": kept.disposal_due, "rule": rule, "rule_version": rule_version,
+               "class_title": class_title}
+    payload = {"closed_on": closed_on.isoformat(), "production_year": kept.production_year,
+               "retention": kept.retention, "disposal_due": kept.disposal_due, "action": kept.action}
+    return changes, payload
 
 
 def override_retention(caller: Caller, file_id: str, body: dict[str, Any], expected_version: int) -> RecordFile:

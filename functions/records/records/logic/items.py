@@ -27,9 +27,11 @@ def default_access(file: RecordFile) -> Access:
     return Access(file.access.classification, file.access.grounds, (), file.access.review_on)
 
 
-def new_item(file: RecordFile, actor: str, body: dict[str, Any], item_id: str) -> tuple[Item, DomainEvent]:
-    """An item of an open file and its ItemAdded event; every bad field refused at once."""
-    if not lifecycle.accepts_items(file.status):
+def new_item(file: RecordFile, actor: dict[str, Any], body: dict[str, Any], item_id: str,
+             job_id: str | None = None) -> tuple[Item, DomainEvent]:
+    """An item of an open file (or of a file the bulk registration `job_id` registered) and its ItemAdded
+    event; every bad field refused at once."""
+    if not lifecycle.accepts_items(file.status) and not (job_id and file.registered_by_job == job_id):
         raise FileStateConflict(f"The file is {file.status}; only an open file takes items.")
     errors: list[dict[str, Any]] = []
     calendar_date(body.get("date"), "date", errors)
@@ -40,17 +42,17 @@ def new_item(file: RecordFile, actor: str, body: dict[str, Any], item_id: str) -
     item = Item(org_id=file.org_id, file_id=file.id, id=item_id, registration_number=body["registration_number"],
                 title=body["title"], access=access, author=body.get("author"), date=body.get("date"),
                 pages=body.get("pages"), attachments=tuple(body.get("attachments") or ()),
-                description=body.get("description"), created_by=actor, created_at=stamp, updated_at=stamp)
+                description=body.get("description"), created_by=actor["user_id"], created_at=stamp, updated_at=stamp)
     added = event("ItemAdded", subjects_of(file, item_subject(file.org_id, item.id)),
                   {"file_id": file.id, "item_id": item.id, "registration_number": item.registration_number,
-                   "access": item.access.classification}, {"user_id": actor, "org_id": file.org_id})
+                   "access": item.access.classification}, actor)
     return item, added
 
 
 def add_item(caller: Caller, file_id: str, body: dict[str, Any], idempotency_key: str | None) -> Item:
     org_id = registrar_org(caller)
     file = file_of(org_id, file_id, consistent=True)
-    item, added = new_item(file, caller.user_id, body,
+    item, added = new_item(file, caller.as_actor(), body,
                            derived_id(f"item|{org_id}|{file_id}|{caller.user_id}", idempotency_key))
     store.create_item(item, added)
     return item
