@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 
 from shared.mapping import OMITTED, Json
 from shared.outbox import outbox_model
@@ -113,6 +113,7 @@ class ReviewItem(TABLE.Item, entity=AccessReview):
 
 
 class UnitTaskItem(TABLE.Item, entity=UnitTask, fields={"rule": Json(), "path": Json()}):
+    path = JSONAttribute(null=True)  # an empty path (a unit task at the top) is stored as nothing
     @classmethod
     def derived(cls, t: UnitTask) -> dict[str, Any]:
         return {"pk": version_key(t.org_id, t.scheme_version), "sk": task_sort_key(t.code)}
