@@ -61,7 +61,8 @@ def run_size(n: int) -> dict:
     process, url = _start_moto()
     try:
         os.environ.update({"AWS_ENDPOINT_URL": url, "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-                           "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "records"})
+                           "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "records",
+                           "POWERTOOLS_LOG_LEVEL": "WARNING"})  # no log line per job on stdout
         import boto3
 
         from infrastructure import cfn

@@ -351,3 +351,32 @@ def test_a_file_description_and_the_files_csv(records):
 def test_ids_that_cannot_be_ours_are_404(records, route):
     status, body, _ = records.call("GET", route, path={"file_id": "../../etc"})
     assert status == 404, body
+
+
+ROUTES = [
+    ("GET", "/records/files/{file_id}", None), ("PATCH", "/records/files/{file_id}", {"title": "x"}),
+    ("POST", "/records/files/{file_id}/close", {}),
+    ("POST", "/records/files/{file_id}/retention", {"retention": "10y", "reason": "why not"}),
+    ("POST", "/records/files/{file_id}/rule", {"reason": "why not"}),
+    ("POST", "/records/files/{file_id}/access", {"classification": "open", "reason": "why not"}),
+    ("GET", "/records/files/{file_id}/description", None), ("GET", "/records/files/{file_id}/items", None),
+    ("POST", "/records/files/{file_id}/items", {"registration_number": "X-1", "title": "x"}),
+    ("GET", "/records/files/{file_id}/items/{item_id}", None),
+    ("PATCH", "/records/files/{file_id}/items/{item_id}", {"title": "x"}),
+    ("POST", "/records/files/{file_id}/items/{item_id}/access", {"classification": "open", "reason": "why not"}),
+]
+
+
+@pytest.mark.parametrize("method, route, body", ROUTES, ids=[f"{m} {r}" for m, r, _ in ROUTES])
+def test_another_organisations_file_and_items_answer_404_and_change_nothing(records, method, route, body):
+    records.scheme(1)
+    records.scheme(1, org_id="org-beta")
+    file = records.file("FIN-01")
+    item = records.ok("POST", "/records/files/{file_id}/items", path={"file_id": file["id"]},
+                      body=item_body("B-1"), expect=201)
+    before = records.snapshot()
+    headers = {"If-Match": '"1"', "Idempotency-Key": "other-org"} if method != "GET" else None
+    status, answer, _ = records.call(method, route, path={"file_id": file["id"], "item_id": item["id"]}, body=body,
+                                     headers=headers, who=OTHER_ARCHIVIST)
+    assert status == 404, answer
+    assert [k for k in records.snapshot() if k not in before and not k[0].startswith("IDEMPOTENCY#")] == []

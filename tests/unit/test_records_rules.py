@@ -204,3 +204,18 @@ def test_a_box_keeps_the_newest_word_on_where_it_is_and_on_what_it_holds():
     assert merged.merged(placed, lists_files=False) == merged
     updated = Box("o", "b1", "BC", "shelved", "R01-01-01-1", "shelf", 3, ("f2",), 3)
     assert merged.merged(updated, lists_files=True).files == ("f2",)
+
+
+# --------------------------------------------------------------------- imports
+def test_csv_cells_become_a_registration_body():
+    from records.domain.imports import body_of
+    row = {"record": "file", "reference": " F-1 ", "electronic": "No", "volume": "3", "keywords": "a; b;;",
+           "access": "partly_open", "grounds": "6;5", "closed_fields": "title", "description": ""}
+    assert body_of(row) == {"record": "file", "reference": "F-1", "electronic": False, "volume": 3,
+                            "keywords": ["a", "b"], "access": {"classification": "partly_open", "grounds": [6, 5],
+                                                               "closed_fields": ["title"]}}
+    # what is not unambiguous stays as it is, for the row schema to refuse by name
+    assert body_of({"pages": "two", "electronic": "maybe"}) == {"pages": "two", "electronic": "maybe"}
+    # JSON rows may be typed already
+    assert body_of({"pages": 2, "access": {"classification": "open"}, "attachments": ["x"]}) == \
+        {"pages": 2, "access": {"classification": "open"}, "attachments": ["x"]}
