@@ -219,3 +219,9 @@ def test_csv_cells_become_a_registration_body():
     # JSON rows may be typed already
     assert body_of({"pages": 2, "access": {"classification": "open"}, "attachments": ["x"]}) == \
         {"pages": 2, "access": {"classification": "open"}, "attachments": ["x"]}
+
+
+def test_a_closed_files_boxes_are_shown_only_to_full_view_roles():
+    closed = a_file(access=Access("closed", (1,)))
+    assert not access.shows_boxes(REQUESTER, closed) and access.shows_boxes(AUDITOR, closed)
+    assert access.shows_boxes(REQUESTER, a_file(access=Access("partly_open", (1,), ("title",))))

@@ -141,6 +141,11 @@ def item_view(roles: Iterable[str], file: RecordFile, item: Item) -> dict[str, A
     return _redacted(public, access, ITEM_REDACTABLE, ITEM_MINIMAL)
 
 
+def shows_boxes(roles: Iterable[str], file: RecordFile) -> bool:
+    """Where a file's boxes are is shown to whoever may see more than the file's minimal form."""
+    return sees_all(roles) or file.access.classification != "closed"
+
+
 def can_download(caller_roles: Iterable[str], file: RecordFile, item: Item) -> bool:
     """Whether the caller may have a component's bytes: full-view roles always; others only when the file
     is not closed and the item is open."""

@@ -55,5 +55,6 @@ def describe_file(caller: Caller, file_id: str) -> dict[str, Any]:
                                    errors=[{"field": "file_id", "message": "too many items for one description"}])
         items.append(access_rules.item_view(caller.roles, file, item))
     return {"file": access_rules.file_view(caller.roles, file),
-            "items": items, "boxes": [b.public() for b in store.boxes_of(org_id, file_id)],
+            "items": items, "boxes": [b.public() for b in store.boxes_of(org_id, file_id)]
+            if access_rules.shows_boxes(caller.roles, file) else [],
             "exported_at": now_iso()}

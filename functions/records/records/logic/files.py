@@ -122,10 +122,12 @@ def file_of(org_id: str, file_id: str, consistent: bool = False) -> RecordFile:
 
 
 def get_file(caller: Caller, file_id: str) -> tuple[dict[str, Any], int]:
-    """The file as the caller may see it, with the boxes it is in; and its version (the ETag)."""
+    """The file as the caller may see it, with the boxes it is in (not for a closed file's minimal form); and
+    its version (the ETag)."""
     file = file_of(reader_org(caller), file_id)
     view = access_rules.file_view(caller.roles, file)
-    view["boxes"] = [b.public() for b in store.boxes_of(file.org_id, file.id)]
+    shown = access_rules.shows_boxes(caller.roles, file)
+    view["boxes"] = [b.public() for b in store.boxes_of(file.org_id, file.id)] if shown else []
     return view, file.version
 
 
