@@ -140,3 +140,21 @@ def test_non_public_files_open_thirty_years_after_production_unless_extended(rec
     change = [e for e in records.events("AccessChanged") if e["payload"]["reason"] == "thirty_year_rule"]
     assert [e["payload"]["file_id"] for e in change] == [old["id"]]
     assert run_job("open_after_thirty_years", "2021-01-02")["opened"] == []
+
+
+def test_reclassifying_a_file_completes_its_open_review(records):
+    records.scheme(1, {"FIN-02": rule("permanent", access="closed", grounds=[2])})
+    file = records.file("FIN-02")
+    run_job("open_due_access_reviews", file["access"]["review_on"])
+    file = records.get(file["id"])
+    assert file["review_task_id"]
+    status, opened, _ = records.call("POST", "/records/files/{file_id}/access", path={"file_id": file["id"]},
+                                     headers={"If-Match": f'"{file["version"]}"'},
+                                     body={"classification": "open", "reason": "No longer sensitive"})
+    assert status == 200 and opened["review_task_id"] is None and opened["access"]["review_on"] is None, opened
+    review = records.ok("GET", "/records/access-reviews/{review_id}", path={"review_id": file["review_task_id"]})
+    assert (review["status"], review["outcome"], review["note"]) == ("done", "changed", "No longer sensitive")
+    event, = records.events("AccessChanged")
+    assert event["payload"]["review_id"] == review["id"]
+    # an open file is no longer due for review
+    assert run_job("open_due_access_reviews", "2099-01-01")["opened"] == []
