@@ -241,8 +241,8 @@ def complete_review(ctx: RequestContext, review_id: str) -> Reply:
            response=schemas.JOB, status=202, body=schemas.IMPORT, idempotent=True, errors=(403, 413))
 def submit_import(ctx: RequestContext) -> Reply:
     """Archivists and admins. Rows of files (`record: file`, with a `reference`) and items (`record: item`,
-    naming their file by `file_reference` or `file_id`), as JSON `{"rows": [...]}` or as `text/csv` with a
-    header row (lists separated by `;`; up to 20,000 rows, 6 MB). Answers 202 with the job: poll
+    naming their file by `file_reference` or `file_id`), as JSON `{"rows": [...]}` (up to 256 KB) or as
+    `text/csv` with a header row (lists separated by `;`; up to 20,000 rows, 6 MB). Answers 202 with the job: poll
     `Location` for `status`, `done`/`total` and `percent`; each row is registered whole or not at all, and
     a rejected row is listed with its problem at `/records/jobs/{job_id}/errors`."""
     if (ctx.header("content-type") or "").split(";")[0].strip().lower() == "text/csv":
