@@ -29,7 +29,9 @@ def test_a_file_is_filed_under_the_current_class_and_closes_with_its_due_date(re
     assert status == 200, closed
     assert (closed["status"], closed["production_year"], closed["retention_starts_on"], closed["disposal_due"]) == \
         ("closed", 2026, "2027-01-01", "2032-01-01")
-    assert sorted(e["type"] for e in records.events()) == ["FileClosed", "FileCreated"]
+    assert sorted(e["type"] for e in records.events()) == ["FileClosed", "FileCreated", "FileStatusChanged"]
+    assert records.events("FileStatusChanged")[0]["payload"] == {"file_id": file["id"], "status": "closed",
+                                                                 "previous": "open"}
     created, = records.events("FileCreated")
     assert created["payload"] == {"file_id": file["id"], "title": "Budget 2026", "producing_unit": "Finance Division",
                                   "class_code": "FIN-01", "scheme_version": 1, "status": "open", "electronic": True,

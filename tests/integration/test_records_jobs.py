@@ -47,8 +47,8 @@ def test_a_csv_registers_files_and_items_row_by_row(records):
     items = records.ok("GET", "/records/files/{file_id}/items", path={"file_id": legacy["id"]})["items"]
     assert [i["registration_number"] for i in items] == ["2020-0001"]
     assert files["FIN-2020-3"]["access"]["classification"] == "closed"
-    assert sorted({e["type"] for e in records.events()}) == ["FileClosed", "FileCreated", "ItemAdded", "JobFinished",
-                                                             "JobSubmitted"]
+    assert sorted({e["type"] for e in records.events()}) == ["FileClosed", "FileCreated", "FileStatusChanged", "ItemAdded",
+                                                             "JobFinished", "JobSubmitted"]
     assert len(records.events("ItemAdded")) == 2
     # a redelivered message changes nothing
     run_jobs(records)

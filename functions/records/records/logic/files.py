@@ -104,7 +104,8 @@ def new_file(org_id: str, actor: dict[str, Any], body: dict[str, Any], file_id: 
     if closed_on is not None:
         changes, payload = closing(file, closed_on, file.rule, file.rule_version, file.class_title)
         file = file.with_changes(**changes)
-        events.append(event("FileClosed", subjects_of(file), {"file_id": file.id, **payload}, actor))
+        events += [event("FileClosed", subjects_of(file), {"file_id": file.id, **payload}, actor),
+                   status_changed(file, "open", actor)]
     return file, events
 
 
@@ -181,8 +182,15 @@ def close_file(caller: Caller, file_id: str, body: dict[str, Any], expected_vers
             rule, rule_version, class_title = task.rule, version, task.title
     changes, payload = closing(before, closed_on, rule, rule_version, class_title)
     after, closed = _changed(caller, before, "FileClosed", payload, **changes)
-    store.save_file(after, before, [closed])
+    store.save_file(after, before, [closed, status_changed(after, before.status, caller.as_actor())])
     return after
+
+
+def status_changed(file: RecordFile, previous: str, actor: dict[str, Any]) -> DomainEvent:
+    """FileStatusChanged beside the event that says why (FileClosed...), for readers that follow status alone
+    (stacks shows its boxes' files with their status)."""
+    return event("FileStatusChanged", subjects_of(file), {"file_id": file.id, "status": file.status,
+                                                           "previous": previous}, actor)
 
 
 def _closed_on(body: dict[str, Any], today: date, errors: list[dict[str, Any]]) -> date:
