@@ -84,6 +84,7 @@ def test_the_records_professionals_day_runs_as_written(local_system, tmp_path: p
         assert '"disposal_due":"2032-01-01"' in out and '"disposal_due":"2037-01-01"' in out, attempt
         assert '"field":"class_code"' in out and '"status":409' in out, attempt  # unknown class; closed file
         assert '"redacted":["creator","keywords"]' in out, attempt  # what a requester sees
+        assert re.search(r'^\{"barcode":"REC-[^"]+","status":"unplaced","location":null\}$', out, re.M), attempt
         assert '"status":"completed","total":4,"done":4,"succeeded":3,"failed":1,"percent":100' in out, attempt
         assert '"FileCreated"' in out and '"RetentionOverridden"' in out and '"AccessChanged"' in out, attempt
     assert list(folder.iterdir()) == []
