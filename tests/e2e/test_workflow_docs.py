@@ -1,6 +1,6 @@
 """The workflow docs' curl walk-throughs run as written against the local system, twice.
 
-Each ```bash block of docs/workflows/stacks.md, check-out.md and stock-take.md is run in order
+Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md and records.md is run in order
 in one bash session per doc (set -euo pipefail), with the doc's `localhost:3000` pointed at the
 system the test run started. Each doc runs twice in a row on the data it left (a reader runs
 them again), from an empty folder outside the repository that must stay empty (files go to a
@@ -72,3 +72,19 @@ def test_the_stack_managers_day_runs_as_written(local_system, tmp_path: pathlib.
         # inventory: the count found the moved box misplaced; closing waited for the finding's decision
         assert re.search(r"^total,\d+,1,", out, re.M) and '"status": "closed"' in out, attempt
     assert list(folder.iterdir()) == []  # nothing written where the reader stands
+
+
+def test_the_records_professionals_day_runs_as_written(local_system, tmp_path: pathlib.Path):
+    folder, temp = tmp_path / "cwd", tmp_path / "tmp"
+    folder.mkdir()
+    temp.mkdir()
+    for attempt in (1, 2):  # the second run publishes again and files anew
+        out = _run(local_system, "records.md", folder, temp)
+        # filed under the class, closed on 2026-03-10 with 5 years: due 2032-01-01; kept 10 years on reflection
+        assert '"disposal_due":"2032-01-01"' in out and '"disposal_due":"2037-01-01"' in out, attempt
+        assert '"field":"class_code"' in out and '"status":409' in out, attempt  # unknown class; closed file
+        assert '"redacted":["creator","keywords"]' in out, attempt  # what a requester sees
+        assert re.search(r'^\{"barcode":"REC-[^"]+","status":"unplaced","location":null\}$', out, re.M), attempt
+        assert '"status":"completed","total":4,"done":4,"succeeded":3,"failed":1,"percent":100' in out, attempt
+        assert '"FileCreated"' in out and '"RetentionOverridden"' in out and '"AccessChanged"' in out, attempt
+    assert list(folder.iterdir()) == []

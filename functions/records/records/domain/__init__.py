@@ -1,0 +1,1 @@
+"""Records' rules and entities: no AWS, no HTTP."""

@@ -1,0 +1,39 @@
+"""Records' read models of other capabilities' events: classification's published schemes (which unit
+tasks and rules files are filed under) and stacks' boxes (where a file's boxes are)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..data import boxes as boxes_store
+from ..data import classes as classes_store
+from ..domain import feeds
+
+
+def record_event(envelope: dict[str, Any]) -> bool:
+    """Apply one event to the read models; True if it changed what records knows."""
+    if envelope.get("source") == feeds.CLASSIFICATION:
+        return _classification(envelope)
+    found = feeds.box(envelope)
+    if found is None:
+        return False
+    box, lists_files = found
+    return boxes_store.apply_box(box, lists_files)
+
+
+def _classification(envelope: dict[str, Any]) -> bool:
+    event_id = envelope.get("id")
+    if not event_id:
+        return False
+    task = feeds.unit_task(envelope)
+    if task is not None:
+        changed = classes_store.record_unit_task(task, event_id)
+        org_id, version = task.org_id, task.scheme_version
+    else:
+        published = feeds.version_published(envelope)
+        if published is None:
+            return False
+        changed = classes_store.record_version(published, event_id)
+        org_id, version = published.org_id, published.scheme_version
+    # Also on a duplicate: a consumer that died between its write and this step completes it now.
+    classes_store.promote(org_id, version)
+    return changed

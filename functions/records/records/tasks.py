@@ -1,0 +1,20 @@
+"""Records' scheduled jobs (one Lambda entry); they arrive as {"job": name} from their schedules:
+
+    open_due_access_reviews    a review task for every non-public file due for its 5-yearly re-review
+    open_after_thirty_years    non-public files (and their items) open 30 years after their production year,
+                               unless an extension was recorded
+
+Each takes an optional "today" (yyyy-mm-dd) to run as of that day; a repeated run changes nothing twice.
+"""
+from __future__ import annotations
+
+from shared.tasks import task_handler
+
+from . import logic
+
+JOBS = {
+    "open_due_access_reviews": lambda event: logic.open_due_reviews(event.get("today")),
+    "open_after_thirty_years": lambda event: logic.open_after_thirty_years(event.get("today")),
+}
+
+handler = task_handler(steps={}, jobs=JOBS)

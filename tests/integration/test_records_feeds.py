@@ -1,0 +1,56 @@
+"""Records' consumer against moto: classification's scheme events (idempotent by event id, a version usable
+once complete) and stacks' box events (where a file's boxes are), through the real SQS handler."""
+from __future__ import annotations
+
+from tests.integration.records_world import REQUESTER, envelope, rule, scheme_events
+
+
+def test_a_redelivered_event_changes_nothing(records):
+    events = scheme_events(1, {"FIN-01": rule("5y")})
+    assert records.feed(events) == {"batchItemFailures": []}
+    after_first = records.snapshot()
+    # the same envelopes again (SQS at-least-once, a dead-letter redrive) and a republished task under a new id
+    again = dict(events[0], id="another-event-id")
+    assert records.feed(events + [again]) == {"batchItemFailures": []}
+    assert [k for k in records.snapshot() if k not in after_first] == [("RECEIPT#another-event-id", "EVENT")]
+    version = next(i for i in records.items() if i["sk"]["S"] == "VERSION")
+    assert (version["expected"]["N"], version["received"]["N"], version["usable"]["N"]) == ("1", "1", "1")
+    assert records.file("FIN-01")["scheme_version"] == 1
+
+
+def test_events_of_other_sources_or_shapes_are_ignored(records):
+    bogus = [envelope("records.inventory", "UnitTaskPublished", {}, []),
+             envelope("records.classification", "UnitTaskPublished", {"scheme_version": 1}, []),
+             envelope("records.stacks", "BoxPlaced", {"box": {"id": "b"}}, [])]
+    assert records.feed(bogus) == {"batchItemFailures": []}
+    assert records.snapshot() == []
+
+
+def box_event(type_: str, version: int, *, files=None, location=None, org_id="org-alpha") -> dict:
+    box = {"id": "box-1", "barcode": "FIN-2026-01", "status": "shelved" if location else "unplaced",
+           "version": version, "home_location_id": location,
+           "current_location": {"kind": "shelf", "id": location} if location else None}
+    payload = dict(box) if type_ == "BoxRegistered" else {"box": box}
+    if files is not None:
+        payload["files"] = files
+    return envelope("records.stacks", type_, payload, [{"kind": "box", "id": "box-1", "org_id": org_id}])
+
+
+def test_a_file_shows_where_its_boxes_are(records):
+    records.scheme(1)
+    first, second = records.file("FIN-01", key="a"), records.file("FIN-01", key="b")
+    # GIVEN the box is registered holding both files, then placed (events out of order, one twice)
+    registered = box_event("BoxRegistered", 1, files=[first["id"], second["id"]])
+    placed = box_event("BoxPlaced", 2, location="R01-01-01-1")
+    assert records.feed([placed, registered, placed]) == {"batchItemFailures": []}
+    boxes = records.get(first["id"], who=REQUESTER)["boxes"]
+    assert boxes == [{"box_id": "box-1", "barcode": "FIN-2026-01", "status": "shelved",
+                      "location": {"kind": "shelf", "id": "R01-01-01-1"}}]
+    # WHEN the box is updated to hold only the second file and moved
+    assert records.feed([box_event("BoxUpdated", 3, files=[second["id"]], location="R01-01-01-1"),
+                         box_event("BoxMoved", 4, location="R01-01-02-1")]) == {"batchItemFailures": []}
+    # THEN the first file is in no box, the second is in the box's new place
+    assert records.get(first["id"])["boxes"] == []
+    assert records.get(second["id"])["boxes"][0]["location"] == {"kind": "shelf", "id": "R01-01-02-1"}
+    described = records.ok("GET", "/records/files/{file_id}/description", path={"file_id": second["id"]})
+    assert described["boxes"][0]["box_id"] == "box-1"
