@@ -21,6 +21,13 @@ from shared.problems import Forbidden, NotFound, Unauthenticated
 
 ROLES = ("admin", "archivist", "stack_manager", "requester", "auditor")
 SYSADMIN = "sysadmin"  # platform operators; granted in the identity provider only
+# What a partner client may be allowed to call (its scopes); each partner route declares one.
+PARTNER_SCOPES = {
+    "directory:read": "the partner directory of organisations",
+    "environment:write": "post sensor readings",
+    "scans:write": "post a scanner's shelves into the session bound to it",
+    "feed:read": "read the organisation's change feed",
+}
 
 T = TypeVar("T")
 
