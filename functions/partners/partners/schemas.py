@@ -5,8 +5,10 @@ document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS
 PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
 from shared.auth import PARTNER_SCOPES
-from shared.pagination import page_of
+from shared.pagination import LIMIT, page_of
+from shared.query import param
 
+from .domain.feed import MAX_WAIT_SECONDS
 from .domain.model import CLIENT_STATUSES
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
@@ -80,16 +82,48 @@ KEY_ISSUED = {
                                                                           "only: store it now; it is kept as a hash."}},
 }
 
+PARTNER = {
+    "type": "object", "required": ["client_id", "org_id", "scopes", "event_types"],
+    "properties": {"client_id": {"type": "string"}, "org_id": {"type": "string"}, "key_id": _NULLABLE_STRING,
+                   "scopes": {"type": "array", "items": {"type": "string"}},
+                   "event_types": {"type": "array", "items": {"type": "string"}}},
+}
+
+FEED_ENTRY = {
+    "type": "object", "required": ["cursor", "id", "type", "source", "occurred_at", "subjects", "payload"],
+    "properties": {
+        "cursor": {"type": "string", "description": "Resume right after this event (`after=`)."},
+        "id": {"type": "string", "description": "The event id: the same event is never listed twice."},
+        "type": {"type": "string"}, "source": {"type": "string"}, "occurred_at": {"type": "string"},
+        "subjects": {"type": "array", "items": {"type": "object"}}, "payload": {"type": "object"},
+        "actor": {"type": "object"}, "correlation_id": _NULLABLE_STRING},
+}
+
+FEED_PAGE = {
+    "type": "object", "required": ["items", "next_cursor"],
+    "properties": {"items": {"type": "array", "items": FEED_ENTRY},
+                   "next_cursor": {"type": "string", "description": "Always given: pass it as `after` to read on."}},
+}
+
 CLIENT_PAGE = page_of(CLIENT)
 KEY_LIST = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": KEY}}}
+
+# ------------------------------------------------------------ query parameters
+FEED_AFTER = param("after", {"type": "string", "maxLength": 2048},
+                   "Opaque cursor (`next_cursor`, or an entry's `cursor`): the events after it. Absent: from the "
+                   "oldest kept (30 days).")
+FEED_WAIT = param("wait", {"type": "integer", "minimum": 0, "maximum": MAX_WAIT_SECONDS, "default": 0},
+                  f"Long poll: when nothing is new, wait up to this many seconds (at most {MAX_WAIT_SECONDS}) "
+                  "for an event before answering.")
+FEED_QUERY = (FEED_AFTER, LIMIT, FEED_WAIT)
 
 # ------------------------------------------------------------ published
 COMPONENTS = {
     "PartnerClient": CLIENT, "PartnerClientPage": CLIENT_PAGE, "RegisterPartnerClient": REGISTER_CLIENT,
     "UpdatePartnerClient": UPDATE_CLIENT, "PartnerKey": KEY, "PartnerKeyList": KEY_LIST, "IssuePartnerKey": ISSUE_KEY,
-    "PartnerKeyIssued": KEY_ISSUED,
+    "PartnerKeyIssued": KEY_ISSUED, "Partner": PARTNER, "FeedEntry": FEED_ENTRY, "FeedPage": FEED_PAGE,
 }
-PARAMETERS: dict = {}
+PARAMETERS = {"FeedAfter": FEED_AFTER, "FeedWait": FEED_WAIT}
 PATH_PARAMETERS = {
     "client_id": "Partner client id.",
     "key_id": "API key id (its readable prefix).",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Caller, require_found
+from shared.auth import Caller, Partner, require_found
 from shared.concurrency import require_version
 from shared.events import now_iso
 from shared.idempotency import derived_id
@@ -55,3 +55,9 @@ def update_client(caller: Caller, client_id: str, changes: dict[str, Any], expec
                                            {"client_id": after.id, "changed": sorted(changes), **after.public()},
                                            caller.as_actor()))
     return after
+
+
+def partner_me(partner: Partner) -> dict[str, Any]:
+    """The calling partner as the authorizer saw it (no read: that is what the request context is for)."""
+    return {"client_id": partner.client_id, "org_id": partner.org_id, "key_id": partner.key_id,
+            "scopes": sorted(partner.scopes), "event_types": list(partner.event_types)}
