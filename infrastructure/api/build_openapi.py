@@ -396,8 +396,9 @@ def build(template: dict[str, Any] | None = None) -> dict[str, Any]:
             tags.setdefault(PARTNER_TAG, "For partner systems (other agencies, scanners, sensor gateways, business "
                                          "systems): calls with an API key of a partner client. Scopes: " +
                             "; ".join(f"`{name}` {what}" for name, what in PARTNER_SCOPES.items()) + ".")
-            continue
-        tags.setdefault(route.capability, template["Resources"][route.function]["Properties"].get("Description", ""))
+        else:
+            tags.setdefault(route.capability,
+                            template["Resources"][route.function]["Properties"].get("Description", ""))
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(
             route, declared[(route.method, route.path)], components)
 
