@@ -40,9 +40,14 @@ REGISTER_CLIENT = {
     },
 }
 
+# A change names only what changes: no defaults filled in.
+QUOTA_CHANGE = {**QUOTA, "minProperties": 1,
+                "properties": {name: {k: v for k, v in spec.items() if k != "default"}
+                               for name, spec in QUOTA["properties"].items()}}
+
 UPDATE_CLIENT = {
     "type": "object", "additionalProperties": False, "minProperties": 1,
-    "properties": {**REGISTER_CLIENT["properties"],
+    "properties": {**REGISTER_CLIENT["properties"], "quota": QUOTA_CHANGE,
                    "status": {"type": "string", "enum": list(CLIENT_STATUSES),
                               "description": "`disabled` refuses every key of the client (within a minute)."}},
 }

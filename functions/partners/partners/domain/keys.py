@@ -15,7 +15,7 @@ import re
 import secrets
 
 PREFIX = "rmk"
-_FORMAT = re.compile(r"^rmk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
+_FORMAT = re.compile(r"rmk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
 
 class InvalidKey(Exception):
@@ -30,7 +30,7 @@ def new_key() -> tuple[str, str]:
 
 def key_id_of(key: str | None) -> str:
     """The id a well-formed key names; InvalidKey otherwise (before any read)."""
-    match = _FORMAT.match(key or "")
+    match = _FORMAT.fullmatch(key or "")
     if not match:
         raise InvalidKey("not a partner key")
     return match.group(1)
