@@ -7,6 +7,10 @@ Idempotency-Key, the errors its own rules answer. The declaration is also how th
 request is read: query parameters are validated before the view runs, `ctx.json()`
 validates the declared body and `ctx.expected_version()` reads the If-Match a route
 declares, so the document cannot say one thing and the handler do another.
+A partner route (`partner="<scope>"`) reads the partner the partner authorizer let through
+(`ctx.require_partner()`), refuses a client without that scope (403) and answers 429 with
+`Retry-After` when the authorizer found a quota used up, before the view runs; every answer of
+a partner route carries the `RateLimit` and `RateLimit-Policy` fields the authorizer computed.
 Each view receives a `RequestContext` and returns a `Reply`. This module turns
 `Problem`s into RFC 9457 responses, applies body limits, the Idempotency-Key protocol,
 correlation ids, CORS headers, stage-relative Location headers and the Lambda entry
