@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.integration.partners_world import (ADMIN, ARCHIVIST, AUDITOR, CLIENT, OTHER_ADMIN, ORG, Partners,
+from tests.integration.partners_world import (ARCHIVIST, AUDITOR, CLIENT, OTHER_ADMIN, ORG,
                                               partners)  # noqa: F401 - the fixture
 from tests.support.events import FakeLambdaContext, api_event
 
