@@ -98,8 +98,9 @@ def identity_routes(h: Harness, rec: Recorder) -> dict[str, Any]:
         "POST", "/organisations/{org_id}/users/{user_id}/reactivate", path_params=one, claims=admin,
         headers={"If-Match": _etag(off)})), 200)
     rec.add(group, "GET /me", api(events.api_event("GET", "/me", claims=admin)), 200)
-    rec.add(group, "GET /directory/organisations (API key)", api(events.api_event(
-        "GET", "/directory/organisations", headers={"X-Api-Key": "bench-partner-key"})), 200)
+    rec.add(group, "GET /directory/organisations (partner key)", api(events.api_event(
+        "GET", "/directory/organisations", partner=events.partner("bench-partner", "bench-archive",
+                                                                  ["directory:read"]))), 200)
     return {"admin_id": admin_id}
 
 

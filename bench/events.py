@@ -7,7 +7,7 @@ from typing import Any
 import uuid
 
 from bench import template as tpl
-from infrastructure.aws_events import FakeLambdaContext, api_event, claims  # noqa: F401  (re-exported)
+from infrastructure.aws_events import FakeLambdaContext, api_event, claims, partner  # noqa: F401  (re-exported)
 
 
 def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:

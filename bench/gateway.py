@@ -8,7 +8,10 @@ data in a temporary folder, then times, over plain HTTP:
   - GET /me with a token     (POST /_local/token) token check, proxy event, worker
     hop, the function itself;
   - the same event posted straight to the identity worker's Invoke API, when the
-    system tells where its workers listen.
+    system tells where its workers listen;
+  - GET /partners/me with the demo partner's key (the partner authorizer runs on every
+    call: key check and quota count), and the same event posted straight to the
+    partners worker: the partner authorizer's and quota check's cost per request.
 Differences of medians are the per-request overheads. If the local system cannot
 start, the section says why and the rest of the bench is unaffected.
 """
@@ -232,6 +235,22 @@ def _measure(proc: subprocess.Popen, port: int, log_path: pathlib.Path, repetiti
                                    "names none), so a direct worker invocation was not measured")
     else:
         result["notes"].append("no bearer token (POST /_local/token failed and none in the log): GET /me not measured")
+    key_file = log_path.parent / "data" / "partner-api-key"
+    partner_key = key_file.read_text().strip() if key_file.exists() else ""
+    partners_worker = _worker_port(health, "PartnersFunction")
+    if partner_key.startswith("rmk_"):
+        specs.append(("partner", "GET /partners/me via gateway (partner key: authorizer + quota, every call)", port,
+                      "GET", "/partners/me", {"headers": {"X-Api-Key": partner_key}}))
+        status, data, _ = _request(port, "GET", "/partners/me", headers={"X-Api-Key": partner_key})
+        me = _json(data) if status == 200 else None
+        if partners_worker and isinstance(me, dict):
+            event = json.dumps(events.api_event("GET", "/partners/me", partner=events.partner(
+                me["client_id"], me["org_id"], me["scopes"], me["event_types"]))).encode()
+            specs.append(("partner_direct", "GET /partners/me event posted to the partners worker", partners_worker,
+                          "POST", "/2015-03-31/functions/PartnersFunction/invocations",
+                          {"body": event, "headers": {"Content-Type": "application/json"}}))
+    else:
+        result["notes"].append("no demo partner key in the data folder: the partner authorizer not measured")
 
     samples: dict[str, list[tuple[int, float]]] = {key: [] for key, *_ in specs}
     for key, _, target, method, path, options in specs:
@@ -263,6 +282,13 @@ def _measure(proc: subprocess.Popen, port: int, log_path: pathlib.Path, repetiti
             f"staff authorizer per uncached request (new token - cached token): "
             f"{stats['me_fresh']['median_ms'] - stats['me']['median_ms']:.1f} ms; a token is re-checked at most "
             "once per ReauthorizeEvery (60 s)")
+    if "partner_direct" in stats and "direct" in stats:
+        partner_added = (stats["partner"]["median_ms"] - stats["partner_direct"]["median_ms"]
+                         - (stats["me"]["median_ms"] - stats["direct"]["median_ms"]))
+        result["overheads"].append(
+            f"partner authorizer + quota check per request (partner route via gateway - its direct invoke - the "
+            f"gateway's own overhead): {partner_added:.1f} ms; partner route via gateway / staff route via gateway "
+            f"(cached token): {stats['partner']['median_ms'] / stats['me']['median_ms']:.2f}x")
     if "me" in stats:
         result["overheads"].append(
             f"/me via gateway - authorizer 401: {stats['me']['median_ms'] - stats['rejected']['median_ms']:.1f} ms "

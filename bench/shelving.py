@@ -106,14 +106,13 @@ def stacks_routes(h: Harness, rec: Recorder) -> dict[str, Any]:
         rec.add(group, f"GET /repositories/{{id}}/occupancy ({fmt}, 20 shelves)", api(
             "GET", "/repositories/{repository_id}/occupancy", path_params={"repository_id": "R01"},
             query={"format": fmt}), 200)
-    key_id = "benchkey01"
+    gateway = "bench-gateway"  # a partner client with environment:write
     rec.add(group, "POST /sensors", api("POST", "/sensors", body={
-        "sensor_id": "TH-BENCH", "repository_id": "R01", "api_key_id": key_id}), 201)
+        "sensor_id": "TH-BENCH", "repository_id": "R01", "partner_client_id": gateway}), 201)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 600))
     readings = events.api_event("POST", "/environment/readings", body={"readings": [
         {"sensor_id": "TH-BENCH", "at": stamp.replace(":00Z", f":{i:02d}Z"), "temperature_c": 20 + i / 2,
-         "humidity_pct": 45} for i in range(10)]}, headers={"X-Api-Key": "bench-partner-key"})
-    readings["requestContext"]["identity"].update(apiKey="bench-partner-key", apiKeyId=key_id)
+         "humidity_pct": 45} for i in range(10)]}, partner=events.partner(gateway, ORG, ["environment:write"]))
     rec.add(group, "POST /environment/readings (10 readings, 1 sensor)", h.invoke(STACKS, readings), 200)
     return {"box_profile": box_profile["id"], "box": box.body["id"]}
 

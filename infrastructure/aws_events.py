@@ -1,6 +1,6 @@
 """Real AWS event shapes for invoking handlers outside Lambda (tests, bench, local system).
 
-API Gateway REST (v1) proxy events as a Cognito-authorised stage delivers them, a Lambda
+API Gateway REST (v1) proxy events as the stage delivers them after its staff or partner authorizer, a Lambda
 context stand-in, and the two halves of answering a Lambda Invoke call in this process
 (what Step Functions' `lambda:invoke` tasks send): the function it names, and a response
 botocore reads as Lambda's.
@@ -35,6 +35,17 @@ def claims(user_id: str, org_id: str | None, roles: list[str], email: str | None
     return data
 
 
+def partner(client_id: str, org_id: str, scopes: list[str], event_types: list[str] = (), *,
+            exceeded: str | None = None) -> dict[str, str]:
+    """What the partner authorizer (partners/authorizer.py) passes for a live key of an active client
+    whose call it counted (over its minute quota with `exceeded="minute"`); api_event puts it in place."""
+    return {"partner_client_id": client_id, "org_id": org_id, "key_id": "0123456789ab", "scopes": ",".join(scopes),
+            "event_types": ",".join(event_types), "quota_exceeded": exceeded or "",
+            "retry_after": "30" if exceeded else "", "ratelimit": '"minute";r=0;t=30' if exceeded else
+            '"minute";r=59;t=30, "day";r=9999;t=3600', "ratelimit_policy": '"minute";q=60;w=60, "day";q=10000;w=86400',
+            "principalId": f"partner:{client_id}"}
+
+
 def authorizer_context(claims: dict[str, str]) -> dict[str, str]:
     """What the staff authorizer (identity/authorizer.py) passes for a user whose table record
     agrees with these token claims: user, organisation, roles (comma-joined) and email."""
@@ -45,7 +56,10 @@ def authorizer_context(claims: dict[str, str]) -> dict[str, str]:
 
 def api_event(method: str, resource: str, *, path_params: dict[str, str] | None = None,
               body: Any = None, raw_body: str | None = None, claims: dict[str, str] | None = None,
-              headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+              headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
+              partner: dict[str, str] | None = None) -> dict[str, Any]:
+    """A proxy event as the stage delivers it: with `claims`, after the staff authorizer; with `partner`
+    (see partner()), after the partner authorizer."""
     path_params = path_params or {}
     path = re.sub(r"\{(\w+)\}", lambda m: path_params[m.group(1)], resource)
     if raw_body is None and body is not None:
@@ -61,7 +75,7 @@ def api_event(method: str, resource: str, *, path_params: dict[str, str] | None 
         "requestContext": {
             "resourcePath": resource, "httpMethod": method, "path": f"/v1{path}", "stage": "v1",
             "requestId": str(uuid.uuid4()), "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": authorizer_context(claims) if claims else None,
+            "authorizer": authorizer_context(claims) if claims else partner,
         },
         "body": raw_body, "isBase64Encoded": False,
     }

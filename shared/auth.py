@@ -7,6 +7,11 @@ the roles the user holds now, not when the token was issued) and `email`, every 
 a string. So no route needs a synchronous hop to identity to know who is calling, and
 a revoked role ends with the authorizer's cache window (60 s), not with the token.
 
+Partner routes read the partner the same way: the partner authorizer (partners/authorizer.py)
+puts `partner_client_id`, `org_id`, `scopes` and `event_types` there, and a route declared
+with `partner="<scope>"` (shared.http) gets a `Partner` and refuses (403) one without that
+scope (`Partner.require_scope`).
+
 The guards every capability uses: `Caller.require_org` (the caller's own organisation,
 once the caller holds one of the roles a use case needs) and `require_found` (a missing
 entity, or another organisation's, answers 404 so its existence is not disclosed).
@@ -21,6 +26,14 @@ from shared.problems import Forbidden, NotFound, Unauthenticated
 
 ROLES = ("admin", "archivist", "stack_manager", "requester", "auditor")
 SYSADMIN = "sysadmin"  # platform operators; granted in the identity provider only
+# What a partner client may be allowed to call (its scopes); each partner route declares one.
+PARTNER_SCOPES = {
+    "directory:read": "the partner directory of organisations",
+    "environment:write": "post sensor readings",
+    "scans:write": "post a scanner's shelves into the session bound to it",
+    "feed:read": "read the organisation's change feed",
+}
+ANY_PARTNER = "any"  # a partner route every partner client may call, whatever its scopes (e.g. who am I)
 
 T = TypeVar("T")
 
@@ -73,6 +86,42 @@ class Caller:
 
     def as_actor(self) -> dict[str, Any]:
         return {"user_id": self.user_id, "org_id": self.org_id}
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner client calling with one of its API keys (never the key itself)."""
+
+    client_id: str
+    org_id: str
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    event_types: tuple[str, ...] = ()
+    key_id: str | None = None
+
+    def require_scope(self, scope: str) -> str:
+        """The partner's organisation, once its client holds `scope` (403 otherwise)."""
+        if scope != ANY_PARTNER and scope not in self.scopes:
+            raise Forbidden(f"This partner client is not allowed {scope!r}; its organisation's admins grant scopes.")
+        return self.org_id
+
+    def as_actor(self) -> dict[str, Any]:
+        return {"user_id": f"partner:{self.client_id}", "org_id": self.org_id, "partner_client_id": self.client_id}
+
+
+def partner_from_authorizer(context: Mapping[str, Any] | None) -> Partner:
+    if not context or not context.get("partner_client_id") or not context.get("org_id"):
+        raise Unauthenticated("No partner key reached this route.")
+    return Partner(client_id=str(context["partner_client_id"]), org_id=str(context["org_id"]),
+                   scopes=frozenset(p for p in str(context.get("scopes") or "").split(",") if p),
+                   event_types=tuple(p for p in str(context.get("event_types") or "").split(",") if p),
+                   key_id=context.get("key_id") or None)
+
+
+def require_scope(partner: Partner | None, scope: str) -> str:
+    """The guard of a partner route: a partner reached it, holding `scope`; its organisation."""
+    if partner is None:
+        raise Unauthenticated("No partner key reached this route.")
+    return partner.require_scope(scope)
 
 
 def parse_groups(value: Any) -> frozenset[str]:

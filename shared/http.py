@@ -7,6 +7,10 @@ Idempotency-Key, the errors its own rules answer. The declaration is also how th
 request is read: query parameters are validated before the view runs, `ctx.json()`
 validates the declared body and `ctx.expected_version()` reads the If-Match a route
 declares, so the document cannot say one thing and the handler do another.
+A partner route (`partner="<scope>"`) reads the partner the partner authorizer let through
+(`ctx.require_partner()`), refuses a client without that scope (403) and answers 429 with
+`Retry-After` when the authorizer found a quota used up, before the view runs; every answer of
+a partner route carries the `RateLimit` and `RateLimit-Policy` fields the authorizer computed.
 Each view receives a `RequestContext` and returns a `Reply`. This module turns
 `Problem`s into RFC 9457 responses, applies body limits, the Idempotency-Key protocol,
 correlation ids, CORS headers, stage-relative Location headers and the Lambda entry
@@ -25,17 +29,17 @@ from typing import Any, Callable, Iterable, Mapping
 from chalice import Chalice, Response
 
 from shared import idempotency
-from shared.auth import Caller, caller_from_event
+from shared.auth import Caller, Partner, caller_from_event, partner_from_authorizer
 from shared.concurrency import etag, expected_version
 from shared.observability import correlation_id, lambda_entry, logger, set_correlation_id
-from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem,
+from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem, QuotaExceeded,
                              UnsupportedMediaType, ValidationFailed)
 from shared.query import read as read_query
 from shared.validation import validate
 
 MAX_BODY_BYTES = 256 * 1024
 MAX_BODY_DEPTH = 32  # far beyond any schema here; a guard against recursion in parsers and validators
-EXPOSED_HEADERS = "ETag,Location,Idempotent-Replayed,X-Correlation-Id"
+EXPOSED_HEADERS = "ETag,Location,Idempotent-Replayed,X-Correlation-Id,RateLimit,RateLimit-Policy,Retry-After"
 # Formats of reports (format=... or Accept); json is the default.
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "svg": "image/svg+xml; charset=utf-8"}
 
@@ -72,7 +76,7 @@ class Operation:
     also: tuple[int, ...] = ()  # other success statuses the view may answer (Reply.status), e.g. 200 beside 201
     body: dict[str, Any] | None = None  # JSON Schema of the request body, read by ctx.json()
     query: tuple[dict[str, Any], ...] = ()  # OpenAPI Parameter Objects (shared.query.param); others answer 400
-    public: bool = False  # no caller identity (partner routes: API Gateway checks the API key)
+    partner: str | None = None  # a partner route: the scope it needs (the partner authorizer checked the key)
     idempotent: bool = False  # Idempotency-Key accepted (409 in progress / 422 reused)
     if_match: bool = False  # If-Match required, read by ctx.expected_version() (428 / 412)
     etag: bool = False  # the success response carries the entity's ETag
@@ -88,6 +92,11 @@ class Operation:
     def statuses(self) -> tuple[int, ...]:
         """Every success status of the operation, the declared one first."""
         return (self.status, *self.also)
+
+    @property
+    def public(self) -> bool:
+        """No staff caller: a partner route."""
+        return self.partner is not None
 
     @property
     def description(self) -> str:
@@ -106,7 +115,7 @@ class RequestContext:
     raw_query: Mapping[str, str]
     raw_body: bytes | None
     lambda_context: Any = None
-    api_key_id: str | None = None  # the partner API key API Gateway accepted (requestContext.identity)
+    partner: Partner | None = None  # on partner routes: the client whose key the partner authorizer accepted
     operation: Operation | None = None
     query: Mapping[str, Any] = field(default_factory=dict)  # the declared parameters, validated (shared.query)
 
@@ -140,6 +149,10 @@ class RequestContext:
     def require_caller(self) -> Caller:
         assert self.caller is not None, "route declared without authentication"
         return self.caller
+
+    def require_partner(self) -> Partner:
+        assert self.partner is not None, "not a partner route"
+        return self.partner
 
 
 def _check_text(body: Any) -> None:
@@ -204,9 +217,10 @@ def file_reply(text: str, fmt: str, *, filename: str | None = None, disposition:
     return Reply(text, content_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> Response:
+def problem_response(problem: Problem, instance: str | None = None,
+                     headers: Mapping[str, str] | None = None) -> Response:
     return Response(body=json.dumps(problem.to_dict(instance)), status_code=problem.status,
-                    headers=_common_headers({"Content-Type": PROBLEM_CONTENT_TYPE}))
+                    headers=_common_headers({"Content-Type": PROBLEM_CONTENT_TYPE, **(headers or {})}))
 
 
 def _common_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -218,8 +232,8 @@ def _common_headers(headers: dict[str, str]) -> dict[str, str]:
     return headers
 
 
-def _to_response(stored: dict[str, Any], base_path: str) -> Response:
-    headers = _common_headers({"Content-Type": stored["content_type"], **stored["headers"]})
+def _to_response(stored: dict[str, Any], base_path: str, extra: Mapping[str, str] | None = None) -> Response:
+    headers = _common_headers({"Content-Type": stored["content_type"], **stored["headers"], **(extra or {})})
     if headers.get("Location", "").startswith("/"):
         headers["Location"] = base_path + headers["Location"]
     body = stored["body"]
@@ -228,6 +242,19 @@ def _to_response(stored: dict[str, Any], base_path: str) -> Response:
     elif stored["content_type"].endswith("json"):
         body = json.dumps(body)
     return Response(body=body, status_code=stored["status"], headers=headers)
+
+
+def partner_quota(context: Mapping[str, Any]) -> dict[str, str]:
+    """The RateLimit fields the partner authorizer computed when it counted this call (IETF httpapi
+    ratelimit-headers draft), for every answer of a partner route; QuotaExceeded when the call was
+    over a quota: the route answers 429 with Retry-After before anything runs."""
+    headers = {name: str(context[key]) for name, key in (("RateLimit", "ratelimit"),
+                                                        ("RateLimit-Policy", "ratelimit_policy")) if context.get(key)}
+    if context.get("quota_exceeded"):
+        retry = {"Retry-After": str(context["retry_after"])} if context.get("retry_after") else {}
+        raise QuotaExceeded(f"This partner client's {context['quota_exceeded']} quota is used up; retry after "
+                            f"{context.get('retry_after') or 'a while'} seconds.", headers={**headers, **retry})
+    return headers
 
 
 def base_path(event: Mapping[str, Any]) -> str:
@@ -255,15 +282,18 @@ class Api:
 
     def route(self, path: str, method: str, *, summary: str, response: dict[str, Any], status: int = 200,
               also: Iterable[int] = (), body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (),
-              public: bool = False, idempotent: bool = False, if_match: bool = False, etag: bool = False,
-              errors: Iterable[int] = (), formats: Iterable[str] = (), max_body: int = MAX_BODY_BYTES):
+              partner: str | None = None, idempotent: bool = False, if_match: bool = False,
+              etag: bool = False, errors: Iterable[int] = (), formats: Iterable[str] = (),
+              max_body: int = MAX_BODY_BYTES):
         """Declare a route; the view's docstring is the operation's description. `status` is its usual success
         status; a view that answers another one in some cases (200 when a PUT-like POST replaced what it would
-        otherwise have created) declares it in `also`, and sets it on its Reply."""
+        otherwise have created) declares it in `also`, and sets it on its Reply. `partner="<scope>"`: a
+        partner route (an API key, not a staff token), for clients holding that scope."""
         def decorator(view: Callable[..., Reply]) -> Callable[..., Reply]:
             op = Operation(method=method, path=path, view=view, summary=summary, response=response, status=status,
-                           also=tuple(also), body=body, query=tuple(query), public=public, idempotent=idempotent, if_match=if_match,
-                           etag=etag, errors=tuple(errors), formats=tuple(formats), max_body=max_body)
+                           also=tuple(also), body=body, query=tuple(query), partner=partner,
+                           idempotent=idempotent, if_match=if_match, etag=etag, errors=tuple(errors),
+                           formats=tuple(formats), max_body=max_body)
             assert (method, path) not in self.operations, f"{method} {path} declared twice"
             self.operations[(method, path)] = op
 
@@ -277,17 +307,23 @@ class Api:
                 ctx = RequestContext(
                     caller=None, path=event.get("path", path), route=f"{method} {path}", method=method,
                     headers=headers, raw_query=dict(request.query_params or {}),
-                    raw_body=request.raw_body, lambda_context=request.lambda_context, operation=op,
-                    api_key_id=((event.get("requestContext") or {}).get("identity") or {}).get("apiKeyId"))
+                    raw_body=request.raw_body, lambda_context=request.lambda_context, operation=op)
                 base = base_path(event)
+                quota: dict[str, str] = {}
                 try:
-                    if not public:
+                    if partner:
+                        authorized = (event.get("requestContext") or {}).get("authorizer") or {}
+                        ctx.partner = partner_from_authorizer(authorized)
+                        quota = partner_quota(authorized)
+                        ctx.partner.require_scope(partner)
+                    else:
                         ctx.caller = caller_from_event(event)
                     ctx.query = read_query(ctx.raw_query, op.query)
                     key = ctx.header("idempotency-key") if idempotent else None
                     if key:
                         stored, replayed = idempotency.run_once(
-                            idempotency.check_key(key), actor=ctx.caller.user_id if ctx.caller else "partner",
+                            idempotency.check_key(key),
+                            actor=ctx.caller.user_id if ctx.caller else f"partner:{ctx.require_partner().client_id}",
                             route=f"{ctx.route} {ctx.path}", body=_body_fingerprint(ctx),
                             action=lambda: _answer(op, ctx, path_params),
                             lambda_context=ctx.lambda_context,
@@ -295,12 +331,12 @@ class Api:
                             table_name=os.environ.get("TABLE_NAME") or self.name)
                         if replayed:
                             stored["headers"]["Idempotent-Replayed"] = "true"
-                        return _to_response(stored, base)
-                    return _to_response(_answer(op, ctx, path_params), base)
+                        return _to_response(stored, base, quota)
+                    return _to_response(_answer(op, ctx, path_params), base, quota)
                 except Problem as problem:
                     if problem.status >= 500:
                         logger.warning("service problem", extra={"problem": problem.to_dict()})
-                    return problem_response(problem, ctx.path)
+                    return problem_response(problem, ctx.path, {**quota, **problem.headers})
                 except Exception:  # the contract: never a bare stack trace
                     logger.exception("unhandled error")
                     return problem_response(Problem("An unexpected error occurred; it has been logged."), ctx.path)

@@ -18,10 +18,12 @@ class Problem(Exception):
     title = "Internal error"
     status = 500
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers or {}  # response header fields the problem comes with (e.g. Retry-After)
         self.extra = extra
 
     @property
@@ -56,5 +58,6 @@ PayloadTooLarge = _problem("payload-too-large", "Payload too large", 413)
 UnsupportedMediaType = _problem("unsupported-media-type", "Unsupported media type", 415)
 IdempotencyKeyReused = _problem("idempotency-key-reused", "Idempotency-Key reused with a different request", 422)
 PreconditionRequired = _problem("precondition-required", "Precondition required", 428)
+QuotaExceeded = _problem("quota-exceeded", "Quota exceeded", 429)
 # 5xx: ours to fix or retry.
 ServiceUnavailable = _problem("service-unavailable", "Service unavailable", 503)

@@ -33,6 +33,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "infrastructure" / "api" / "openapi.json"
 API_RESOURCE = "RecordsApi"
 LOCAL_URL = "http://127.0.0.1:3000"
+PARTNER_TAG = "partner"
 VERSION = "1.0.0"
 
 
@@ -49,6 +50,7 @@ _importable()
 
 from infrastructure.cfn import load_template  # noqa: E402
 from shared import pagination, problems  # noqa: E402
+from shared.auth import ANY_PARTNER, PARTNER_SCOPES  # noqa: E402
 from shared.http import MEDIA_TYPES, Api, Operation  # noqa: E402
 from shared.idempotency import KEY_PATTERN  # noqa: E402
 
@@ -88,7 +90,7 @@ def template_routes(template: dict[str, Any] | None = None) -> list[Route]:
             event_props = event["Properties"]
             auth = event_props.get("Auth") or {}
             authorizer = auth.get("Authorizer", default_authorizer)
-            if auth.get("ApiKeyRequired") and authorizer == "NONE":
+            if auth.get("ApiKeyRequired"):  # a partner route: the partner authorizer checks the client's key
                 security = "PartnerApiKey"
             elif authorizer in (api_auth.get("Authorizers") or {}):  # the staff authorizer checks the token
                 security = "StaffToken"
@@ -193,11 +195,18 @@ RESPONSE_HEADERS = {
                                           "with the same Idempotency-Key.",
                            "schema": {"type": "string", "enum": ["true"]}},
     "CorrelationId": {"description": "The request's correlation id.", "schema": {"type": "string"}},
+    "RateLimit": {"description": "Partner routes: what is left of the client's quotas, e.g. "
+                                 "`\"minute\";r=59;t=12, \"day\";r=9950;t=43212` (IETF httpapi ratelimit-headers "
+                                 "draft: r remaining, t seconds to the window's reset).",
+                  "schema": {"type": "string"}},
+    "RateLimitPolicy": {"description": "Partner routes: the client's quotas, e.g. "
+                                       "`\"minute\";q=60;w=60, \"day\";q=10000;w=86400` (q units per w seconds).",
+                        "schema": {"type": "string"}},
 }
 
 ERRORS: dict[int, tuple[str, str]] = {
     400: ("BadRequest", "The request is malformed or invalid; nothing was written."),
-    401: ("Unauthenticated", "No valid bearer token."),
+    401: ("Unauthenticated", "No valid bearer token (staff routes) or API key (partner routes)."),
     403: ("Forbidden", "The caller may not do this."),
     404: ("NotFound", "No such resource in the caller's organisation (other organisations' data is never disclosed)."),
     409: ("Conflict", "The change conflicts with the resource's current state, or a request with the same "
@@ -207,7 +216,9 @@ ERRORS: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "Send the body as application/json."),
     422: ("IdempotencyKeyReused", "The Idempotency-Key was already used with a different request."),
     428: ("PreconditionRequired", "If-Match is required on this route."),
-    429: ("TooManyRequests", "The partner usage plan's rate or quota is exhausted."),
+    429: ("TooManyRequests", "The partner client's quota (per minute or per day) is used up: nothing was done; "
+                             "`Retry-After` says when to retry, `RateLimit` what is left. Also API Gateway's "
+                             "throttle of the partner usage plan."),
     503: ("ServiceUnavailable", "A backing service is busy or unavailable; retry with backoff."),
 }
 
@@ -220,7 +231,10 @@ other records capabilities. One REST API in front of one Lambda function per cap
   API's staff authorizer verifies it and takes the caller's status, organisation and current roles from
   identity (a deactivated user or a removed role stops working within a minute); each route then checks
   roles and organisation itself. Another organisation's resources answer 404.
-- **Partner routes** (`PartnerApiKey`): `X-Api-Key: <key>` of the partner usage plan (rate-limited, 429).
+- **Partner routes** (`PartnerApiKey`, tag `partner`): `X-Api-Key: <key>`, an API key of a partner client
+  that its organisation's admins registered (`/partners/clients`). The partner authorizer checks the key
+  (a revoked key stops within a minute) and counts the call against the client's hard quotas (429 with
+  `Retry-After` and `RateLimit` when used up); each route needs one of the client's scopes (403 otherwise).
 - Locally (`make run`) a token issuer stands in for Cognito and prints tokens for each demo role.
 
 ## Conventions
@@ -306,6 +320,8 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
     headers = {"X-Correlation-Id": _ref("headers", "CorrelationId")}
     if op.etag:
         headers["ETag"] = _ref("headers", "ETag")
+    if route.security == "PartnerApiKey":
+        headers |= {"RateLimit": _ref("headers", "RateLimit"), "RateLimit-Policy": _ref("headers", "RateLimitPolicy")}
     content = {"application/json": {"schema": _ref("schemas", components.name("schemas", op.response, where))}}
     for fmt in op.formats:
         content[MEDIA_TYPES[fmt].split(";")[0]] = {"schema": {"type": "string"}}
@@ -324,8 +340,8 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
     statuses = set(op.errors) | {400, 503}
     if route.security == "StaffToken":
         statuses.add(401)
-    elif route.security == "PartnerApiKey":
-        statuses |= {403, 429}
+    elif route.security == "PartnerApiKey":  # no or a bad key 401, a scope the client lacks 403, over quota 429
+        statuses |= {401, 403, 429}
     if op.body is not None:
         statuses |= {413, 415}
     if op.if_match:
@@ -338,9 +354,16 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
     description = op.description
     if route.method == "PATCH":
         description = f"{description} {PATCH_NOTE}".strip()
+    security: list[dict[str, list[str]]] = [{route.security: []}] if route.security else []
+    if route.security == "PartnerApiKey":
+        scopes = [op.partner] if op.partner and op.partner != ANY_PARTNER else []
+        security = [{route.security: scopes}]  # OpenAPI 3.1: the roles (here: scopes) the route needs
+        description = (f"{description}\n\nPartner scope: `{scopes[0]}`." if scopes else
+                       f"{description}\n\nAny partner client may call it.")
     operation: dict[str, Any] = {
         "operationId": op.name, "summary": op.summary, "description": description,
-        "tags": [route.capability], "security": [{route.security: []}] if route.security else [],
+        # partner routes are grouped for partners, whatever capability serves them
+        "tags": [PARTNER_TAG if route.security == "PartnerApiKey" else route.capability], "security": security,
         "parameters": parameters,
     }
     if op.body is not None:
@@ -369,7 +392,13 @@ def build(template: dict[str, Any] | None = None) -> dict[str, Any]:
     tags: dict[str, str] = {}
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
-        tags.setdefault(route.capability, template["Resources"][route.function]["Properties"].get("Description", ""))
+        if route.security == "PartnerApiKey":
+            tags.setdefault(PARTNER_TAG, "For partner systems (other agencies, scanners, sensor gateways, business "
+                                         "systems): calls with an API key of a partner client. Scopes: " +
+                            "; ".join(f"`{name}` {what}" for name, what in PARTNER_SCOPES.items()) + ".")
+        else:
+            tags.setdefault(route.capability,
+                            template["Resources"][route.function]["Properties"].get("Description", ""))
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(
             route, declared[(route.method, route.path)], components)
 
@@ -393,7 +422,10 @@ def build(template: dict[str, Any] | None = None) -> dict[str, Any]:
                                "description": "Cognito ID token of the staff user pool, checked by the API's "
                                               "staff authorizer (a Lambda TOKEN authorizer owned by identity)."},
                 "PartnerApiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key",
-                                  "description": "API key of the partner usage plan."},
+                                  "description": "API key of a partner client (`rmk_<id>_<secret>`), issued by its "
+                                                 "organisation's admins and shown once; checked by the API's "
+                                                 "partner authorizer (a Lambda REQUEST authorizer owned by "
+                                                 "partners), which also counts the client's quotas."},
             },
             "schemas": copy.deepcopy(components.schemas),
             "parameters": {**copy.deepcopy(components.parameters), **REQUEST_HEADERS},

@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     pollers += [QueuePoller(s, workers, stop) for s in template.queue_sources()]
     scheduler = Scheduler(template.schedules(), workers)
     issuer, verifiers = _authorizers(template, moto_url)
-    api_key = store.api_key()
+    api_key = template.api_key() or store.api_key()  # the usage-plan key the gateway checks
     local_api = LocalApi(workers=workers, issuer=issuer, scheduler=scheduler,
                          openapi=template.root / "infrastructure" / "api" / "openapi.json", moto_url=moto_url,
                          queues=Queues(template))
@@ -152,12 +152,13 @@ def main(argv: list[str] | None = None) -> None:
         seeded_now = demo.seed(workers)
         if seeded_now:
             store.mark_seeded()
+    partner_key = demo.seed_partner(workers, store.root / "partner-api-key")
     api_url = f"http://127.0.0.1:{args.port}"
     store.write_runtime({"api_url": api_url, "moto_url": moto_url, "pid": os.getpid()})
     threading.Thread(target=store.autosave, args=(stop, journal), daemon=True, name="autosave").start()
     local_api.started.set()
     elapsed = time.perf_counter() - STARTED
-    _banner(api_url, moto_url, api_key, store.root, restored, seeded_now, issuer, elapsed)
+    _banner(api_url, moto_url, partner_key or api_key["value"], store.root, restored, seeded_now, issuer, elapsed)
 
     stop.wait()
     stopping = time.perf_counter()
@@ -195,7 +196,7 @@ def _authorizers(template: Template, moto_url: str) -> tuple[TokenIssuer | None,
     return issuer, verifiers
 
 
-def _banner(api_url: str, moto_url: str, api_key: dict[str, str], data_dir: pathlib.Path, restored: dict[str, int],
+def _banner(api_url: str, moto_url: str, partner_key: str, data_dir: pathlib.Path, restored: dict[str, int],
             seeded_now: bool, issuer: TokenIssuer | None, elapsed: float) -> None:
     data = (f"restored {restored['items']} items ({restored['journaled']} journaled writes replayed) and "
             f"{restored['users']} users" if any(restored.values()) else "empty")
@@ -206,7 +207,7 @@ def _banner(api_url: str, moto_url: str, api_key: dict[str, str], data_dir: path
         f"  Health           {api_url}/_local/health",
         f"  Schedules        {api_url}/_local/schedules   (run one: make job NAME=<name>)",
         f"  AWS (moto)       {moto_url}",
-        f"  Partner API key  X-Api-Key: {api_key['value']}",
+        f"  Partner API key  X-Api-Key: {partner_key}   (demo partner client of org-src, every scope)",
         f"  Data             {data_dir} ({data}{', demo data seeded' if seeded_now else ''})",
     ]
     if issuer is not None:

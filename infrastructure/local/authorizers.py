@@ -1,13 +1,15 @@
-"""Lambda (TOKEN) authorizers, run as API Gateway runs them.
+"""Lambda authorizers (TOKEN and REQUEST), run as API Gateway runs them.
 
-The gateway hands the identity source (the `Authorization` header) and the method ARN
-to the authorizer function from the template, and caches its answer per token for the
-authorizer's `ReauthorizeEvery` seconds: within that window a revoked user keeps the
-access the cached answer gave; after it, the function decides again. As in API
-Gateway: no header → 401 without a call; the function failing with "Unauthorized" →
-401 (not cached); any other failure → 500; a policy that does not allow the method
-ARN (or denies it) → 403. The policy's `context` and the `principalId` become
-`requestContext.authorizer`.
+A TOKEN authorizer gets the identity source (the `Authorization` header) and the method ARN;
+a REQUEST authorizer gets the request (headers, query, path, context) and the method ARN.
+The gateway caches the answer per identity (the token, or the REQUEST authorizer's identity
+source values) for the authorizer's `ReauthorizeEvery` seconds (0: never cached): within that
+window a revoked user keeps the access the cached answer gave; after it, the function decides
+again. As in API Gateway: a missing identity source → 401 without a call; the function
+failing with "Unauthorized" → 401 (not cached); any other failure → 500; a policy that does
+not allow the method ARN (or denies it) → 403. The policy's `context` and the `principalId`
+become `requestContext.authorizer`; a `usageIdentifierKey` (the usage-plan key, for APIs whose
+API key source is AUTHORIZER) is handed to the gateway under that name, which takes it out.
 """
 from __future__ import annotations
 
@@ -31,15 +33,18 @@ class LambdaAuthorizers:
         self._cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
-    def authorize(self, spec: dict[str, Any], token: str | None, method_arn: str) -> dict[str, Any] | str:
-        """The request context's `authorizer` for this call, or the gateway response type that refuses it."""
+    def authorize(self, spec: dict[str, Any], token: str | None, method_arn: str,
+                  request: dict[str, Any] | None = None) -> dict[str, Any] | str:
+        """The request context's `authorizer` for this call, or the gateway response type that refuses it.
+        `token`: the identity (a TOKEN authorizer's header, a REQUEST authorizer's identity source values);
+        `request`: a REQUEST authorizer's event."""
         if not token:
             return UNAUTHORIZED
         key = (spec["function_arn"], token)
         with self._lock:
             cached = self._cache.get(key)
         if cached is None or cached[0] <= time.monotonic():
-            answer = self._invoke(spec["function_arn"], token, method_arn)
+            answer = self._invoke(spec["function_arn"], token, method_arn, request)
             if isinstance(answer, str):
                 return answer
             cached = (time.monotonic() + spec.get("ttl", 300), answer)
@@ -50,7 +55,8 @@ class LambdaAuthorizers:
         if not _allows(policy.get("policyDocument") or {}, method_arn):
             return ACCESS_DENIED
         context = {k: v for k, v in (policy.get("context") or {}).items() if isinstance(v, (str, int, float, bool))}
-        return {**context, "principalId": policy.get("principalId")}
+        usage = {"usageIdentifierKey": policy["usageIdentifierKey"]} if policy.get("usageIdentifierKey") else {}
+        return {**context, "principalId": policy.get("principalId"), **usage}
 
     def flush(self) -> int:
         """Forget every cached answer (API Gateway's FlushStageAuthorizersCache); returns how many."""
@@ -59,12 +65,14 @@ class LambdaAuthorizers:
             self._cache.clear()
         return count
 
-    def _invoke(self, function_arn: str, token: str, method_arn: str) -> dict[str, Any] | str:
+    def _invoke(self, function_arn: str, token: str, method_arn: str,
+                request: dict[str, Any] | None) -> dict[str, Any] | str:
         worker = self.workers.get(function_arn)
         if worker is None:
             log.error("authorizer function %s is not in the template", function_arn)
             return AUTHORIZER_FAILURE
-        event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+        event = ({"type": "REQUEST", "methodArn": method_arn, **request} if request is not None else
+                 {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn})
         try:
             invocation = worker.invoke(json.dumps(event).encode(), timeout=AUTHORIZER_TIMEOUT)
         except (WorkerUnavailable, InvokeTimeout) as exc:

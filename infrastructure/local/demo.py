@@ -1,16 +1,25 @@
-"""The demo organisations and users a fresh local system starts with.
+"""The demo organisations and users a fresh local system starts with, and its demo partner.
 
 Seeded through the identity capability itself — its task function's `bootstrap` job
 (`{"job": "bootstrap", "organisations": [...], "users": [...]}`), the same code path
 as a real bootstrap — never by writing to its table from outside. The job records
 the users and starts their provisioning sagas; tokens for them come from the same
 path as POST /_local/token.
+
+The demo partner client (every scope, every event type, of org-src) and its API key are
+made through the partners capability's own routes, called as the API calls them after the
+staff authorizer admitted admin@src; the key (shown once) is kept in the data folder's
+`partner-api-key` and printed at start.
 """
 from __future__ import annotations
 
 import json
 import logging
+import os
+import pathlib
 from typing import Any
+
+from infrastructure.aws_events import api_event, claims
 
 from .workers import Workers, WorkerUnavailable
 
@@ -40,6 +49,48 @@ USERS: dict[str, dict[str, Any]] = {
     "admin@moc": {"id": "u-admin-moc", "org_id": "org-moc", "email": "admin@moc.example",
                   "display_name": "MOC Administrator", "roles": ["admin"]},
 }
+
+
+PARTNER_FUNCTION = "PartnersFunction"
+PARTNER_ADMIN = "admin@src"
+PARTNER_CLIENT = {"name": "Demo partner (every scope)", "contact": {"name": "Demo", "email": "partner@demo.example"},
+                  "scopes": ["directory:read", "environment:write", "feed:read", "scans:write"],
+                  "event_types": ["*"], "quota": {"per_minute": 6000, "per_day": 1_000_000}}
+
+
+def seed_partner(workers: Workers, key_file: pathlib.Path) -> str | None:
+    """The demo partner's API key: the one kept in `key_file`, else a new client and key (None if it cannot)."""
+    if key_file.exists() and key_file.read_text(encoding="utf-8").startswith("rmk_"):
+        return key_file.read_text(encoding="utf-8").strip()
+    worker = workers.get(PARTNER_FUNCTION)
+    if worker is None:
+        log.warning("no %s in the template: no demo partner", PARTNER_FUNCTION)
+        return None
+    admin = USERS[PARTNER_ADMIN]
+    who = claims(admin["id"], admin["org_id"], admin["roles"], admin["email"])
+
+    def call(method: str, path: str, body: dict[str, Any], **kw: Any) -> dict[str, Any] | None:
+        event = api_event(method, path, body=body, claims=who, **kw)
+        try:
+            answer = worker.invoke(json.dumps(event).encode()).result() or {}
+        except WorkerUnavailable as exc:
+            log.warning("no demo partner: %s", exc)
+            return None
+        if answer.get("statusCode") != 201:
+            log.warning("no demo partner: %s %s answered %s", method, path, answer.get("statusCode"))
+            return None
+        return json.loads(answer["body"])
+
+    client = call("POST", "/partners/clients", PARTNER_CLIENT, headers={"Idempotency-Key": "demo-partner-client"})
+    issued = client and call("POST", "/partners/clients/{client_id}/keys", {},
+                             path_params={"client_id": client["id"]})
+    if not issued:
+        return None
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_text(issued["secret"] + "\n", encoding="utf-8")
+    os.chmod(key_file, 0o600)
+    log.info("demo partner client %s of %s: key %s", client["id"], admin["org_id"], issued["key"]["id"])
+    return issued["secret"]
 
 
 def seed(workers: Workers) -> bool:

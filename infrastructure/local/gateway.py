@@ -37,7 +37,8 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE"
 # Gateway responses the template may leave out: API Gateway's own status codes,
 # spoken as problem+json like the rest of the API.
 _DEFAULT_RESPONSES = {
-    "UNAUTHORIZED": (401, "unauthenticated", "Unauthenticated", "A valid bearer token is required."),
+    "UNAUTHORIZED": (401, "unauthenticated", "Unauthenticated",
+                     "A valid bearer token (staff routes) or X-Api-Key (partner routes) is required."),
     "ACCESS_DENIED": (403, "forbidden", "Forbidden", "The token is not allowed to call this route."),
     "AUTHORIZER_FAILURE": (500, "authorizer-failure", "Authorizer failure", "The authorizer failed; see its log."),
     "INVALID_API_KEY": (403, "invalid-api-key", "Invalid API key", "A valid X-Api-Key header is required."),
@@ -176,9 +177,19 @@ class Gateway:
                 return self.preflight(api, routes)
             return self.error(api, "MISSING_AUTHENTICATION_TOKEN")
         authorizer = None
+        usage_key = None
         if route.authorizer:
             spec = api.authorizers[route.authorizer]
-            if "function_arn" in spec:  # a Lambda authorizer: its function decides, its answer is cached
+            if spec.get("type") == "REQUEST":  # its function sees the request; cached per identity source values
+                values = [request.header(name) for name in spec["headers"]]
+                outcome = self.lambda_authorizers.authorize(
+                    spec, "\n".join(values) if all(values) else None, method_arn(api, route, request),
+                    request_authorizer_event(proxy_event(api, route, request, path_params, None, None)))
+                if isinstance(outcome, str):
+                    return self.error(api, outcome)
+                usage_key = outcome.pop("usageIdentifierKey", None)
+                authorizer = outcome
+            elif "function_arn" in spec:  # a Lambda authorizer: its function decides, its answer is cached
                 outcome = self.lambda_authorizers.authorize(spec, request.header(spec["header"]),
                                                             method_arn(api, route, request))
                 if isinstance(outcome, str):
@@ -189,7 +200,8 @@ class Gateway:
                 if claims is None:
                     return self.error(api, "UNAUTHORIZED")
                 authorizer = {"claims": claims}
-        if route.api_key_required and request.header("X-Api-Key") != self.api_key["value"]:
+        presented = usage_key if api.api_key_source == "AUTHORIZER" else request.header("X-Api-Key")
+        if route.api_key_required and presented != self.api_key["value"]:
             return self.error(api, "INVALID_API_KEY")
         reply = self.integrate(api, route, request, path_params, authorizer)
         origin = api.cors.get("Access-Control-Allow-Origin")
@@ -254,6 +266,13 @@ class Gateway:
 def method_arn(api: Api, route: Route, request: Request) -> str:
     return (f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api.logical_id.lower()}/{api.stage}/"
             f"{request.method}{urllib.parse.unquote(request.path)}")
+
+
+def request_authorizer_event(proxy: dict[str, Any]) -> dict[str, Any]:
+    """What a REQUEST authorizer receives besides its type and method ARN: the request, as the proxy event has it."""
+    keys = ("resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+            "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext")
+    return {key: proxy[key] for key in keys}
 
 
 def proxy_event(api: Api, route: Route, request: Request, path_params: dict[str, str],

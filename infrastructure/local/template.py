@@ -139,10 +139,12 @@ class Api:
     stage: str
     cors: dict[str, str]  # response headers of a preflight; methods filled in per path when absent
     default_authorizer: str | None
-    authorizers: dict[str, dict[str, Any]]  # name → {"pool_arn", "header"} or {"function_arn", "header", "ttl"}
+    authorizers: dict[str, dict[str, Any]]  # name → {"pool_arn", "header"}, {"function_arn", "header", "ttl"}
+    #                                         or {"function_arn", "type": "REQUEST", "headers", "ttl"}
     api_key_required: bool
     gateway_responses: dict[str, GatewayResponse]
     binary_media_types: tuple[str, ...]
+    api_key_source: str = "HEADER"  # AUTHORIZER: the Lambda authorizer names the usage-plan key
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,11 @@ class Template:
                 # API Gateway caches a Lambda authorizer's answer per token for ReauthorizeEvery s (SAM default 300)
                 authorizers[name] = {"function_arn": spec["FunctionArn"], "header": identity.get("Header", "Authorization"),
                                      "ttl": int(identity.get("ReauthorizeEvery", 300))}
+            elif "FunctionArn" in spec and spec.get("FunctionPayloadType") == "REQUEST":
+                # cached per value of its identity sources (here: headers); ReauthorizeEvery 0 never caches
+                authorizers[name] = {"function_arn": spec["FunctionArn"], "type": "REQUEST",
+                                     "headers": list(identity.get("Headers") or []),
+                                     "ttl": int(identity.get("ReauthorizeEvery", 300))}
         responses = {}
         for kind, spec in (props.get("GatewayResponses") or {}).items():
             templates = spec.get("ResponseTemplates") or {}
@@ -330,7 +337,16 @@ class Template:
             default_authorizer=auth.get("DefaultAuthorizer"), authorizers=authorizers,
             api_key_required=bool(auth.get("ApiKeyRequired", False)), gateway_responses=responses,
             binary_media_types=tuple(t.replace("~1", "/") for t in props.get("BinaryMediaTypes") or ()),
+            api_key_source=str(props.get("ApiKeySourceType", "HEADER")),
         )
+
+    def api_key(self) -> dict[str, str] | None:
+        """The first enabled API key the template declares with its value ({"id", "value"}), if any."""
+        for logical, props in self.of_type("AWS::ApiGateway::ApiKey").items():
+            props = self.resolve(props)
+            if props.get("Value") and props.get("Enabled", True):
+                return {"id": logical, "value": str(props["Value"])}
+        return None
 
     # ------------------------------------------------------------ intrinsics
     def resolve(self, value: Any) -> Any:

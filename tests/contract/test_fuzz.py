@@ -82,6 +82,8 @@ def test_no_server_error_and_every_client_error_is_a_problem(case, fuzz_caller):
         own = fuzz_caller.own_ids()
         case.path_parameters = {name: own.get(name, value) for name, value in case.path_parameters.items()}
 
+    if isinstance(case.query, dict) and str(case.query.get("wait", "")).isdigit():
+        case.query["wait"] = min(int(case.query["wait"]), 1)  # the feed's long poll: fuzzed, not waited for 20 s
     response = case.call(base_url=fuzz_caller.base_url, timeout=30,
                          headers=fuzz_caller.headers_for(SECURITY[case.path]))
 

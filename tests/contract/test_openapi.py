@@ -23,9 +23,9 @@ from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 import pytest
 
 from infrastructure.api import build_openapi as builder
-from shared.auth import Caller
+from shared.auth import ANY_PARTNER, PARTNER_SCOPES, Caller, Partner
 from shared.http import Api, Operation
-from tests.support.events import FakeLambdaContext, api_event, claims
+from tests.support.events import FakeLambdaContext, api_event, claims, partner
 from tests.support.template import template
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -42,7 +42,7 @@ def document_operations() -> dict[tuple[str, str], dict[str, Any]]:
 @dataclass(frozen=True)
 class TemplateRoute:
     function: str
-    partner: bool  # Authorizer NONE + ApiKeyRequired; every other route uses the Cognito authorizer
+    partner: bool  # the partner authorizer + ApiKeyRequired; every other route uses the staff authorizer
 
 
 def template_routes() -> dict[tuple[str, str], TemplateRoute]:
@@ -58,7 +58,8 @@ def template_routes() -> dict[tuple[str, str], TemplateRoute]:
             auth = props.get("Auth") or {}
             key = (props["Method"].upper(), props["Path"])
             assert key not in routes, f"template.yaml declares {key} twice"
-            routes[key] = TemplateRoute(logical_id, auth.get("Authorizer") == "NONE" and bool(auth.get("ApiKeyRequired")))
+            partner = auth.get("Authorizer") not in (None, "NONE") and bool(auth.get("ApiKeyRequired"))
+            routes[key] = TemplateRoute(logical_id, partner)
     return routes
 
 
@@ -147,7 +148,8 @@ def test_operation_ids_are_the_view_names_of_the_function_the_template_routes_to
         assert op["operationId"] == entry.view_name, key
         handler = resources[declared[key].function]["Properties"]["Handler"]
         assert handler.startswith(f"{capability}.app."), f"{key} is routed to {handler}, served by {capability}"
-        assert op["tags"] == [capability], key
+        # partner routes are grouped for partners, whichever capability serves them
+        assert op["tags"] == (["partner"] if declared[key].partner else [capability]), key
     ids = [op["operationId"] for op in document_operations().values()]
     assert len(ids) == len(set(ids))
 
@@ -173,20 +175,31 @@ def test_security_matches_the_template():
     schemes = DOCUMENT["components"]["securitySchemes"]
     assert schemes["StaffToken"] == {**schemes["StaffToken"], "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     assert schemes["PartnerApiKey"] == {**schemes["PartnerApiKey"], "type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    served = chalice_routes()
     for key, op in document_operations().items():
         expected = "PartnerApiKey" if declared[key].partner else "StaffToken"
-        assert op["security"] == [{expected: []}], key
-        if expected == "StaffToken":  # the Cognito authorizer refuses a missing or bad token with 401
+        if expected == "StaffToken":  # the staff authorizer refuses a missing or bad token with 401
+            assert op["security"] == [{expected: []}], key
             assert "401" in op["responses"], key
-        else:  # API Gateway refuses a missing or bad API key with 403, and throttles the usage plan with 429
-            assert {"403", "429"} <= set(op["responses"]) and "401" not in op["responses"], key
+        else:  # the partner authorizer refuses a missing or bad key with 401; a missing scope is 403, a full quota 429
+            scope = declared_op(*served[key], key).partner
+            assert op["security"] == [{expected: [] if scope == ANY_PARTNER else [scope]}], key
+            assert {"401", "403", "429"} <= set(op["responses"]) and op["tags"] == ["partner"], key
+            assert {"RateLimit", "RateLimit-Policy"} <= set(op["responses"]["200"]["headers"]), key
 
 
 def test_only_partner_routes_skip_the_callers_identity():
-    """A route the gateway lets through without a token must be declared `public` in its app, and vice versa."""
+    """A route the gateway lets through with a partner key must be declared a partner route (with a known scope)
+    in its app, and vice versa."""
     routed, served = template_routes(), chalice_routes()
     for key, (capability, _) in served.items():
         assert declared(capability, key).public == routed[key].partner, key
+        scope = declared(capability, key).partner
+        assert scope is None or scope in PARTNER_SCOPES or scope == ANY_PARTNER, key
+
+
+def declared_op(capability: str, _entry: Any, key: tuple[str, str]) -> Operation:
+    return declared(capability, key)
 
 
 # ----------------------------------------------------------------- (e) what the handlers really use
@@ -226,7 +239,6 @@ class ProbeContext:
 
     query: _ReadQuery
     raw_query: dict[str, str] = field(default_factory=dict)
-    api_key_id: str | None = "probe"
     bodies: int = 0
     headers: set[str] = field(default_factory=set)
 
@@ -245,6 +257,9 @@ class ProbeContext:
     def require_caller(self) -> Caller:
         return Caller(user_id="probe", org_id="probe", roles=frozenset({"sysadmin", "admin", "auditor"}))
 
+    def require_partner(self) -> Partner:
+        return Partner(client_id="probe", org_id="probe", scopes=frozenset(PARTNER_SCOPES))
+
 
 def _probe(monkeypatch, capability: str, entry, op: Operation) -> ProbeContext:
     module = capability_apps()[capability]
@@ -261,7 +276,8 @@ def _refuses_an_undeclared_query_parameter(capability: str, key: tuple[str, str]
     method, path = key
     names = re.findall(r"{(\w+)}", path)
     event = api_event(method, path, path_params={n: "probe" for n in names}, query={"undeclared": "1"},
-                      claims=None if op.public else claims("probe", "probe", ["admin"]))
+                      claims=None if op.public else claims("probe", "probe", ["admin"]),
+                      partner=partner("probe", "probe", list(PARTNER_SCOPES)) if op.public else None)
     response = capability_apps()[capability].app(event, FakeLambdaContext())
     problem = json.loads(response["body"])
     return response["statusCode"] == 400 and problem["errors"][0]["field"] == "undeclared"

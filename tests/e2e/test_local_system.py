@@ -122,13 +122,16 @@ def test_token_endpoint_rejects_unknown_roles_with_a_problem(local_system):
 
 # ---------------------------------------------------------------- API keys
 def test_partner_route_needs_the_api_key(local_system):
+    """A partner client's key, checked by the partner authorizer (a wrong or missing key: 401, as a bad token)."""
     wrong = local_system.request("GET", "/directory/organisations", headers={"X-Api-Key": "wrong"})
+    missing = local_system.request("GET", "/directory/organisations")
     right = local_system.request("GET", "/directory/organisations", headers={"X-Api-Key": local_system.api_key})
 
-    assert wrong.status == 403
-    assert wrong.json()["type"].endswith("/invalid-api-key")
+    assert wrong.status == 401 and missing.status == 401
+    assert wrong.content_type == PROBLEM and wrong.json()["type"].endswith("/unauthenticated")
     assert right.status == 200
     assert "org-nak" in {org["id"] for org in right.json()["items"]}
+    assert right.headers["RateLimit-Policy"].startswith('"minute";q=')
 
 
 # ------------------------------------------------------------ routing, CORS

@@ -6,6 +6,9 @@ test need not wait a minute — the mechanism is the same)
 WHEN their admin cuts their roles to requester, then deactivates them, then reinstates them
 THEN the same token gets 403 on a write the old role allowed, then 401 on every route,
 then works again.
+
+The same for a partner's API key: the partner authorizer's key look-up cache holds for 1 s in
+the copy (KEY_CACHE_SECONDS; 60 in the template); a revoked key is refused once it has passed.
 """
 from __future__ import annotations
 
@@ -23,9 +26,10 @@ pytestmark = pytest.mark.e2e
 def quick_revocation_system(tmp_path_factory):
     folder = tmp_path_factory.mktemp("revocation")
     text = (REPO_ROOT / "template.yaml").read_text()
-    assert "ReauthorizeEvery: 60" in text
+    assert "ReauthorizeEvery: 60" in text and 'KEY_CACHE_SECONDS: "60"' in text
     template = folder / "template.yaml"
-    template.write_text(text.replace("ReauthorizeEvery: 60", "ReauthorizeEvery: 1"))
+    template.write_text(text.replace("ReauthorizeEvery: 60", "ReauthorizeEvery: 1")
+                        .replace('KEY_CACHE_SECONDS: "60"', 'KEY_CACHE_SECONDS: "1"'))
     # the copy must find the code and ASL files where template.yaml's relative paths point
     for entry in REPO_ROOT.iterdir():
         if entry.name not in ("template.yaml", ".git", ".venv", ".local") and not (folder / entry.name).exists():
@@ -82,3 +86,26 @@ def test_role_removal_then_deactivation_then_reinstatement_apply_to_a_token_alre
                           headers={"If-Match": f'"{current()["version"]}"'})
     assert back.status == 200, back.body
     wait_for(lambda: write() == 201, what="the reinstated user's access")
+
+
+def test_a_revoked_partner_key_is_refused_once_the_key_cache_window_has_passed(quick_revocation_system):
+    system = quick_revocation_system
+    admin = system.token("admin@src")
+    wait_for(lambda: system.request("GET", "/me", token=admin).status == 200, what="the demo admin's provisioning")
+    client = system.request("POST", "/partners/clients", token=admin, headers={"Idempotency-Key": uuid.uuid4().hex},
+                            json_body={"name": "Revoked gateway", "contact": {"name": "Kim", "email": "k@gw.example"},
+                                       "scopes": ["directory:read"]})
+    assert client.status == 201, client.body
+    keys = f"/partners/clients/{client.json()['id']}/keys"
+    issued = system.request("POST", keys, token=admin, json_body={}).json()
+
+    def directory() -> int:
+        return system.request("GET", "/directory/organisations", headers={"X-Api-Key": issued["secret"]}).status
+
+    assert directory() == 200  # a partner route moved onto partner keys, through the local gateway
+    revoked = system.request("POST", f"{keys}/{issued['key']['id']}/revoke", token=admin)
+    assert revoked.status == 200 and revoked.json()["status"] == "revoked"
+    wait_for(lambda: directory() == 401, what="the revoked key to be refused (key cache window)")
+    listed = system.request("GET", keys, token=admin).json()["items"]
+    assert [(k["id"], k["status"]) for k in listed] == [(issued["key"]["id"], "revoked")]
+    assert listed[0]["last_used_at"] is not None and "secret" not in listed[0]

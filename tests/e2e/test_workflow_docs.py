@@ -1,6 +1,6 @@
 """The workflow docs' curl walk-throughs run as written against the local system, twice.
 
-Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md and records.md is run in order
+Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md, records.md and partners.md is run in order
 in one bash session per doc (set -euo pipefail), with the doc's `localhost:3000` pointed at the
 system the test run started. Each doc runs twice in a row on the data it left (a reader runs
 them again), from an empty folder outside the repository that must stay empty (files go to a
@@ -20,7 +20,7 @@ from tests.e2e.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
-DOCS = ("stacks.md", "check-out.md", "stock-take.md")
+DOCS = ("stacks.md", "check-out.md", "stock-take.md", "partners.md")
 
 
 def _script(system, doc: str) -> str:
@@ -87,4 +87,20 @@ def test_the_records_professionals_day_runs_as_written(local_system, tmp_path: p
         assert re.search(r'^\{"barcode":"REC-[^"]+","status":"unplaced","location":null\}$', out, re.M), attempt
         assert '"status":"completed","total":4,"done":4,"succeeded":3,"failed":1,"percent":100' in out, attempt
         assert '"FileCreated"' in out and '"RetentionOverridden"' in out and '"AccessChanged"' in out, attempt
+    assert list(folder.iterdir()) == []
+
+
+def test_the_partner_guide_runs_as_written(local_system, tmp_path: pathlib.Path):
+    folder, temp = tmp_path / "cwd", tmp_path / "tmp"
+    folder.mkdir()
+    temp.mkdir()
+    for attempt in (1, 2):  # the second run finds the client and the keys of the first
+        out = _run(local_system, "partners.md", folder, temp)
+        # a key issued and used; its scope enforced; the feed read to its end; the key rotated
+        assert re.search(r'^ratelimit-policy: "minute";q=120;w=60, "day";q=20000;w=86400$', out, re.M | re.I), attempt
+        assert '"status": 403' in out and '"status": 401' in out, attempt
+        assert '"type":"OrganisationCreated"' in out, attempt  # the feed from its beginning
+        assert re.search(r"^caught up at \S+$", out, re.M) and '"next_cursor": true' in out, attempt
+        assert re.search(r'^\{"active":1,"revoked":\d+\}$', out, re.M), attempt
+        assert "rmk_" not in out  # the guide never prints a secret
     assert list(folder.iterdir()) == []

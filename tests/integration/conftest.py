@@ -37,7 +37,7 @@ from moto import mock_aws  # noqa: E402
 from infrastructure.moto_atomic import make_dynamodb_atomic  # noqa: E402
 
 TABLES = {"IdentityTable": "identity", "AuditTable": "audit", "StacksTable": "stacks",
-          "CirculationTable": "circulation", "InventoryTable": "inventory"}
+          "CirculationTable": "circulation", "InventoryTable": "inventory", "PartnersTable": "partners"}
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 # each state machine (named records-test-<short name>) and its logical id in template.yaml
 MACHINES = {"provision-user": "ProvisionUserStateMachine", "check-out": "CheckOutStateMachine",

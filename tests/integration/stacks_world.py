@@ -23,7 +23,7 @@ OTHER_ORG = "org-beta"
 MANAGER = claims("u-stacks", ORG, ["stack_manager"])
 ARCHIVIST = claims("u-archivist", ORG, ["archivist"])
 OTHER_MANAGER = claims("u-beta-stacks", OTHER_ORG, ["stack_manager", "admin"])
-PARTNER_KEY_ID = "partnerkey1"
+PARTNER_CLIENT_ID = "sensor-gateway-1"  # a partner client of ORG with scope environment:write
 
 SHELF_PROFILE = {"name": "Standard shelf", "width_mm": 1000, "height_mm": 350, "depth_mm": 400, "load_limit_kg": 100}
 BOX_PROFILE = {"name": "Standard box", "width_mm": 100, "height_mm": 300, "depth_mm": 380, "weight_kg": 5,

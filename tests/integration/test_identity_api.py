@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.support.events import FakeLambdaContext, api_event, claims, response_json
+from tests.support.events import FakeLambdaContext, api_event, claims, partner, response_json
 
 SYSADMIN = claims("u-root", "org-root", ["sysadmin", "admin"])
 
@@ -251,10 +251,16 @@ def test_partner_directory_lists_active_organisations_only(aws):
     create_org("org-gone", name="Gone")
     call(api_event("PATCH", "/organisations/{org_id}", path_params={"org_id": "org-gone"}, claims=SYSADMIN,
                    body={"status": "inactive"}, headers={"If-Match": '"1"'}))
-    status, body, _ = call(api_event("GET", "/directory/organisations"))
+    status, body, headers = call(api_event("GET", "/directory/organisations",
+                                           partner=partner("agency-1", "org-alpha", ["directory:read"])))
     assert status == 200
     assert [o["id"] for o in body["items"]] == ["org-alpha"]
     assert set(body["items"][0]) == {"id", "name", "type", "parent_id"}
+    assert headers["ratelimit-policy"].startswith('"minute";q=60;w=60')  # what the partner authorizer counted
+    # a partner client without the scope, and a call without a partner key
+    assert call(api_event("GET", "/directory/organisations",
+                          partner=partner("agency-1", "org-alpha", ["feed:read"])))[0] == 403
+    assert call(api_event("GET", "/directory/organisations"))[0] == 401
 
 
 def _active_user(aws, email="kim@example.org"):

@@ -8,6 +8,7 @@ import pytest
 
 from tests.integration.inventory_world import (ARCHIVIST, AUDITOR, MANAGER, ORG, OTHER_MANAGER, OTHER_ORG, REQUESTER,
                                                SHELF_1, box_event)
+from tests.support.events import partner
 
 CAMPAIGN_PATH = "/inventory/campaigns/{campaign_id}"
 
@@ -314,24 +315,29 @@ def test_a_label_read_on_two_shelves_counts_where_it_was_read_last(inventory, ho
 
 
 # ------------------------------------------------------------ partner scanners
-def test_a_partner_scanner_posts_shelves_to_the_session_bound_to_its_key(inventory, holdings):
+def test_a_partner_scanner_posts_shelves_to_the_session_bound_to_its_client(inventory, holdings):
     campaign = inventory.campaign("R01", ranges=["R01-01"])
     bound = inventory.ok("POST", CAMPAIGN_PATH + "/sessions", path={"campaign_id": campaign["id"]},
-                         body={"device": "HS-07", "api_key_id": "scannerkey1"}, expect=201)
+                         body={"device": "HS-07", "partner_client_id": "scanner-1"}, expect=201)
+    scanner = partner("scanner-1", ORG, ["scans:write"])
     staff_only = inventory.session(campaign)
     route = "/inventory/scanner/sessions/{session_id}/scans"
     scan = {"location_id": SHELF_1, "barcodes": ["BC-A", "BC-B", "BC-C"]}
     snapshot = inventory.snapshot()
 
     assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
-                          api_key_id="otherkey")[0] == 403
+                          as_partner=partner("other-scanner", ORG, ["scans:write"]))[0] == 403
+    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
+                          as_partner=partner("scanner-1", ORG, ["directory:read"]))[0] == 403  # not its scope
     assert inventory.call("POST", route, path={"session_id": staff_only["id"]}, body=scan, who=None,
-                          api_key_id="scannerkey1")[0] == 404
-    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None)[0] == 403
+                          as_partner=scanner)[0] == 404
+    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
+                          as_partner=partner("scanner-1", OTHER_ORG, ["scans:write"]))[0] == 404
+    assert inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None)[0] == 401
     assert inventory.snapshot() == snapshot
 
     status, accepted, _ = inventory.call("POST", route, path={"session_id": bound["id"]}, body=scan, who=None,
-                                         api_key_id="scannerkey1")
+                                         as_partner=scanner)
     assert status == 200 and accepted["distinct"] == 3 and accepted["campaign_id"] == campaign["id"]
     inventory.count_and_wait(campaign)
     rows = {r["barcode"]: r["result"] for r in inventory.results(campaign["id"])}

@@ -318,7 +318,7 @@ def test_readers_read_but_only_managers_change(stacks, laid_out):
 
 def test_another_organisations_ids_answer_404_everywhere(stacks, laid_out):
     box = stacks.place(stacks.box("BX-0001", laid_out["box_profile"]["id"]), "R01-01-01-1")[1]["box"]
-    stacks.ok("POST", "/sensors", body={"sensor_id": "TH-1", "repository_id": "R01", "api_key_id": "k1"},
+    stacks.ok("POST", "/sensors", body={"sensor_id": "TH-1", "repository_id": "R01", "partner_client_id": "k1"},
               expect=201)
     lp, cp = laid_out["shelf_profile"]["id"], laid_out["box_profile"]["id"]
     etag = {"If-Match": '"1"'}
@@ -384,7 +384,7 @@ def test_a_cursor_from_another_listing_is_refused(stacks, laid_out):
      "barcode"),
     ("/boxes", '{"barcode": "B-1", "container_profile_id": "nope", "producing_unit": "u", "record_form": "document"}',
      "container_profile_id"),
-    ("/sensors", '{"sensor_id": "TH-1", "repository_id": "R77", "api_key_id": "k"}', "repository_id"),
+    ("/sensors", '{"sensor_id": "TH-1", "repository_id": "R77", "partner_client_id": "k"}', "repository_id"),
     ("/boxes", '{"barcode": "B-1"', "body"),
 ])
 def test_bad_bodies_are_400_problems_and_write_nothing(stacks, laid_out, resource, raw, field):

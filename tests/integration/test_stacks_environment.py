@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.integration.stacks_world import ARCHIVIST, OTHER_MANAGER, PARTNER_KEY_ID
+from tests.integration.stacks_world import ARCHIVIST, ORG, OTHER_MANAGER, OTHER_ORG, PARTNER_CLIENT_ID
+from tests.support.events import partner
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
@@ -14,15 +15,16 @@ def at(minutes_ago: float) -> str:
     return (NOW - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
 
 
-def post(stacks, readings, key=PARTNER_KEY_ID, headers=None):
-    return stacks.call("POST", "/environment/readings", body={"readings": readings}, who=None, api_key_id=key,
-                       headers=headers)
+def post(stacks, readings, client=PARTNER_CLIENT_ID, headers=None, org=ORG, scopes=("environment:write",)):
+    """Readings as the partner authorizer lets a client of `org` through (client None: no partner at all)."""
+    return stacks.call("POST", "/environment/readings", body={"readings": readings}, who=None, headers=headers,
+                       as_partner=partner(client, org, list(scopes)) if client else None)
 
 
 @pytest.fixture
 def sensor(stacks, laid_out):
     return stacks.ok("POST", "/sensors", expect=201, body={"sensor_id": "TH-0001", "repository_id": "R01",
-                                                           "api_key_id": PARTNER_KEY_ID, "name": "East wall"})
+                                                           "partner_client_id": PARTNER_CLIENT_ID, "name": "East wall"})
 
 
 def test_readings_leaving_the_targets_raise_one_event_until_they_return(stacks, sensor):
@@ -72,10 +74,14 @@ def test_unregistered_sensors_and_foreign_keys_are_refused_and_nothing_is_stored
     good = {"sensor_id": "TH-0001", "at": at(1), "temperature_c": 30, "humidity_pct": 45}
     unknown = post(stacks, [good, {"sensor_id": "TH-9999", "at": at(1), "temperature_c": 20}])
     assert unknown[0] == 404 and unknown[1]["type"].endswith("/not-found")
-    foreign = post(stacks, [good], key="someoneelse")
+    foreign = post(stacks, [good], client="someoneelse")
     assert foreign[0] == 403 and foreign[1]["type"].endswith("/forbidden")
-    no_key = post(stacks, [good], key=None)
-    assert no_key[0] == 403
+    unscoped = post(stacks, [good], scopes=("directory:read",))
+    assert unscoped[0] == 403 and "environment:write" in unscoped[1]["detail"]
+    other_org = post(stacks, [good], org=OTHER_ORG)  # the same client id in another organisation: not its sensor
+    assert other_org[0] == 404
+    no_key = post(stacks, [good], client=None)
+    assert no_key[0] == 401
     future = post(stacks, [{**good, "at": (NOW + timedelta(hours=2)).isoformat()}])
     assert future[0] == 400
     no_measure = post(stacks, [{"sensor_id": "TH-0001", "at": at(1)}])
@@ -89,14 +95,14 @@ def test_unregistered_sensors_and_foreign_keys_are_refused_and_nothing_is_stored
 
 
 def test_sensor_ids_are_registered_once_and_only_by_stack_managers(stacks, sensor):
-    dup = stacks.call("POST", "/sensors", body={"sensor_id": "TH-0001", "repository_id": "R01", "api_key_id": "k2"})
+    dup = stacks.call("POST", "/sensors", body={"sensor_id": "TH-0001", "repository_id": "R01", "partner_client_id": "k2"})
     assert dup[0] == 409
     stacks.repository("R01", who=OTHER_MANAGER)
     elsewhere = stacks.call("POST", "/sensors", who=OTHER_MANAGER,
-                            body={"sensor_id": "TH-0001", "repository_id": "R01", "api_key_id": "k2"})
+                            body={"sensor_id": "TH-0001", "repository_id": "R01", "partner_client_id": "k2"})
     assert elsewhere[0] == 409  # device ids are global
     assert stacks.call("POST", "/sensors", who=ARCHIVIST,
-                       body={"sensor_id": "TH-2", "repository_id": "R01", "api_key_id": "k2"})[0] == 403
+                       body={"sensor_id": "TH-2", "repository_id": "R01", "partner_client_id": "k2"})[0] == 403
     listed = stacks.ok("GET", "/sensors", query={"repository_id": "R01"})["items"]
     assert [s["id"] for s in listed] == ["TH-0001"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from infrastructure.aws_events import FakeLambdaContext, api_event, claims
+from infrastructure.aws_events import FakeLambdaContext, api_event, claims, partner
 
-__all__ = ["FakeLambdaContext", "api_event", "call_api", "claims", "response_json"]
+__all__ = ["FakeLambdaContext", "api_event", "call_api", "claims", "partner", "response_json"]
 
 
 def response_json(response: dict[str, Any]) -> Any:
@@ -16,14 +16,12 @@ def response_json(response: dict[str, Any]) -> Any:
 def call_api(handler: Callable[[dict, Any], dict], method: str, resource: str, *, path: dict[str, str] | None = None,
              body: Any = None, raw_body: str | None = None, who: dict[str, str] | None = None,
              headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
-             api_key_id: str | None = None) -> tuple[int, Any, dict[str, str]]:
+             as_partner: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
     """Call a handler as API Gateway does: (status, body — JSON decoded when it is JSON —, lower-case headers).
 
-    `api_key_id`: the partner key API Gateway accepted (requestContext.identity)."""
+    `as_partner`: the partner the partner authorizer let through (`partner(...)`), on partner routes."""
     event = api_event(method, resource, path_params=path, body=body, raw_body=raw_body, claims=who,
-                      headers=headers, query=query)
-    if api_key_id is not None:
-        event["requestContext"]["identity"].update(apiKey="secret-value", apiKeyId=api_key_id)
+                      headers=headers, query=query, partner=as_partner)
     response = handler(event, FakeLambdaContext())
     headers_out = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
     body_out = response_json(response) if "json" in headers_out.get("content-type", "") else response.get("body")

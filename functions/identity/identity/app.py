@@ -110,9 +110,9 @@ def reactivate_user(ctx: RequestContext, org_id: str, user_id: str) -> Reply:
 
 
 @api.route("/directory/organisations", "GET", summary="Partner directory of organisations",
-           response=schemas.DIRECTORY_PAGE, query=PAGE, public=True)
+           response=schemas.DIRECTORY_PAGE, query=PAGE, partner="directory:read")
 def partner_directory(ctx: RequestContext) -> Reply:
-    """For partner systems (API key): the active organisations' ids, names, types and parents, e.g. to address
+    """For partner systems (partner key, scope `directory:read`): the active organisations' ids, names, types and parents, e.g. to address
     a transfer between agencies. Nothing else about them is disclosed."""
     orgs, cursor = logic.directory(ctx.query["limit"], ctx.query["cursor"])
     return page(orgs, cursor, render=lambda org: org.directory_entry())

@@ -2,7 +2,7 @@
 
   /inventory/campaigns[/{campaign_id}]                       open, list, read
   /inventory/campaigns/{campaign_id}/sessions[/{session_id}/scans]   scanning (bulk, per shelf)
-  /inventory/scanner/sessions/{session_id}/scans             the same for a partner scanner (API key)
+  /inventory/scanner/sessions/{session_id}/scans             the same for a partner scanner (partner key)
   /inventory/campaigns/{campaign_id}/count                    close the scanning: compare (202, a state machine)
   /inventory/campaigns/{campaign_id}/results | /report        per box | per result and range (JSON, CSV, SVG)
   /inventory/campaigns/{campaign_id}/findings[/{finding_id}]  condition findings and their follow-up tasks
@@ -92,13 +92,13 @@ def post_scans(ctx: RequestContext, campaign_id: str, session_id: str) -> Reply:
 
 @api.route("/inventory/scanner/sessions/{session_id}/scans", "POST",
            summary="Partner scanner: post what was found on a shelf", response=schemas.SCANS_ACCEPTED,
-           body=schemas.POST_SCANS, public=True, idempotent=True, errors=(403, 404, 409))
+           body=schemas.POST_SCANS, partner="scans:write", idempotent=True, errors=(403, 404, 409))
 def partner_scans(ctx: RequestContext, session_id: str) -> Reply:
-    """For barcode scanners (partner API key): the same as the staff route, into a session a stack manager
-    opened with this key's id (`api_key_id`). A session that is not bound to a scanner answers 404, one bound
-    to another key 403, and nothing is written."""
+    """For barcode scanners (partner key, scope `scans:write`): the same as the staff route, into a session a
+    stack manager opened for this partner client (`partner_client_id`). A session that is not bound to a scanner
+    (or is another organisation's) answers 404, one bound to another client 403, and nothing is written."""
     body = ctx.json()
-    return Reply(logic.partner_scans(ctx.api_key_id, _id(session_id, "session"), body))
+    return Reply(logic.partner_scans(ctx.require_partner(), _id(session_id, "session"), body))
 
 
 # -------------------------------------------------------------------- counting

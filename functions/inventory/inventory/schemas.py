@@ -14,8 +14,9 @@ MAX_RANGES = 100
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"}
-API_KEY_ID = {"type": "string", "pattern": "^[A-Za-z0-9]{1,128}$",
-              "description": "Id (not value) of the partner's API key, as API Gateway reports it."}
+PARTNER_CLIENT_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+                     "description": "Id of a partner client of your organisation (partners capability): any of "
+                                    "its API keys may post, so the binding survives key rotation."}
 ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"}
 BARCODE = {"type": "string", "pattern": "^[A-Za-z0-9._-]{3,64}$"}
 REPOSITORY_CODE = {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,7}$",
@@ -49,8 +50,10 @@ CREATE_CAMPAIGN = {
 OPEN_SESSION = {
     "type": "object", "additionalProperties": False,
     "properties": {"name": NAME, "device": {**ID, "description": "The scanner's id, if any."},
-                   "api_key_id": {**API_KEY_ID, "description": "A partner scanner posts this session's shelves "
-                                                               "through the partner route with this API key."}},
+                   "partner_client_id": {**PARTNER_CLIENT_ID,
+                                         "description": "A partner scanner (a partner client with scope "
+                                                        "`scans:write`) posts this session's shelves through the "
+                                                        "partner route with any of its API keys."}},
 }
 
 POST_SCANS = {
@@ -112,7 +115,7 @@ CAMPAIGN = {
 SESSION = {
     "type": "object", "required": ["id", "campaign_id", "opened_by", "created_at"],
     "properties": {"id": {"type": "string"}, "campaign_id": {"type": "string"}, "name": _NULLABLE_STRING,
-                   "device": _NULLABLE_STRING, "api_key_id": _NULLABLE_STRING, "opened_by": {"type": "string"},
+                   "device": _NULLABLE_STRING, "partner_client_id": _NULLABLE_STRING, "opened_by": {"type": "string"},
                    "created_at": {"type": "string"}},
 }
 

@@ -6,7 +6,7 @@ Resources (ids of locations are their codes, e.g. `R01-03-05-2`):
   /location-profiles, /container-profiles[/{profile_id}]
   /boxes[/{box_id}[/placement|/status|/history]], /placements/bulk
   /space, /space/suggestions                            calculator and arrangement-aware suggestions
-  /sensors[/{sensor_id}], /environment/readings (partner API key)
+  /sensors[/{sensor_id}], /environment/readings (partner key)
 """
 from __future__ import annotations
 
@@ -333,7 +333,7 @@ def placement_suggestions(ctx: RequestContext) -> Reply:
            body=schemas.REGISTER_SENSOR, idempotent=True, etag=True, errors=(403, 409))
 def register_sensor(ctx: RequestContext) -> Reply:
     """Stack managers and admins: binds a temperature/humidity sensor (its device id, unique across partners)
-    to a repository and to the partner API key its readings come through (the key's id)."""
+    to a repository and to the partner client its readings come through (the client's id: any of its keys)."""
     sensor = logic.register_sensor(ctx.require_caller(), ctx.json())
     return Reply(sensor.public(), version=sensor.version, location=f"/sensors/{sensor.id}")
 
@@ -358,7 +358,7 @@ def get_sensor(ctx: RequestContext, sensor_id: str) -> Reply:
 @api.route("/sensors/{sensor_id}", "PATCH", summary="Change a sensor", response=schemas.SENSOR,
            body=schemas.UPDATE_SENSOR, if_match=True, etag=True, errors=(403, 404, 409))
 def update_sensor(ctx: RequestContext, sensor_id: str) -> Reply:
-    """Stack managers and admins: move it to another repository, bind it to another partner key, rename or
+    """Stack managers and admins: move it to another repository, bind it to another partner client, rename or
     retire it (a retired sensor's readings are refused)."""
     changes = ctx.json()
     sensor = logic.update_sensor(ctx.require_caller(), sensor_id, changes, ctx.expected_version())
@@ -366,15 +366,16 @@ def update_sensor(ctx: RequestContext, sensor_id: str) -> Reply:
 
 
 @api.route("/environment/readings", "POST", summary="Post environment readings", response=schemas.READINGS_ACCEPTED,
-           body=schemas.POST_READINGS, public=True, idempotent=True, errors=(403, 404))
+           body=schemas.POST_READINGS, partner="environment:write", idempotent=True, errors=(403, 404))
 def post_readings(ctx: RequestContext) -> Reply:
-    """For sensor gateways (partner API key): up to 500 readings per call, each of a registered sensor bound
-    to this key. A sensor that is not registered answers 404, one bound to another key or retired 403, and
+    """For sensor gateways (partner key, scope `environment:write`): up to 500 readings per call, each of a
+    registered sensor bound to this partner client. A sensor that is not registered answers 404, one bound to
+    another client or retired 403, and
     then nothing of the call is stored. A reading that breaks its repository's targets raises
     EnvironmentOutOfRange (once, when the sensor leaves the range), one that returns within them
     EnvironmentBackInRange; `changes` lists them. Retries store nothing twice."""
     body = ctx.json()
-    return Reply(logic.record_readings(ctx.api_key_id, body))
+    return Reply(logic.record_readings(ctx.require_partner(), body))
 
 
 handler = api.lambda_handler()

@@ -24,8 +24,9 @@ LOCATION_CODE = {"type": "string", "minLength": 2, "maxLength": 20,
 ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$"}
 BARCODE = {"type": "string", "pattern": "^[A-Za-z0-9._-]{3,64}$"}
 RFID = {"type": "string", "pattern": "^[0-9A-Fa-f]{8,64}$", "description": "EPC, hexadecimal."}
-API_KEY_ID = {"type": "string", "pattern": "^[A-Za-z0-9]{1,128}$",
-              "description": "Id (not value) of the partner's API key, as API Gateway reports it."}
+PARTNER_CLIENT_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]*$",
+                     "description": "Id of a partner client of your organisation (partners capability): any of "
+                                    "its API keys may post, so the binding survives key rotation."}
 PRODUCING_UNIT = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[^|\s][^|]*$",
                   "description": "The producing unit (처리과), e.g. its code in the organisation chart."}
 RECORD_FORM = {"type": "string", "enum": list(RECORD_FORMS)}
@@ -156,14 +157,14 @@ BULK_PLACE = {
 }
 
 REGISTER_SENSOR = {
-    "type": "object", "additionalProperties": False, "required": ["sensor_id", "repository_id", "api_key_id"],
+    "type": "object", "additionalProperties": False, "required": ["sensor_id", "repository_id", "partner_client_id"],
     "properties": {"sensor_id": {**ID, "description": "The device's id (serial), unique across partners."},
-                   "repository_id": REPOSITORY_CODE, "api_key_id": API_KEY_ID, "name": NAME},
+                   "repository_id": REPOSITORY_CODE, "partner_client_id": PARTNER_CLIENT_ID, "name": NAME},
 }
 
 UPDATE_SENSOR = {
     "type": "object", "additionalProperties": False, "minProperties": 1,
-    "properties": {"repository_id": REPOSITORY_CODE, "api_key_id": API_KEY_ID,
+    "properties": {"repository_id": REPOSITORY_CODE, "partner_client_id": PARTNER_CLIENT_ID,
                    "status": {"type": "string", "enum": ["active", "retired"]}, "name": NULLABLE_NAME},
 }
 
@@ -337,8 +338,8 @@ OCCUPANCY = {
 }
 
 SENSOR = {
-    "type": "object", "required": ["id", "repository_id", "api_key_id", "status", "violations", "version"],
-    "properties": {"id": {"type": "string"}, "repository_id": {"type": "string"}, "api_key_id": {"type": "string"},
+    "type": "object", "required": ["id", "repository_id", "partner_client_id", "status", "violations", "version"],
+    "properties": {"id": {"type": "string"}, "repository_id": {"type": "string"}, "partner_client_id": {"type": "string"},
                    "name": _NULLABLE_STRING, "status": {"type": "string", "enum": ["active", "retired"]},
                    "violations": {"type": "array", "items": {"type": "string"}},
                    "last_reading": {"oneOf": [{"type": "null"}, {"type": "object", "properties": {

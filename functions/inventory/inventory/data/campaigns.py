@@ -97,9 +97,9 @@ def create_session(session: Session, campaign: Campaign, event: DomainEvent) -> 
                      CampaignItem.status == "open", on_fail=Conflict("The campaign is no longer open for scanning."))
           .put(SessionItem.of(session), condition=SessionItem.pk.does_not_exist(),
                on_fail=Conflict("That session already exists.")))
-    if session.api_key_id:
+    if session.partner_client_id:
         tx.put(SessionBindingItem(pk=session_key(session.id), sk="PARTNER", org_id=session.org_id,
-                                  campaign_id=session.campaign_id, api_key_id=session.api_key_id),
+                                  campaign_id=session.campaign_id, partner_client_id=session.partner_client_id),
                condition=SessionBindingItem.pk.does_not_exist(), on_fail=Conflict("That session already exists."))
     tx.event(event).run()
 

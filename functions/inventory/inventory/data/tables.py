@@ -118,7 +118,7 @@ class SessionBindingItem(TABLE.Item):
 
     org_id = UnicodeAttribute()
     campaign_id = UnicodeAttribute()
-    api_key_id = UnicodeAttribute()
+    partner_client_id = UnicodeAttribute()
 
 
 class FindingItem(TABLE.Item, entity=Finding, fields={"org_id": OMITTED, "campaign_id": OMITTED}):

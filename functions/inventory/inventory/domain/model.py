@@ -81,11 +81,11 @@ class Session:
     device: str | None
     opened_by: str
     created_at: str
-    api_key_id: str | None = None  # a partner scanner posting through this API key (its id)
+    partner_client_id: str | None = None  # a partner scanner (client) posting into this session
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "campaign_id": self.campaign_id, "name": self.name, "device": self.device,
-                "api_key_id": self.api_key_id, "opened_by": self.opened_by, "created_at": self.created_at}
+                "partner_client_id": self.partner_client_id, "opened_by": self.opened_by, "created_at": self.created_at}
 
 
 @dataclass(frozen=True)

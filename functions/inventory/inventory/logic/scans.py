@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth import Caller, require_found
+from shared.auth import Caller, Partner, require_found
 from shared.events import now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,7 +27,7 @@ def open_session(caller: Caller, campaign_id: str, body: dict[str, Any], idempot
     session = Session(org_id=org_id, campaign_id=campaign.id,
                       id=derived_id(f"session|{campaign.id}|{caller.user_id}", idempotency_key),
                       name=(body.get("name") or "").strip() or None, device=body.get("device"),
-                      opened_by=caller.user_id, created_at=now_iso(), api_key_id=body.get("api_key_id"))
+                      opened_by=caller.user_id, created_at=now_iso(), partner_client_id=body.get("partner_client_id"))
     store.create_session(session, campaign, event("ScanSessionOpened", [campaign_subject(campaign)], session.public(),
                                                   caller.as_actor()))
     return session
@@ -48,17 +48,16 @@ def post_scans(caller: Caller, campaign_id: str, session_id: str, body: dict[str
     return _post_scans(campaign, session_id, body, caller.user_id)
 
 
-def partner_scans(api_key_id: str | None, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A partner scanner posts a shelf to the session a stack manager bound to its API key."""
-    if not api_key_id:
-        raise Forbidden("Scanners post through a partner API key; none reached this route.")
+def partner_scans(partner: Partner, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A partner scanner posts a shelf to the session a stack manager bound to its partner client
+    (any of the client's keys: the binding survives key rotation)."""
     binding = store.session_binding(session_id)
-    if binding is None:
+    if binding is None or binding.org_id != partner.org_id:
         raise NotFound("No scanning session with that id is bound to a partner scanner.")
-    if binding.api_key_id != api_key_id:
-        raise Forbidden("This session is bound to another partner API key.")
+    if binding.partner_client_id != partner.client_id:
+        raise Forbidden("This session is bound to another partner client.")
     campaign = require_found(store.get_campaign(binding.org_id, binding.campaign_id), "campaign")
-    return _post_scans(campaign, session_id, body, f"partner:{api_key_id}")
+    return _post_scans(campaign, session_id, body, f"partner:{partner.client_id}")
 
 
 def _post_scans(campaign: Campaign, session_id: str, body: dict[str, Any], by: str) -> dict[str, Any]:

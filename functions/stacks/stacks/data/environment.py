@@ -29,7 +29,7 @@ RETENTION_DAYS = int(os.environ.get("READINGS_RETENTION_DAYS", "1096"))  # three
 
 def _claim_item(sensor: Sensor) -> SensorClaimItem:
     return SensorClaimItem(pk=sensor_claim_key(sensor.id), sk="SENSOR", org_id=sensor.org_id,
-                           repository_id=sensor.repository_id, api_key_id=sensor.api_key_id, status=sensor.status)
+                           repository_id=sensor.repository_id, partner_client_id=sensor.partner_client_id, status=sensor.status)
 
 
 def get_sensor(org_id: str, sensor_id: str, consistent: bool = False) -> Sensor | None:
@@ -50,7 +50,7 @@ def sensor_binding(sensor_id: str) -> dict[str, str] | None:
         claim = read(SensorClaimItem.get, sensor_claim_key(sensor_id), "SENSOR")
     except DoesNotExist:
         return None
-    return {"org_id": claim.org_id, "repository_id": claim.repository_id, "api_key_id": claim.api_key_id,
+    return {"org_id": claim.org_id, "repository_id": claim.repository_id, "partner_client_id": claim.partner_client_id,
             "status": claim.status}
 
 
@@ -65,7 +65,7 @@ def create_sensor(sensor: Sensor, event: DomainEvent) -> None:
 
 
 def update_sensor(sensor: Sensor, before: Sensor, event: DomainEvent) -> None:
-    actions = [SensorItem.repository_id.set(sensor.repository_id), SensorItem.api_key_id.set(sensor.api_key_id),
+    actions = [SensorItem.repository_id.set(sensor.repository_id), SensorItem.partner_client_id.set(sensor.partner_client_id),
                SensorItem.status.set(sensor.status), SensorItem.version.set(sensor.version),
                SensorItem.updated_at.set(sensor.updated_at),
                SensorItem.name.set(sensor.name) if sensor.name else SensorItem.name.remove()]

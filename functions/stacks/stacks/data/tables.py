@@ -185,7 +185,7 @@ class SensorClaimItem(TABLE.Item):
 
     org_id = UnicodeAttribute()
     repository_id = UnicodeAttribute()
-    api_key_id = UnicodeAttribute()
+    partner_client_id = UnicodeAttribute()
     status = UnicodeAttribute()
 
 

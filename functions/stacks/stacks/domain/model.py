@@ -203,12 +203,12 @@ def shelf_location(shelf_id: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Sensor:
-    """A temperature/humidity sensor in a repository, posting through one partner API key."""
+    """A temperature/humidity sensor in a repository, posting through one partner client (any of its keys)."""
 
     org_id: str
     id: str
     repository_id: str
-    api_key_id: str
+    partner_client_id: str
     name: str | None = None
     status: str = "active"
     violations: tuple[str, ...] = ()
@@ -220,7 +220,7 @@ class Sensor:
     updated_at: str = ""
 
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "repository_id": self.repository_id, "api_key_id": self.api_key_id,
+        return {"id": self.id, "repository_id": self.repository_id, "partner_client_id": self.partner_client_id,
                 "name": self.name, "status": self.status, "violations": list(self.violations),
                 "last_reading": ({"at": self.last_reading_at, "temperature_c": self.last_temperature_c,
                                   "humidity_pct": self.last_humidity_pct} if self.last_reading_at else None),

@@ -1,10 +1,11 @@
 """Sensors and environment readings (보존환경).
 
-Partners (sensor gateways) post readings with their API key; API Gateway has checked the
-key, and `requestContext.identity.apiKeyId` says which one it was. A sensor must have
-been registered by a stack manager of its organisation, bound to one repository and one
-partner key: readings from an unregistered sensor answer 404, from a key the sensor is
-not bound to (or a retired sensor) 403, and nothing of such a call is stored.
+Partners (sensor gateways) post readings with an API key of their partner client; the
+partner authorizer has checked the key and says which client and organisation it belongs to.
+A sensor must have been registered by a stack manager of its organisation, bound to one
+repository and one partner client: readings from an unregistered sensor (or another
+organisation's) answer 404, from a client the sensor is not bound to (or a retired sensor)
+403, and nothing of such a call is stored.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from shared.auth import Caller, require_found
+from shared.auth import Caller, Partner, require_found
 from shared.concurrency import stale
 from shared.events import Subject, now_iso, system_actor
 from shared.problems import Conflict, Forbidden, NotFound, ValidationFailed
@@ -47,8 +48,8 @@ def register_sensor(caller: Caller, body: dict[str, Any]) -> Sensor:
     org_id = manager_org(caller)
     repository = _repository_field(org_id, body["repository_id"])
     stamp = now_iso()
-    sensor = Sensor(org_id=org_id, id=body["sensor_id"], repository_id=repository.id, api_key_id=body["api_key_id"],
-                    name=(body.get("name") or "").strip() or None, created_at=stamp, updated_at=stamp)
+    sensor = Sensor(org_id=org_id, id=body["sensor_id"], repository_id=repository.id,
+                    partner_client_id=body["partner_client_id"], name=(body.get("name") or "").strip() or None, created_at=stamp, updated_at=stamp)
     if store.sensor_binding(sensor.id) is not None:
         raise Conflict(f"A sensor {sensor.id} is already registered.",
                        errors=[{"field": "sensor_id", "message": "already registered"}])
@@ -77,8 +78,8 @@ def update_sensor(caller: Caller, sensor_id: str, changes: dict[str, Any], expec
         fields["repository_id"] = _repository_field(org_id, changes["repository_id"]).id
         if fields["repository_id"] != before.repository_id:
             fields["violations"] = ()
-    if "api_key_id" in changes:
-        fields["api_key_id"] = changes["api_key_id"]
+    if "partner_client_id" in changes:
+        fields["partner_client_id"] = changes["partner_client_id"]
     if "status" in changes:
         fields["status"] = changes["status"]
     if "name" in changes:
@@ -92,11 +93,9 @@ def update_sensor(caller: Caller, sensor_id: str, changes: dict[str, Any], expec
 
 
 # ------------------------------------------------------------ partner readings
-def record_readings(api_key_id: str | None, body: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+def record_readings(partner: Partner, body: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
     """Store a batch of readings; report the changes of state they caused. All or nothing on refusal."""
     now = now or datetime.now(timezone.utc)
-    if not api_key_id:
-        raise Forbidden("Readings come through a partner API key; none reached this route.")
     parsed = []
     for index, raw in enumerate(body["readings"]):
         try:
@@ -111,12 +110,12 @@ def record_readings(api_key_id: str | None, body: dict[str, Any], now: datetime 
     bindings: dict[str, dict[str, str]] = {}
     for sensor_id in sorted({raw["sensor_id"] for raw, _ in parsed}):
         binding = store.sensor_binding(sensor_id)
-        if binding is None:
+        if binding is None or binding["org_id"] != partner.org_id:
             raise NotFound(f"No sensor {sensor_id} is registered; a stack manager registers it first.",
                            errors=[{"field": "sensor_id", "message": f"{sensor_id} not registered"}])
-        if binding["api_key_id"] != api_key_id:
-            raise Forbidden(f"Sensor {sensor_id} does not post through this API key.",
-                            errors=[{"field": "sensor_id", "message": f"{sensor_id} not bound to this key"}])
+        if binding["partner_client_id"] != partner.client_id:
+            raise Forbidden(f"Sensor {sensor_id} does not post through this partner client.",
+                            errors=[{"field": "sensor_id", "message": f"{sensor_id} not bound to this client"}])
         if binding["status"] != "active":
             raise Forbidden(f"Sensor {sensor_id} is retired.",
                             errors=[{"field": "sensor_id", "message": f"{sensor_id} retired"}])
@@ -168,7 +167,7 @@ def _apply(binding: dict[str, str], targets: dict[str, Any], series: list[Readin
                         Subject("repository", reading.repository_id, org_id)]
             if store.record_change(org_id, reading, reading.violations,
                                    event(kind, subjects, payload,
-                                         system_actor(org_id, partner_api_key_id=binding["api_key_id"]))):
+                                         system_actor(org_id, partner_client_id=binding["partner_client_id"]))):
                 changes.append({"event": kind, "sensor_id": reading.sensor_id, "at": reading.at,
                                 "violations": list(reading.violations)})
         state = reading.violations

@@ -1,0 +1,90 @@
+"""PynamoDB models of the partners table (single-table design, every listing scoped to an organisation).
+
+| item                          | pk                          | sk                | gsi1pk / gsi1sk                          |
+|-------------------------------|-----------------------------|-------------------|------------------------------------------|
+| partner client                | ORG#<org>                   | CLIENT#<client>   |                                          |
+| API key (hash only)           | KEY#<key id>                | KEY               | ORG#<org>#CLIENT#<client>#KEYS / <created_at>#<key id> |
+| quota counter (one a window)  | QUOTA#<client>#<window>#<start> | COUNT         |                                          |
+| feed head (last number)       | ORG#<org>#FEED              | HEAD              |                                          |
+| feed entry                    | ORG#<org>#FEED              | SEQ#<000000000123>|                                          |
+| feed claim of an event        | ORG#<org>#FEED#EVENT#<event id> | CLAIM         |                                          |
+| outbox event                  | OUTBOX#<event id>           | EVENT             |                                          |
+| idempotency record            | IDEMPOTENCY#<function>      | <key hash>        |                                          |
+
+Feed entries (the event's envelope) and claims (one event, one entry) expire after 30 days.
+Quota counters hold `n` (calls counted) and expire an hour after their window (TTL).
+A key is found by its id alone (the authorizer knows nothing else, and reads it strongly
+consistent, so a revocation is seen at once); its listing per client is the index.
+Clients and keys get their attributes from the domain entities (shared.mapping). The table
+name is read at each use (`TABLE_NAME`, default `partners`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+
+from shared.mapping import Flat
+from shared.outbox import outbox_model
+from shared.storage import Gsi1, Key, Table
+
+from ..domain.model import PartnerClient, PartnerKey
+
+TABLE = Table("partners")
+
+# ------------------------------------------------------------------------ keys
+org_key = Key("ORG#{org_id}")
+client_key = Key("CLIENT#{client_id}")
+api_key_key = Key("KEY#{key_id}")
+client_keys_key = Key("ORG#{org_id}#CLIENT#{client_id}#KEYS")
+quota_key = Key("QUOTA#{client_id}#{window}#{start}")
+feed_key = Key("ORG#{org_id}#FEED")
+claim_key = Key("ORG#{org_id}#FEED#EVENT#{event_id}")
+FEED_HEAD = "HEAD"
+
+
+def seq_key(seq: int) -> str:
+    return f"SEQ#{seq:012d}"
+
+
+# ----------------------------------------------------------------- item types
+class ClientItem(TABLE.Item, entity=PartnerClient,
+                 fields={"contact": Flat(names={"name": "contact_name", "email": "contact_email"})}):
+    @classmethod
+    def derived(cls, c: PartnerClient) -> dict[str, Any]:
+        return {"pk": org_key(c.org_id), "sk": client_key(c.id)}
+
+
+class KeyItem(TABLE.Item, entity=PartnerKey):
+    gsi1 = Gsi1()
+
+    @classmethod
+    def derived(cls, k: PartnerKey) -> dict[str, Any]:
+        return {"pk": api_key_key(k.id), "sk": "KEY", "gsi1pk": client_keys_key(k.org_id, k.client_id),
+                "gsi1sk": f"{k.created_at}#{k.id}"}
+
+
+class FeedHeadItem(TABLE.Item):
+    seq = NumberAttribute()
+
+
+class FeedEntryItem(TABLE.Item):
+    seq = NumberAttribute()
+    event_id = UnicodeAttribute()
+    source = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    envelope = UnicodeAttribute()  # JSON, as published
+    expiration = NumberAttribute()
+
+
+class FeedClaimItem(TABLE.Item):
+    seq = NumberAttribute()
+    expiration = NumberAttribute()
+
+
+class QuotaItem(TABLE.Item):
+    n = NumberAttribute(null=True)
+    expiration = NumberAttribute(null=True)
+
+
+OutboxItem = outbox_model(TABLE.Item)

@@ -1,0 +1,1 @@
+"""Other systems partners talks to."""
