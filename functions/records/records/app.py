@@ -10,6 +10,8 @@
   /records/access-reviews[/{review_id}[/complete]]   re-reviews of non-public files, every 5 years
   /records/imports                                   bulk registration of files and items (202, a long job)
   /records/jobs[/{job_id}[/errors]]                  the jobs, their progress and rejected rows
+  /records/files/{file_id}/items/{item_id}/components[/uploads...]   digital components: upload, verify, download
+  /records/fixity/runs | /follow-ups                 fixity: each run's report, what failed checks left to do
 """
 from __future__ import annotations
 
@@ -234,6 +236,139 @@ def complete_review(ctx: RequestContext, review_id: str) -> Reply:
                                    ctx.expected_version())
     return Reply(review.public(), version=review.version)
 
+
+# ---- components (digital components and fixity: logic/components.py, logic/fixity.py)
+_ITEM_PATH = "/records/files/{file_id}/items/{item_id}"
+
+
+@api.route(f"{_ITEM_PATH}/components/uploads", "POST", summary="Ask to upload a digital component",
+           response=schemas.COMPONENT_UPLOAD, status=201, body=schemas.REQUEST_COMPONENT_UPLOAD, idempotent=True,
+           errors=(403, 404, 409))
+def request_component_upload(ctx: RequestContext, file_id: str, item_id: str) -> Reply:
+    """Archivists and admins declare the file to come — name, media type, size and SHA-256 (hex, or base64) — and
+    get where to send it: a presigned `PUT` (15 minutes) with the headers to send, all signed, so S3 accepts only
+    bytes of that length whose SHA-256 is the declared one, written once; above 100 MiB, one presigned `PUT` per
+    part (send each part's ETag to `complete`). Nothing counts as captured until `complete` has checked it."""
+    upload = logic.request_upload(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"), ctx.json(),
+                                  ctx.header("idempotency-key"))
+    return Reply(upload, location=f"{_ITEM_PATH.format(file_id=file_id, item_id=item_id)}/components/uploads/"
+                                  f"{upload['id']}")
+
+
+@api.route(f"{_ITEM_PATH}/components/uploads/{{upload_id}}", "GET", summary="Read a component upload",
+           response=schemas.COMPONENT_UPLOAD, errors=(403, 404))
+def get_component_upload(ctx: RequestContext, file_id: str, item_id: str, upload_id: str) -> Reply:
+    """Its status: `pending` (waiting for its bytes), `captured` (with `component_id`) or `rejected` (with the
+    `mismatches` that refused it)."""
+    upload = logic.get_upload(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                              _id(upload_id, "upload"))
+    return Reply(upload.public())
+
+
+@api.route(f"{_ITEM_PATH}/components/uploads/{{upload_id}}/complete", "POST", summary="Complete an upload",
+           response=schemas.COMPONENT, status=201, body=schemas.COMPLETE_COMPONENT_UPLOAD, idempotent=True,
+           etag=True, errors=(403, 404, 409, 422))
+def complete_component_upload(ctx: RequestContext, file_id: str, item_id: str, upload_id: str) -> Reply:
+    """The capability re-reads the uploaded object as a stream and compares its size and SHA-256 with the
+    declaration. A match is locked in the records bucket and captured (`ComponentCaptured`); a mismatch answers
+    422 `content-mismatch` naming each difference, deletes the object and captures nothing. 409 while nothing
+    has been uploaded. Completing a captured upload again answers its component."""
+    component = logic.complete_upload(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                      _id(upload_id, "upload"), ctx.json())
+    return Reply(logic.render_component(ctx.require_caller(), component), version=component.version,
+                 location=f"{_ITEM_PATH.format(file_id=file_id, item_id=item_id)}/components/{component.id}")
+
+
+@api.route(f"{_ITEM_PATH}/components", "GET", summary="List an item's digital components",
+           response=schemas.COMPONENT_PAGE, query=PAGE, errors=(403, 404))
+def list_components(ctx: RequestContext, file_id: str, item_id: str) -> Reply:
+    """With size, SHA-256 and the last fixity check. A requester sees a non-open item's components without
+    file name, label or description, and `downloadable: false`."""
+    return page(*logic.list_components(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                       ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route(f"{_ITEM_PATH}/components/{{component_id}}", "GET", summary="Read a digital component",
+           response=schemas.COMPONENT, etag=True, errors=(403, 404))
+def get_component(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
+    """Its description, checksum and fixity; another organisation's answers 404."""
+    shown, version = logic.get_component(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                         _id(component_id, "component"))
+    return Reply(shown, version=version)
+
+
+@api.route(f"{_ITEM_PATH}/components/{{component_id}}", "PATCH", summary="Describe a digital component",
+           response=schemas.COMPONENT, body=schemas.DESCRIBE_COMPONENT, if_match=True, etag=True,
+           errors=(403, 404))
+def describe_component(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
+    """Archivists and admins change its `label` and `description` (send `If-Match`); each change is a
+    `ComponentDescribed` event. No route changes a captured component's bytes."""
+    component = logic.describe_component(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                         _id(component_id, "component"), ctx.json(), ctx.expected_version())
+    return Reply(logic.render_component(ctx.require_caller(), component), version=component.version)
+
+
+@api.route(f"{_ITEM_PATH}/components/{{component_id}}/download", "GET", summary="Download a digital component",
+           response=schemas.COMPONENT_DOWNLOAD, errors=(403, 404))
+def download_component(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
+    """A presigned `GET` of the captured version (5 minutes), answered as JSON rather than a redirect so the
+    caller's token never travels to S3. Archivists, auditors and admins may download any of their
+    organisation's components; requesters only those of open items (403 otherwise)."""
+    return Reply(logic.download_component(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                          _id(component_id, "component")))
+
+
+@api.route(f"{_ITEM_PATH}/components/{{component_id}}/fixity-checks", "POST", summary="Check a component's fixity now",
+           response=schemas.FIXITY_CHECK, idempotent=True, errors=(403, 404))
+def check_component_fixity(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
+    """Archivists and admins re-read one component now and recompute its SHA-256, as the daily run does
+    (after restoring a copy, or before a transfer): `ok`, or `failed` with the reason, `FixityFailed` and
+    an open follow-up. The check is recorded on the component; its bytes are never changed."""
+    return Reply(logic.check_now(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
+                                 _id(component_id, "component")))
+
+
+@api.route("/records/fixity/runs", "GET", summary="List fixity runs", response=schemas.FIXITY_RUN_PAGE, query=PAGE,
+           errors=(403,))
+def list_fixity_runs(ctx: RequestContext) -> Reply:
+    """Newest first: the organisation's part of each daily fixity run (components checked, intact, failed,
+    bytes read, and whether more were due than the run's budget). Archivists, auditors and admins."""
+    return page(*logic.list_fixity_reports(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/records/fixity/runs/{run_id}", "GET", summary="Read a fixity run's report", response=schemas.FIXITY_RUN,
+           errors=(403, 404))
+def get_fixity_run(ctx: RequestContext, run_id: str) -> Reply:
+    """With the failures it found (the first 100; the counts are complete)."""
+    return Reply(logic.get_fixity_report(ctx.require_caller(), _id(run_id, "fixity run")).public())
+
+
+@api.route("/records/fixity/follow-ups", "GET", summary="List fixity follow-ups",
+           response=schemas.FIXITY_FOLLOW_UP_PAGE, query=(*PAGE, schemas.FOLLOW_UP_STATUS_FILTER), errors=(403,))
+def list_fixity_follow_ups(ctx: RequestContext) -> Reply:
+    """What failed checks left to do: one per failure (`missing`, `size_mismatch`, `checksum_mismatch`,
+    `superseded`); `status=open` lists those still waiting."""
+    return page(*logic.list_fixity_follow_ups(ctx.require_caller(), ctx.query["status"], ctx.query["limit"],
+                                              ctx.query["cursor"]))
+
+
+@api.route("/records/fixity/follow-ups/{follow_up_id}", "GET", summary="Read a fixity follow-up",
+           response=schemas.FIXITY_FOLLOW_UP, etag=True, errors=(403, 404))
+def get_fixity_follow_up(ctx: RequestContext, follow_up_id: str) -> Reply:
+    """What was found, and what was done about it."""
+    follow_up = logic.get_fixity_follow_up(ctx.require_caller(), _id(follow_up_id, "follow-up"))
+    return Reply(follow_up.public(), version=follow_up.version)
+
+
+@api.route("/records/fixity/follow-ups/{follow_up_id}/resolve", "POST", summary="Resolve a fixity follow-up",
+           response=schemas.FIXITY_FOLLOW_UP, body=schemas.RESOLVE_FIXITY_FOLLOW_UP, if_match=True, idempotent=True,
+           etag=True, errors=(403, 404, 409))
+def resolve_fixity_follow_up(ctx: RequestContext, follow_up_id: str) -> Reply:
+    """Archivists and admins say what was done (`restored`, `replaced_by_new_component`, `false_alarm`,
+    `other`) with a note; `FixityFollowUpResolved`. Send `If-Match`; 409 when already resolved."""
+    follow_up = logic.resolve_fixity_follow_up(ctx.require_caller(), _id(follow_up_id, "follow-up"), ctx.json(),
+                                               ctx.expected_version())
+    return Reply(follow_up.public(), version=follow_up.version)
 
 
 # ----------------------------------------------------------------------- jobs

@@ -257,3 +257,148 @@ PATH_PARAMETERS = {
     "review_id": "Access review id.",
     "job_id": "Long job (bulk registration) id.",
 }
+
+
+# ---- components (digital components and fixity: logic/components.py, logic/fixity.py)
+from .domain import components as component_rules  # noqa: E402  (this section's own rules)
+from .domain import fixity as fixity_rules  # noqa: E402
+
+_COMPONENT_TEXT = {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"}
+_SHA256 = {"type": "string", "pattern": r"^\s*([0-9A-Fa-f]{64}|[A-Za-z0-9+/]{43}=)\s*$",
+           "description": "SHA-256 of the bytes: 64 hex digits (as `sha256sum` prints it) or the base64 of the "
+                          "32 bytes (as S3's `x-amz-checksum-sha256` carries it). Kept and answered as hex."}
+_MEDIA_TYPE = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9!#&^_.+-]{0,63}/[A-Za-z0-9][A-Za-z0-9!#&^_.+-]{0,63}$",
+               "description": "The IANA media type of the bytes, e.g. `application/pdf` (no parameters)."}
+_FILENAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[^/\\\x00-\x1f]*[^/\\\x00-\x1f\s][^/\\\x00-\x1f]*$",
+             "description": "The original file name (no folders)."}
+_HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+_NULLABLE = {"type": ["string", "null"]}
+
+REQUEST_COMPONENT_UPLOAD = {
+    "type": "object", "additionalProperties": False, "required": ["filename", "media_type", "size", "sha256"],
+    "properties": {
+        "filename": _FILENAME, "media_type": _MEDIA_TYPE,
+        "size": {"type": "integer", "minimum": 1, "maximum": component_rules.MAX_COMPONENT_BYTES,
+                 "description": f"Bytes; above {component_rules.MULTIPART_THRESHOLD // component_rules.MIB} MiB the "
+                                "upload is multipart."},
+        "sha256": _SHA256,
+    },
+}
+COMPLETE_COMPONENT_UPLOAD = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "parts": {"type": "array", "minItems": 1, "maxItems": component_rules.MAX_PARTS,
+                  "description": "Multipart uploads only: every part's number and the ETag S3 answered its PUT with.",
+                  "items": {"type": "object", "additionalProperties": False, "required": ["part_number", "etag"],
+                            "properties": {"part_number": {"type": "integer", "minimum": 1,
+                                                           "maximum": component_rules.MAX_PARTS},
+                                           "etag": {"type": "string", "minLength": 1, "maxLength": 128}}}},
+        "label": {**_COMPONENT_TEXT, "maxLength": 200}, "description": _COMPONENT_TEXT,
+    },
+}
+DESCRIBE_COMPONENT = {
+    "type": "object", "additionalProperties": False, "minProperties": 1,
+    "description": "Only the description of a component changes; its bytes, size, checksum and media type never do.",
+    "properties": {"label": {"type": ["string", "null"], "minLength": 1, "maxLength": 200, "pattern": r"\S"},
+                   "description": {"type": ["string", "null"], "minLength": 1, "maxLength": 2000, "pattern": r"\S"}},
+}
+RESOLVE_FIXITY_FOLLOW_UP = {
+    "type": "object", "additionalProperties": False, "required": ["resolution"],
+    "properties": {"resolution": {"type": "string", "enum": list(fixity_rules.RESOLUTIONS)}, "note": _COMPONENT_TEXT},
+}
+
+_MISMATCH = {"type": "object", "properties": {"field": {"type": "string", "enum": ["size", "sha256"]},
+                                              "declared": {}, "found": {}}}
+_PRESIGNED = {"type": "string", "description": "A presigned S3 URL (valid 15 minutes)."}
+COMPONENT_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"}, "file_id": {"type": "string"}, "item_id": {"type": "string"},
+        "filename": {"type": "string"}, "media_type": {"type": "string"}, "size": {"type": "integer"},
+        "sha256": _HEX64, "method": {"type": "string", "enum": ["put", "multipart"]},
+        "part_size": {"type": ["integer", "null"]},
+        "status": {"type": "string", "enum": list(component_rules.UPLOAD_STATUSES)},
+        "mismatches": {"type": "array", "items": _MISMATCH}, "component_id": _NULLABLE,
+        "expires_at": {"type": "string"}, "created_by": {"type": "string"}, "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "upload": {
+            "type": "object", "description": "How to send the bytes (in the answer to the request only).",
+            "properties": {
+                "method": {"type": "string", "enum": ["PUT", "multipart"]}, "url": _PRESIGNED,
+                "headers": {"type": "object", "additionalProperties": {"type": "string"},
+                            "description": "Send exactly these headers with the PUT: they are signed, and S3 "
+                                           "refuses bytes whose SHA-256 is not the declared one."},
+                "part_size": {"type": "integer"},
+                "parts": {"type": "array", "items": {"type": "object", "properties": {
+                    "part_number": {"type": "integer"}, "size": {"type": "integer"}, "method": {"type": "string"},
+                    "url": _PRESIGNED}}}}},
+    },
+}
+COMPONENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"}, "file_id": {"type": "string"}, "item_id": {"type": "string"},
+        "filename": _NULLABLE, "media_type": {"type": "string"}, "size": {"type": "integer"}, "sha256": _HEX64,
+        "label": _NULLABLE, "description": _NULLABLE, "captured_by": {"type": "string"},
+        "captured_at": {"type": "string"},
+        "fixity": {"type": "object", "properties": {"status": {"type": "string", "enum": ["unchecked", "ok", "failed"]},
+                                                    "checked_at": _NULLABLE}},
+        "access": {"type": "string", "description": "The item's effective access classification."},
+        "downloadable": {"type": "boolean", "description": "Whether the caller may download it."},
+        "redacted": {"type": "boolean"}, "version": {"type": "integer"}, "updated_at": {"type": "string"},
+    },
+}
+COMPONENT_DOWNLOAD = {
+    "type": "object",
+    "properties": {"url": {"type": "string", "description": "A presigned GET of the captured version (5 minutes)."},
+                   "method": {"type": "string"}, "expires_at": {"type": "string"}, "filename": {"type": "string"},
+                   "media_type": {"type": "string"}, "size": {"type": "integer"}, "sha256": _HEX64},
+}
+FIXITY_RUN = {
+    "type": "object",
+    "properties": {"run_id": {"type": "string"}, "started_at": {"type": "string"}, "finished_at": _NULLABLE,
+                   "checked": {"type": "integer"}, "ok": {"type": "integer"}, "failed": {"type": "integer"},
+                   "bytes_read": {"type": "integer"},
+                   "backlog": {"type": "boolean", "description": "More components were due than the run's budget."},
+                   "failures": {"type": "array", "items": {"type": "object", "properties": {
+                       "component_id": {"type": "string"}, "file_id": {"type": "string"},
+                       "item_id": {"type": "string"}, "reason": {"type": "string"}, "detail": {"type": "string"}}}}},
+}
+FIXITY_FOLLOW_UP = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "component_id": {"type": "string"}, "file_id": {"type": "string"},
+                   "item_id": {"type": "string"},
+                   "reason": {"type": "string", "enum": list(fixity_rules.FAILURE_REASONS)},
+                   "detail": {"type": "string"}, "run_id": {"type": "string"},
+                   "status": {"type": "string", "enum": list(fixity_rules.FOLLOW_UP_STATUSES)},
+                   "resolution": _NULLABLE, "note": _NULLABLE, "resolved_by": _NULLABLE, "resolved_at": _NULLABLE,
+                   "version": {"type": "integer"}, "created_at": {"type": "string"}, "updated_at": {"type": "string"}},
+}
+FIXITY_CHECK = {
+    "type": "object",
+    "properties": {"component_id": {"type": "string"}, "status": {"type": "string", "enum": ["ok", "failed"]},
+                   "checked_at": {"type": "string"}, "bytes_read": {"type": "integer"},
+                   "reason": {"type": ["string", "null"], "enum": [*fixity_rules.FAILURE_REASONS, None]},
+                   "detail": _NULLABLE},
+}
+COMPONENT_PAGE = page_of(COMPONENT)
+FIXITY_RUN_PAGE = page_of(FIXITY_RUN)
+FIXITY_FOLLOW_UP_PAGE = page_of(FIXITY_FOLLOW_UP)
+FOLLOW_UP_STATUS_FILTER = param("status", {"type": "string", "enum": list(fixity_rules.FOLLOW_UP_STATUSES)},
+                                "Only follow-ups in this status.")
+
+COMPONENTS.update({
+    "RequestComponentUpload": REQUEST_COMPONENT_UPLOAD, "ComponentUpload": COMPONENT_UPLOAD,
+    "CompleteComponentUpload": COMPLETE_COMPONENT_UPLOAD, "Component": COMPONENT, "ComponentPage": COMPONENT_PAGE,
+    "DescribeComponent": DESCRIBE_COMPONENT, "ComponentDownload": COMPONENT_DOWNLOAD, "FixityRun": FIXITY_RUN,
+    "FixityRunPage": FIXITY_RUN_PAGE, "FixityFollowUp": FIXITY_FOLLOW_UP, "FixityFollowUpPage": FIXITY_FOLLOW_UP_PAGE,
+    "ResolveFixityFollowUp": RESOLVE_FIXITY_FOLLOW_UP, "FixityCheck": FIXITY_CHECK,
+})
+PARAMETERS.update({"FixityFollowUpStatus": FOLLOW_UP_STATUS_FILTER})
+PATH_PARAMETERS.setdefault("item_id", "Record item (기록물건) id.")
+PATH_PARAMETERS.update({
+    "upload_id": "Component upload id.",
+    "component_id": "Digital component id.",
+    "run_id": "Fixity run id (its start, yyyymmddThhmmssZ).",
+    "follow_up_id": "Fixity follow-up id.",
+})

@@ -3,6 +3,8 @@
     open_due_access_reviews    a review task for every non-public file due for its 5-yearly re-review
     open_after_thirty_years    non-public files (and their items) open 30 years after their production year,
                                unless an extension was recorded
+    fixity                     re-read the components whose last check is oldest, within the day's budget
+                               (optional "now": an ISO instant to run as of)
 
 Each takes an optional "today" (yyyy-mm-dd) to run as of that day; a repeated run changes nothing twice.
 """
@@ -15,6 +17,7 @@ from . import logic
 JOBS = {
     "open_due_access_reviews": lambda event: logic.open_due_reviews(event.get("today")),
     "open_after_thirty_years": lambda event: logic.open_after_thirty_years(event.get("today")),
+    "fixity": lambda event: logic.run_fixity(event.get("now")),
 }
 
 handler = task_handler(steps={}, jobs=JOBS)
