@@ -18,9 +18,10 @@ A torn last line (the crash came mid-write) was never acknowledged and is ignore
 S3 object writes are journaled the same way (`record_s3_writes`): each stored object
 version is one line, `["s3:<bucket>", {"key", "version"}, {"body", "lock_mode",
 "lock_until"}]`, written under the same lock and fsync'ed before moto answers the PUT,
-so a signed audit checkpoint that was acknowledged survives a `kill -9`. Versions are
-immutable and named by their id, so replaying one that a snapshot already holds changes
-nothing (persistence.py deduplicates by version id).
+so a signed audit checkpoint that was acknowledged survives a `kill -9`. A version's bytes
+are immutable and named by its id; a later line for the same version is its new lock state
+(a retention set after the PUT), and a line with no state says it was deleted by id, so
+replaying in order over a snapshot gives every version as it last was.
 """
 from __future__ import annotations
 
@@ -159,6 +160,7 @@ class Journal:
 
 S3_PREFIX = "s3:"
 _s3_journal: list[Journal] = []
+relocked: set[tuple[str, str]] = set()  # (bucket, version id) whose lock changed since their snapshot file
 
 
 def record_s3_writes(journal: Journal, set_attr: Callable[[Any, str, Any], None] = setattr) -> None:
@@ -182,6 +184,35 @@ def record_s3_writes(journal: Journal, set_attr: Callable[[Any, str, Any], None]
 
     put_object._journaled = True  # type: ignore[attr-defined]
     set_attr(S3Backend, "put_object", put_object)
+
+    # A version deleted by id (records' refused uploads) is journaled as gone; a retention set on a stored
+    # version (records' capture locks what it verified) as that version's new state.
+    original_delete, original_retention = S3Backend.delete_object, S3Backend.put_object_retention
+
+    def delete_object(self, bucket_name, key_name, version_id=None, *args, **kwargs):
+        with writes_paused():
+            result = original_delete(self, bucket_name, key_name, version_id, *args, **kwargs)
+            deleted = version_id is not None and bucket_name in self.buckets and not any(
+                v.version_id == version_id for v in self.buckets[bucket_name].keys.getlist(key_name, []))
+            wait = _s3_journal[0].record([(f"{S3_PREFIX}{bucket_name}", {"key": key_name, "version": version_id},
+                                           None)]) if deleted and _s3_journal else None
+        if wait is not None:
+            wait()
+        return result
+
+    def put_object_retention(self, bucket_name, key_name, version_id, retention, *args, **kwargs):
+        with writes_paused():
+            original_retention(self, bucket_name, key_name, version_id, retention, *args, **kwargs)
+            stored = self.get_object(bucket_name, key_name, version_id=version_id)
+            if stored is not None:
+                relocked.add((bucket_name, stored.version_id))
+            wait = _s3_journal[0].record([(f"{S3_PREFIX}{bucket_name}", {"key": key_name, "version": stored.version_id},
+                                           s3_state(stored))]) if stored is not None and _s3_journal else None
+        if wait is not None:
+            wait()
+
+    set_attr(S3Backend, "delete_object", delete_object)
+    set_attr(S3Backend, "put_object_retention", put_object_retention)
 
 
 def s3_state(stored: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .aws import client
-from .journal import S3_PREFIX, Journal, fsync_dir
+from .journal import S3_PREFIX, Journal, fsync_dir, relocked
 from .template import ACCOUNT_ID, REGION, Template
 from .tokens import LOCAL_PASSWORD
 
@@ -62,6 +62,14 @@ def _binary(value: Any, convert) -> Any:
 
 def _key(item: dict[str, Any], names: list[str]) -> str:
     return json.dumps([item[name] for name in names], sort_keys=True)
+
+
+def relocked_version(bucket: str, version: str) -> bool:
+    """Whether the version's lock changed since its file was written (and forget it: the file is rewritten now)."""
+    if (bucket, version) in relocked:
+        relocked.discard((bucket, version))
+        return True
+    return False
 
 
 def _to_text(data: bytes) -> str:
@@ -143,8 +151,12 @@ class Store:
         if journal is not None:
             for table, key, item in journal.read(since=(self._read("snapshot.json") or {}).get("journal_from", 0)):
                 if table.startswith(S3_PREFIX):
-                    if table[len(S3_PREFIX):] in buckets and item is not None:
-                        buckets[table[len(S3_PREFIX):]].setdefault(key["version"], {**item, "key": key["key"]})
+                    versions = buckets.get(table[len(S3_PREFIX):])
+                    if versions is not None and item is None:  # deleted by id
+                        versions.pop(key["version"], None)
+                        counts["journaled"] += 1
+                    elif versions is not None:  # stored, or its lock changed: its latest state
+                        versions[key["version"]] = {**item, "key": key["key"]}
                         counts["journaled"] += 1
                     continue
                 if table not in tables:
@@ -205,7 +217,8 @@ class Store:
             folder = self.root / "s3" / logical
             for key, version in order:
                 path = folder / version
-                if not path.exists():  # versions never change: each is written once
+                # a version's bytes never change: its file is written once, again only when its lock changed
+                if not path.exists() or relocked_version(bucket, version):
                     found = s3.get_object(Bucket=bucket, Key=key, VersionId=version)
                     self._write(f"s3/{logical}/{version}", {
                         "body": _to_text(found["Body"].read()), "lock_mode": found.get("ObjectLockMode"),

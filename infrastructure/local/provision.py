@@ -146,11 +146,16 @@ def _buckets(template: Template) -> None:
         if props.get("VersioningConfiguration"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
         lock = props.get("ObjectLockConfiguration")
-        if lock:
+        if lock and lock.get("Rule"):  # without a Rule, Object Lock is on and each version is locked explicitly
             retention = lock["Rule"]["DefaultRetention"]
             retention = {k: int(v) if k in ("Days", "Years") else v for k, v in retention.items()}
             s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
                 "ObjectLockEnabled": lock["ObjectLockEnabled"], "Rule": {"DefaultRetention": retention}})
+        if props.get("CorsConfiguration"):  # browsers PUT and GET presigned URLs straight to the bucket
+            renamed = {"ExposedHeaders": "ExposeHeaders", "MaxAge": "MaxAgeSeconds", "Id": "ID"}  # CFN → S3 API
+            rules = [{renamed.get(k, k): int(v) if k == "MaxAge" else v for k, v in rule.items()}
+                     for rule in props["CorsConfiguration"]["CorsRules"]]
+            s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": rules})
         if props.get("PublicAccessBlockConfiguration"):
             s3.put_public_access_block(Bucket=name,
                                        PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])

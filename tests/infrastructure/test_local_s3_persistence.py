@@ -90,3 +90,39 @@ def test_object_versions_and_signatures_survive_a_crash_and_a_compaction(setup):
         bucket = template.physical_name("Anchors")
         assert len(boto3.client("s3").list_object_versions(Bucket=bucket)["Versions"]) == 2
         journal.close()
+
+
+@pytest.mark.parametrize("compact_between", [False, True])
+def test_a_version_deleted_by_id_stays_deleted_and_a_lock_set_after_the_put_stays_set(setup, compact_between):
+    """Records' complete step deletes a refused upload's version and locks the one it captured (GOVERNANCE,
+    set after the PUT): both survive a crash, from the journal alone or from a snapshot taken in between."""
+    path, data, monkeypatch = setup
+    with mock_aws():
+        template, store, journal = start(path, data, monkeypatch)
+        s3, bucket = boto3.client("s3"), template.physical_name("Anchors")
+        refused = s3.put_object(Bucket=bucket, Key="components/refused", Body=b"bad", ObjectLockMode="GOVERNANCE",
+                                ObjectLockRetainUntilDate="2000-01-01T00:00:00Z")["VersionId"]
+        captured = s3.put_object(Bucket=bucket, Key="components/captured", Body=b"good")["VersionId"]
+        if compact_between:
+            store.compact(journal)  # both versions in the snapshot, the lock and the delete after it
+        s3.delete_object(Bucket=bucket, Key="components/refused", VersionId=refused, BypassGovernanceRetention=True)
+        s3.put_object_retention(Bucket=bucket, Key="components/captured", VersionId=captured,
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": "2100-01-01T00:00:00Z"},
+                                BypassGovernanceRetention=True)
+        # a crash: no close, no save
+
+    with mock_aws():
+        template, store, journal = start(path, data, monkeypatch)
+        s3, bucket = boto3.client("s3"), template.physical_name("Anchors")
+        assert [v["Key"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == ["components/captured"]
+        kept = s3.head_object(Bucket=bucket, Key="components/captured", VersionId=captured)
+        assert kept["ObjectLockMode"] == "GOVERNANCE" and kept["ObjectLockRetainUntilDate"].year == 2100
+        store.compact(journal)
+
+    with mock_aws():  # and from the compacted snapshot alone
+        template, store, journal = start(path, data, monkeypatch)
+        s3, bucket = boto3.client("s3"), template.physical_name("Anchors")
+        kept = s3.head_object(Bucket=bucket, Key="components/captured", VersionId=captured)
+        assert kept["ObjectLockMode"] == "GOVERNANCE" and kept["ObjectLockRetainUntilDate"].year == 2100
+        assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 1
+        journal.close()
