@@ -8,8 +8,13 @@ are deleted when handled; failed ones are made visible again after a second (not
 queue's VisibilityTimeout, so retries and the redrive to a dead-letter queue happen
 in seconds locally).
 
-Stream pollers start at the end of their stream: what is on it at start was written
-by restoring the data folder, and was published before the restart.
+Stream pollers read from the start of their stream (TRIM_HORIZON): restoring the data folder
+writes every item again, so outbox items not yet relayed when the system stopped are published
+now. They read ahead of delivery, so the records not yet handled (their backlog) and the age of
+the oldest are known at any time: health reports them (`backlog()`), as IteratorAge does in AWS.
+
+An event source can be switched off and on while the system runs (`enabled`), as
+UpdateEventSourceMapping's `Enabled` does: its records or messages wait meanwhile.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from datetime import datetime, timezone
 import json
 import logging
 import threading
+import time
 from typing import Any
 import uuid
 
@@ -71,12 +77,39 @@ def _failed_ids(invocation: Invocation | None, report_failures: bool, ids: list[
     return failed if set(failed) <= set(ids) else ids
 
 
-class StreamPoller(threading.Thread):
+class EventSource(threading.Thread):
+    """A poller that can be paused (UpdateEventSourceMapping Enabled=false) and resumed."""
+
+    def __init__(self, name: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=name)
+        self.stop = stop
+        self._enabled = threading.Event()
+        self._enabled.set()
+
+    @property
+    def key(self) -> str:
+        return self.name.split("-", 1)[1]  # <function>.<event id>
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled.is_set()
+
+    def set_enabled(self, enabled: bool) -> None:
+        (self._enabled.set if enabled else self._enabled.clear)()
+
+    def _wait_enabled(self) -> bool:
+        """Wait while switched off; False once the system stops."""
+        while not self._enabled.is_set():
+            if self.stop.wait(STREAM_IDLE_SECONDS):
+                return False
+        return not self.stop.is_set()
+
+
+class StreamPoller(EventSource):
     def __init__(self, source: StreamSource, workers: Workers, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"stream-{source.function}.{source.event_id}")
+        super().__init__(f"stream-{source.function}.{source.event_id}", stop)
         self.source = source
         self.workers = workers
-        self.stop = stop
         streams = client("dynamodbstreams")
         # moto keeps one shard per stream.
         shard = streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -86,17 +119,32 @@ class StreamPoller(threading.Thread):
         # consumers deduplicate by event id (the audit trail does).
         self._iterator = streams.get_shard_iterator(StreamArn=source.stream_arn, ShardId=shard,
                                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self._pending: list[dict[str, Any]] = []  # read, passed the filter, not yet handled
+        self._lock = threading.Lock()
+
+    def backlog(self) -> dict[str, Any]:
+        """Records read from the stream (as of the last read, at most STREAM_IDLE_SECONDS ago) that
+        passed the filter and are not yet handled, and the age of the oldest (IteratorAge)."""
+        with self._lock:
+            waiting, oldest = len(self._pending), (self._pending[0] if self._pending else None)
+        created = oldest["dynamodb"].get("ApproximateCreationDateTime") if oldest else None
+        return {"function": self.source.function, "event_source": self.key, "enabled": self.enabled,
+                "waiting": waiting,
+                "oldest_age_s": round(max(0.0, time.time() - created), 1) if created is not None else None}
 
     def run(self) -> None:
-        pending: list[dict[str, Any]] = []
         while not self.stop.is_set():
             try:
-                if not pending:
-                    pending = self._fetch()
-                    if not pending:
-                        self.stop.wait(STREAM_IDLE_SECONDS)
-                        continue
-                pending = pending[self._deliver(pending[:self.source.batch_size]):]
+                fresh = self._fetch()  # read ahead, even while paused: the backlog is known, not only the next batch
+                with self._lock:
+                    self._pending.extend(fresh)
+                    batch = self._pending[:self.source.batch_size] if self.enabled else []
+                if not batch:
+                    self.stop.wait(STREAM_IDLE_SECONDS)
+                    continue
+                done = self._deliver(batch)
+                with self._lock:
+                    del self._pending[:done]
             except Exception:  # noqa: BLE001 — the poller outlives any one failure, as Lambda's does
                 if not self.stop.is_set():
                     log.exception("stream poller %s", self.name)
@@ -163,17 +211,16 @@ class StreamPoller(threading.Thread):
         client("sqs").send_message(QueueUrl=queue_url(self.source.on_failure), MessageBody=json.dumps(record))
 
 
-class QueuePoller(threading.Thread):
+class QueuePoller(EventSource):
     def __init__(self, source: QueueSource, workers: Workers, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"queue-{source.function}.{source.event_id}")
+        super().__init__(f"queue-{source.function}.{source.event_id}", stop)
         self.source = source
         self.workers = workers
-        self.stop = stop
         self.url = queue_url(source.queue_arn)
 
     def run(self) -> None:
         sqs = client("sqs")
-        while not self.stop.is_set():
+        while self._wait_enabled():
             try:
                 messages = sqs.receive_message(
                     QueueUrl=self.url, MaxNumberOfMessages=min(self.source.batch_size, 10),
