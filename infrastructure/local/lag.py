@@ -40,12 +40,10 @@ class Lag:
     def event_sources(self) -> dict[str, dict[str, Any]]:
         return {key: {"function": p.source.function, "enabled": p.enabled} for key, p in self.pollers.items()}
 
-    def set_enabled(self, key: str, enabled: bool) -> bool:
+    def set_enabled(self, key: str, enabled: bool) -> bool | None:
+        """None: no such event source; False: switched off, but a batch was still in flight at the deadline."""
         poller = self.pollers.get(key)
-        if poller is None:
-            return False
-        poller.set_enabled(enabled)
-        return True
+        return None if poller is None else poller.set_enabled(enabled)
 
     def report(self, depths: dict[str, dict[str, Any]]) -> dict[str, Any]:
         streams: dict[str, Any] = {}

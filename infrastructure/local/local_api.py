@@ -8,7 +8,8 @@
     POST /_local/queues/redrive         move dead letters back to the queues they came from (`make redrive`)
     GET  /_local/event-sources          the stream and queue event sources, and whether each is enabled
     POST /_local/event-sources/<function>.<event id>   {"enabled": false | true}: pause or resume one, as
-                                        UpdateEventSourceMapping does (its events wait meanwhile)
+                                        UpdateEventSourceMapping does (its events wait meanwhile); switching
+                                        off answers once no batch is in flight (202 if one still was at 60 s)
     POST /_local/token                  a Cognito ID token for any user, org and roles (the API's
                                         staff authorizer admits it only for a user identity knows
                                         as active, with the roles identity gives them)
@@ -148,9 +149,11 @@ class LocalApi:
                                     "detail": 'The body must be {"enabled": true} or {"enabled": false}.',
                                     "errors": [{"field": "enabled", "message": "enabled must be a boolean."}]},
                               "application/problem+json")
-        if self.lag is None or not self.lag.set_enabled(key, body["enabled"]):
+        switched = self.lag.set_enabled(key, body["enabled"]) if self.lag else None
+        if switched is None:
             return problem(404, "not-found", "Not found", f"No event source {key!r}; see GET /_local/event-sources.")
-        return json_reply(200, {"event_source": key, **self.lag.event_sources()[key]})
+        # Switching off answers once no batch is in flight: nothing is delivered after this answer.
+        return json_reply(200 if switched else 202, {"event_source": key, **self.lag.event_sources()[key]})
 
     def token(self, request: Request) -> Reply:
         if self.issuer is None:

@@ -36,6 +36,7 @@ log = logging.getLogger("local.pollers")
 STREAM_IDLE_SECONDS = 0.25
 QUEUE_WAIT_SECONDS = 1
 RETRY_VISIBILITY_SECONDS = 1
+PARK_TIMEOUT_SECONDS = 60  # a batch in flight may take up to its function's timeout
 _SQS_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
                           "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
                           "DeadLetterQueueSourceArn")
@@ -85,6 +86,7 @@ class EventSource(threading.Thread):
         self.stop = stop
         self._enabled = threading.Event()
         self._enabled.set()
+        self._parked = threading.Event()  # switched off and no batch in flight
 
     @property
     def key(self) -> str:
@@ -94,14 +96,21 @@ class EventSource(threading.Thread):
     def enabled(self) -> bool:
         return self._enabled.is_set()
 
-    def set_enabled(self, enabled: bool) -> None:
-        (self._enabled.set if enabled else self._enabled.clear)()
+    def set_enabled(self, enabled: bool, timeout: float = PARK_TIMEOUT_SECONDS) -> bool:
+        """Switch on or off; switching off returns once a batch in flight is done (False if not in time)."""
+        if enabled:
+            self._enabled.set()
+            return True
+        self._enabled.clear()
+        return self._parked.wait(timeout) if self.is_alive() else True
 
     def _wait_enabled(self) -> bool:
         """Wait while switched off; False once the system stops."""
         while not self._enabled.is_set():
+            self._parked.set()
             if self.stop.wait(STREAM_IDLE_SECONDS):
                 return False
+        self._parked.clear()
         return not self.stop.is_set()
 
 
@@ -139,6 +148,7 @@ class StreamPoller(EventSource):
                 with self._lock:
                     self._pending.extend(fresh)
                     batch = self._pending[:self.source.batch_size] if self.enabled else []
+                (self._parked.clear if self.enabled else self._parked.set)()
                 if not batch:
                     self.stop.wait(STREAM_IDLE_SECONDS)
                     continue
