@@ -27,7 +27,7 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 
 from infrastructure.moto_atomic import make_dynamodb_atomic, observe_commits  # noqa: E402
 
-from . import demo  # noqa: E402
+from . import demo, emulator  # noqa: E402
 from .gateway import Gateway  # noqa: E402
 from .journal import Journal  # noqa: E402
 from .lag import DEFAULT_MAX_LAG_SECONDS, Lag  # noqa: E402
@@ -95,6 +95,7 @@ def start_moto(port: int) -> str:
     for noisy in ("werkzeug", "botocore"):  # moto's per-request log, botocore's endpoint notices
         logging.getLogger(noisy).setLevel(logging.WARNING)
     make_dynamodb_atomic()  # concurrent requests (bulk placement, racing check-outs) as DynamoDB serialises them
+    emulator.install()  # moto's per-call costs that grow with a queue's depth, or repeat work, undone
     ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
     url = f"http://127.0.0.1:{port}"
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
