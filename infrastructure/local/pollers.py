@@ -4,7 +4,8 @@ As Lambda's own pollers do: stream records pass the source's FilterCriteria, go 
 batches of at most BatchSize, are retried on failure (from the first failed record
 with ReportBatchItemFailures, halving the batch with BisectBatchOnFunctionError) up
 to MaximumRetryAttempts, then described to the OnFailure destination. Queue messages
-are deleted when handled; failed ones are made visible again after a second (not the
+are deleted when handled (QUEUE_BATCHES batches of a queue in flight at once, as an SQS
+event source runs several; a stream's shard is read one batch at a time, as in AWS); failed ones are made visible again after a second (not the
 queue's VisibilityTimeout, so retries and the redrive to a dead-letter queue happen
 in seconds locally).
 
@@ -37,6 +38,9 @@ STREAM_IDLE_SECONDS = 0.25
 QUEUE_WAIT_SECONDS = 1
 RETRY_VISIBILITY_SECONDS = 1
 PARK_TIMEOUT_SECONDS = 60  # a batch in flight may take up to its function's timeout
+# Batches of one queue in flight at once, as an SQS event source runs several (MaximumConcurrency is at
+# least 2; Lambda starts with 5); never more than the function's environments.
+QUEUE_BATCHES = 2
 _SQS_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
                           "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
                           "DeadLetterQueueSourceArn")
@@ -87,6 +91,8 @@ class EventSource(threading.Thread):
         self._enabled = threading.Event()
         self._enabled.set()
         self._parked = threading.Event()  # switched off and no batch in flight
+        self._loops = 1  # polling loops of this source that are not parked
+        self._loops_lock = threading.Lock()
 
     @property
     def key(self) -> str:
@@ -105,12 +111,19 @@ class EventSource(threading.Thread):
         return self._parked.wait(timeout) if self.is_alive() else True
 
     def _wait_enabled(self) -> bool:
-        """Wait while switched off; False once the system stops."""
+        """Wait while switched off (parked once every loop is); False once the system stops."""
+        if self._enabled.is_set():
+            return not self.stop.is_set()
+        with self._loops_lock:
+            self._loops -= 1
+            if self._loops == 0:
+                self._parked.set()
         while not self._enabled.is_set():
-            self._parked.set()
             if self.stop.wait(STREAM_IDLE_SECONDS):
                 return False
-        self._parked.clear()
+        with self._loops_lock:
+            self._loops += 1
+            self._parked.clear()
         return not self.stop.is_set()
 
 
@@ -227,8 +240,15 @@ class QueuePoller(EventSource):
         self.source = source
         self.workers = workers
         self.url = queue_url(source.queue_arn)
+        worker = workers.get(source.function)
+        self._loops = self.batches = max(1, min(QUEUE_BATCHES, worker.limit if worker else 1))
 
     def run(self) -> None:
+        for number in range(1, self.batches):
+            threading.Thread(target=self._poll, daemon=True, name=f"{self.name}#{number}").start()
+        self._poll()
+
+    def _poll(self) -> None:
         sqs = client("sqs")
         while self._wait_enabled():
             try:

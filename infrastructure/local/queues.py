@@ -38,6 +38,12 @@ class Queues:
                 self.source_of[policy["deadLetterTargetArn"]] = self.arns[logical]
         self.stream_failure_queues = {s.on_failure for s in template.stream_sources() if s.on_failure}
         self.logical_of = {arn: logical for logical, arn in self.arns.items()}
+        self._urls: dict[str, str] = {}
+
+    def url(self, arn: str) -> str:
+        if arn not in self._urls:  # health asks often; a queue's URL never changes
+            self._urls[arn] = queue_url(arn)
+        return self._urls[arn]
 
     def is_dead_letter(self, arn: str) -> bool:
         return arn in self.source_of or arn in self.stream_failure_queues
@@ -46,7 +52,7 @@ class Queues:
         sqs, found = client("sqs"), {}
         for logical, arn in self.arns.items():
             attributes = sqs.get_queue_attributes(
-                QueueUrl=queue_url(arn),
+                QueueUrl=self.url(arn),
                 AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
             found[logical] = {"messages": int(attributes.get("ApproximateNumberOfMessages", 0)),
                               "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
