@@ -173,9 +173,14 @@ def read_model_catch_up(api: Api, moto_url: str, template: Template, boxes: int)
     watching = threading.Event()
 
     def watch() -> None:  # the largest lag health reports while boxes are written and delivered
+        ticks = 0
         while not watching.is_set():
             report = api.health()
             relay, model = report["streams"][RELAY_TABLE], report["read_models"][READ_MODEL]
+            ticks += 1
+            if ticks % 30 == 0:
+                log(f"  {time.perf_counter() - started:6.0f} s: relay {relay['waiting']} waiting, inventory's queue "
+                    f"{model['waiting']} waiting, oldest {model['oldest_age_s']} s")
             worst["relay_s"] = max(worst["relay_s"], relay["oldest_age_s"] or 0)
             worst["relay_waiting"] = max(worst["relay_waiting"], relay["waiting"])
             worst["inventory_s"] = max(worst["inventory_s"], model["oldest_age_s"] or 0)
