@@ -5,9 +5,9 @@ batches of at most BatchSize, are retried on failure (from the first failed reco
 with ReportBatchItemFailures, halving the batch with BisectBatchOnFunctionError) up
 to MaximumRetryAttempts, then described to the OnFailure destination. Queue messages
 are deleted when handled (QUEUE_BATCHES batches of a queue in flight at once, as an SQS
-event source runs several; a stream's shard is read one batch at a time, as in AWS); failed ones are made visible again after a second (not the
-queue's VisibilityTimeout, so retries and the redrive to a dead-letter queue happen
-in seconds locally).
+event source runs several; a stream's shard is read one batch at a time, as in AWS);
+failed ones are made visible again after a second (not the queue's VisibilityTimeout,
+so retries and the redrive to a dead-letter queue happen in seconds locally).
 
 Stream pollers read from the start of their stream (TRIM_HORIZON): restoring the data folder
 writes every item again, so outbox items not yet relayed when the system stopped are published
@@ -105,6 +105,7 @@ class EventSource(threading.Thread):
     def set_enabled(self, enabled: bool, timeout: float = PARK_TIMEOUT_SECONDS) -> bool:
         """Switch on or off; switching off returns once a batch in flight is done (False if not in time)."""
         if enabled:
+            self._parked.clear()  # before the loops can see it: a pause right after waits for them again
             self._enabled.set()
             return True
         self._enabled.clear()
@@ -116,14 +117,14 @@ class EventSource(threading.Thread):
             return not self.stop.is_set()
         with self._loops_lock:
             self._loops -= 1
-            if self._loops == 0:
-                self._parked.set()
         while not self._enabled.is_set():
+            with self._loops_lock:
+                if self._loops == 0:
+                    self._parked.set()
             if self.stop.wait(STREAM_IDLE_SECONDS):
                 return False
         with self._loops_lock:
             self._loops += 1
-            self._parked.clear()
         return not self.stop.is_set()
 
 
@@ -158,10 +159,12 @@ class StreamPoller(EventSource):
         while not self.stop.is_set():
             try:
                 fresh = self._fetch()  # read ahead, even while paused: the backlog is known, not only the next batch
+                enabled = self.enabled
                 with self._lock:
                     self._pending.extend(fresh)
-                    batch = self._pending[:self.source.batch_size] if self.enabled else []
-                (self._parked.clear if self.enabled else self._parked.set)()
+                    batch = self._pending[:self.source.batch_size] if enabled else []
+                if not enabled:
+                    self._parked.set()
                 if not batch:
                     self.stop.wait(STREAM_IDLE_SECONDS)
                     continue
