@@ -202,8 +202,11 @@ def read_model_catch_up(api: Api, moto_url: str, template: Template, boxes: int)
                 return found["items"][0]["id"]
         raise RuntimeError(f"box {i} not registered: {status} {body!r}")
 
-    with ThreadPoolExecutor(8) as pool:
+    pool = ThreadPoolExecutor(8)
+    try:
         ids = list(pool.map(register, range(boxes)))
+    finally:  # on Ctrl-C too: the boxes not yet sent are not sent
+        pool.shutdown(cancel_futures=True)
     registered_s = time.perf_counter() - started
     log(f"  {boxes} boxes registered in {registered_s:.1f} s")
 
