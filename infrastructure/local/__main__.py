@@ -27,9 +27,10 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 
 from infrastructure.moto_atomic import make_dynamodb_atomic, observe_commits  # noqa: E402
 
-from . import demo  # noqa: E402
+from . import demo, emulator  # noqa: E402
 from .gateway import Gateway  # noqa: E402
 from .journal import Journal  # noqa: E402
+from .lag import DEFAULT_MAX_LAG_SECONDS, Lag  # noqa: E402
 from .local_api import LocalApi  # noqa: E402
 from .persistence import Store  # noqa: E402
 from .pollers import QueuePoller, StreamPoller  # noqa: E402
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="execution environments per function at most, as Lambda's concurrency "
                              f"(default {DEFAULT_CONCURRENCY}, or $LOCAL_CONCURRENCY; the template's "
                              "ReservedConcurrentExecutions lowers it)")
+    parser.add_argument("--max-lag", type=float, default=DEFAULT_MAX_LAG_SECONDS, metavar="SECONDS",
+                        help="health says degraded while a read model's or a stream's oldest waiting event is older "
+                             f"(default {DEFAULT_MAX_LAG_SECONDS:g}, or $LOCAL_MAX_LAG_SECONDS)")
     parser.add_argument("--function-concurrency", type=_function_limit, action="append", default=[],
                         metavar="FUNCTION=N", help="the limit for one function (logical id or name); repeatable")
     return parser.parse_args(argv)
@@ -91,6 +95,7 @@ def start_moto(port: int) -> str:
     for noisy in ("werkzeug", "botocore"):  # moto's per-request log, botocore's endpoint notices
         logging.getLogger(noisy).setLevel(logging.WARNING)
     make_dynamodb_atomic()  # concurrent requests (bulk placement, racing check-outs) as DynamoDB serialises them
+    emulator.install()  # moto's per-call costs that grow with a queue's depth, or repeat work, undone
     ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
     url = f"http://127.0.0.1:{port}"
     config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -131,9 +136,10 @@ def main(argv: list[str] | None = None) -> None:
     scheduler = Scheduler(template.schedules(), workers)
     issuer, verifiers = _authorizers(template, moto_url)
     api_key = template.api_key() or store.api_key()  # the usage-plan key the gateway checks
+    queues = Queues(template)
     local_api = LocalApi(workers=workers, issuer=issuer, scheduler=scheduler,
                          openapi=template.root / "infrastructure" / "api" / "openapi.json", moto_url=moto_url,
-                         queues=Queues(template))
+                         queues=queues, lag=Lag(template, queues, pollers, args.max_lag))
     gateway = Gateway(template.apis(), template.routes(), workers, verifiers, api_key, local_api)
     init = workers.wait_ready()
     for thread in pollers:

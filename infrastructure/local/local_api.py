@@ -2,9 +2,14 @@
 
     GET  /_local/health                 200 once started, while moto and every function can run; else 503;
                                         each function's pool: environments, busy, starting, limit, replaced;
-                                        each queue's depth; status "degraded" while a dead-letter queue
-                                        holds messages
+                                        each queue's depth; each read model's and each table stream's lag
+                                        (lag.py); status "degraded" while a dead-letter queue holds
+                                        messages or a lag passes `--max-lag`
     POST /_local/queues/redrive         move dead letters back to the queues they came from (`make redrive`)
+    GET  /_local/event-sources          the stream and queue event sources, and whether each is enabled
+    POST /_local/event-sources/<function>.<event id>   {"enabled": false | true}: pause or resume one, as
+                                        UpdateEventSourceMapping does (its events wait meanwhile); switching
+                                        off answers once no batch is in flight (202 if one still was at 60 s)
     POST /_local/token                  a Cognito ID token for any user, org and roles (the API's
                                         staff authorizer admits it only for a user identity knows
                                         as active, with the roles identity gives them)
@@ -24,6 +29,7 @@ import urllib.request
 
 from . import demo
 from .gateway import Reply, Request, json_reply, problem
+from .lag import Lag
 from .queues import Queues
 from .schedules import Scheduler
 from .tokens import ROLES, TokenIssuer, TokenRefused
@@ -31,6 +37,7 @@ from .workers import Workers, WorkerUnavailable
 
 _TOKEN_FIELDS = {"user_id", "email", "org_id", "roles", "demo"}
 _RUN = re.compile(r"/_local/schedules/([^/]+)/run")
+_EVENT_SOURCE = re.compile(r"/_local/event-sources/([^/]+)")
 _DOCS = b"""<!doctype html>
 <html><head><meta charset="utf-8"><title>Records API (local)</title>
 <link rel="stylesheet" href="/docs/swagger-ui.css"></head>
@@ -56,9 +63,10 @@ def _docs_asset(name: str) -> Reply:
 
 class LocalApi:
     def __init__(self, *, workers: Workers, issuer: TokenIssuer | None, scheduler: Scheduler,
-                 openapi: pathlib.Path, moto_url: str, queues: Queues | None = None) -> None:
+                 openapi: pathlib.Path, moto_url: str, queues: Queues | None = None, lag: Lag | None = None) -> None:
         self.workers = workers
         self.queues = queues
+        self.lag = lag
         self.issuer = issuer
         self.scheduler = scheduler
         self.openapi = openapi
@@ -71,6 +79,8 @@ class LocalApi:
             ("POST", "/_local/token"): self.token,
             ("GET", "/_local/schedules"): lambda _: json_reply(200, {"schedules": self.scheduler.describe()}),
             ("POST", "/_local/queues/redrive"): self.redrive,
+            ("GET", "/_local/event-sources"): lambda _: json_reply(
+                200, {"event_sources": self.lag.event_sources() if self.lag else {}}),
             ("GET", "/openapi.json"): self.openapi_document,
             ("GET", "/docs"): lambda _: Reply(200, [("Content-Type", "text/html; charset=utf-8")], _DOCS),
         }
@@ -83,6 +93,9 @@ class LocalApi:
         run = _RUN.fullmatch(request.path)
         if run and request.method == "POST":
             return self.run_schedule(run.group(1))
+        source = _EVENT_SOURCE.fullmatch(request.path)
+        if source and request.method == "POST":
+            return self.switch_event_source(source.group(1), request)
         return None
 
     def health(self, _: Request) -> Reply:
@@ -94,16 +107,25 @@ class LocalApi:
         functions = self.workers.health()
         healthy = moto == "ok" and all(f["status"] != "down" for f in functions.values())
         queues = self._queue_depths() if moto == "ok" else {}
+        lag = self._lag(queues) if moto == "ok" else {}
         if not healthy:
             status = "unavailable"
         elif not self.started.is_set():
             status = "starting"
         elif any(q["dead_letter"] and q["messages"] for q in queues.values()):
             status = "degraded"  # serving, but events wait in a dead-letter queue: `make redrive`
+        elif lag.get("lagging"):
+            status = "degraded"  # serving, but a read model (or the relay) is behind by more than max_lag_s
         else:
             status = "ok"
         return json_reply(503 if status in ("unavailable", "starting") else 200,
-                          {"status": status, "moto": moto, "functions": functions, "queues": queues})
+                          {"status": status, "moto": moto, "functions": functions, "queues": queues, **lag})
+
+    def _lag(self, queues: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.lag.report(queues) if self.lag else {}
+        except Exception as exc:  # noqa: BLE001 — health answers; the reason is in the report
+            return {"lag_error": str(exc)[:200]}
 
     def _queue_depths(self) -> dict[str, Any]:
         try:
@@ -115,6 +137,23 @@ class LocalApi:
         if self.queues is None:
             return problem(404, "not-found", "Not found", "The template has no queues.")
         return json_reply(200, {"moved": self.queues.redrive()})
+
+    def switch_event_source(self, key: str, request: Request) -> Reply:
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("enabled"), bool) or set(body) != {"enabled"}:
+            return json_reply(400, {"type": "https://records.example/problems/validation-failed",
+                                    "title": "Validation failed", "status": 400,
+                                    "detail": 'The body must be {"enabled": true} or {"enabled": false}.',
+                                    "errors": [{"field": "enabled", "message": "enabled must be a boolean."}]},
+                              "application/problem+json")
+        switched = self.lag.set_enabled(key, body["enabled"]) if self.lag else None
+        if switched is None:
+            return problem(404, "not-found", "Not found", f"No event source {key!r}; see GET /_local/event-sources.")
+        # Switching off answers once no batch is in flight: nothing is delivered after this answer.
+        return json_reply(200 if switched else 202, {"event_source": key, **self.lag.event_sources()[key]})
 
     def token(self, request: Request) -> Reply:
         if self.issuer is None:

@@ -4,12 +4,18 @@ As Lambda's own pollers do: stream records pass the source's FilterCriteria, go 
 batches of at most BatchSize, are retried on failure (from the first failed record
 with ReportBatchItemFailures, halving the batch with BisectBatchOnFunctionError) up
 to MaximumRetryAttempts, then described to the OnFailure destination. Queue messages
-are deleted when handled; failed ones are made visible again after a second (not the
-queue's VisibilityTimeout, so retries and the redrive to a dead-letter queue happen
-in seconds locally).
+are deleted when handled (QUEUE_BATCHES batches of a queue in flight at once, as an SQS
+event source runs several; a stream's shard is read one batch at a time, as in AWS);
+failed ones are made visible again after a second (not the queue's VisibilityTimeout,
+so retries and the redrive to a dead-letter queue happen in seconds locally).
 
-Stream pollers start at the end of their stream: what is on it at start was written
-by restoring the data folder, and was published before the restart.
+Stream pollers read from the start of their stream (TRIM_HORIZON): restoring the data folder
+writes every item again, so outbox items not yet relayed when the system stopped are published
+now. They read ahead of delivery, so the records not yet handled (their backlog) and the age of
+the oldest are known at any time: health reports them (`backlog()`), as IteratorAge does in AWS.
+
+An event source can be switched off and on while the system runs (`enabled`), as
+UpdateEventSourceMapping's `Enabled` does: its records or messages wait meanwhile.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from datetime import datetime, timezone
 import json
 import logging
 import threading
+import time
 from typing import Any
 import uuid
 
@@ -30,6 +37,10 @@ log = logging.getLogger("local.pollers")
 STREAM_IDLE_SECONDS = 0.25
 QUEUE_WAIT_SECONDS = 1
 RETRY_VISIBILITY_SECONDS = 1
+PARK_TIMEOUT_SECONDS = 60  # a batch in flight may take up to its function's timeout
+# Batches of one queue in flight at once, as an SQS event source runs several (MaximumConcurrency is at
+# least 2; Lambda starts with 5); never more than the function's environments.
+QUEUE_BATCHES = 2
 _SQS_RECORD_ATTRIBUTES = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp",
                           "SequenceNumber", "MessageGroupId", "MessageDeduplicationId", "AWSTraceHeader",
                           "DeadLetterQueueSourceArn")
@@ -71,12 +82,57 @@ def _failed_ids(invocation: Invocation | None, report_failures: bool, ids: list[
     return failed if set(failed) <= set(ids) else ids
 
 
-class StreamPoller(threading.Thread):
+class EventSource(threading.Thread):
+    """A poller that can be paused (UpdateEventSourceMapping Enabled=false) and resumed."""
+
+    def __init__(self, name: str, stop: threading.Event) -> None:
+        super().__init__(daemon=True, name=name)
+        self.stop = stop
+        self._enabled = threading.Event()
+        self._enabled.set()
+        self._parked = threading.Event()  # switched off and no batch in flight
+        self._loops = 1  # polling loops of this source that are not parked
+        self._loops_lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        return self.name.split("-", 1)[1]  # <function>.<event id>
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled.is_set()
+
+    def set_enabled(self, enabled: bool, timeout: float = PARK_TIMEOUT_SECONDS) -> bool:
+        """Switch on or off; switching off returns once a batch in flight is done (False if not in time)."""
+        if enabled:
+            self._parked.clear()  # before the loops can see it: a pause right after waits for them again
+            self._enabled.set()
+            return True
+        self._enabled.clear()
+        return self._parked.wait(timeout) if self.is_alive() else True
+
+    def _wait_enabled(self) -> bool:
+        """Wait while switched off (parked once every loop is); False once the system stops."""
+        if self._enabled.is_set():
+            return not self.stop.is_set()
+        with self._loops_lock:
+            self._loops -= 1
+        while not self._enabled.is_set():
+            with self._loops_lock:
+                if self._loops == 0:
+                    self._parked.set()
+            if self.stop.wait(STREAM_IDLE_SECONDS):
+                return False
+        with self._loops_lock:
+            self._loops += 1
+        return not self.stop.is_set()
+
+
+class StreamPoller(EventSource):
     def __init__(self, source: StreamSource, workers: Workers, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"stream-{source.function}.{source.event_id}")
+        super().__init__(f"stream-{source.function}.{source.event_id}", stop)
         self.source = source
         self.workers = workers
-        self.stop = stop
         streams = client("dynamodbstreams")
         # moto keeps one shard per stream.
         shard = streams.describe_stream(StreamArn=source.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
@@ -86,17 +142,35 @@ class StreamPoller(threading.Thread):
         # consumers deduplicate by event id (the audit trail does).
         self._iterator = streams.get_shard_iterator(StreamArn=source.stream_arn, ShardId=shard,
                                                     ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        self._pending: list[dict[str, Any]] = []  # read, passed the filter, not yet handled
+        self._lock = threading.Lock()
+
+    def backlog(self) -> dict[str, Any]:
+        """Records read from the stream (as of the last read, at most STREAM_IDLE_SECONDS ago) that
+        passed the filter and are not yet handled, and the age of the oldest (IteratorAge)."""
+        with self._lock:
+            waiting, oldest = len(self._pending), (self._pending[0] if self._pending else None)
+        created = oldest["dynamodb"].get("ApproximateCreationDateTime") if oldest else None
+        return {"function": self.source.function, "event_source": self.key, "enabled": self.enabled,
+                "waiting": waiting,
+                "oldest_age_s": round(max(0.0, time.time() - created), 1) if created is not None else None}
 
     def run(self) -> None:
-        pending: list[dict[str, Any]] = []
         while not self.stop.is_set():
             try:
-                if not pending:
-                    pending = self._fetch()
-                    if not pending:
-                        self.stop.wait(STREAM_IDLE_SECONDS)
-                        continue
-                pending = pending[self._deliver(pending[:self.source.batch_size]):]
+                fresh = self._fetch()  # read ahead, even while paused: the backlog is known, not only the next batch
+                enabled = self.enabled
+                with self._lock:
+                    self._pending.extend(fresh)
+                    batch = self._pending[:self.source.batch_size] if enabled else []
+                if not enabled:
+                    self._parked.set()
+                if not batch:
+                    self.stop.wait(STREAM_IDLE_SECONDS)
+                    continue
+                done = self._deliver(batch)
+                with self._lock:
+                    del self._pending[:done]
             except Exception:  # noqa: BLE001 — the poller outlives any one failure, as Lambda's does
                 if not self.stop.is_set():
                     log.exception("stream poller %s", self.name)
@@ -163,17 +237,23 @@ class StreamPoller(threading.Thread):
         client("sqs").send_message(QueueUrl=queue_url(self.source.on_failure), MessageBody=json.dumps(record))
 
 
-class QueuePoller(threading.Thread):
+class QueuePoller(EventSource):
     def __init__(self, source: QueueSource, workers: Workers, stop: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"queue-{source.function}.{source.event_id}")
+        super().__init__(f"queue-{source.function}.{source.event_id}", stop)
         self.source = source
         self.workers = workers
-        self.stop = stop
         self.url = queue_url(source.queue_arn)
+        worker = workers.get(source.function)
+        self._loops = self.batches = max(1, min(QUEUE_BATCHES, worker.limit if worker else 1))
 
     def run(self) -> None:
+        for number in range(1, self.batches):
+            threading.Thread(target=self._poll, daemon=True, name=f"{self.name}#{number}").start()
+        self._poll()
+
+    def _poll(self) -> None:
         sqs = client("sqs")
-        while not self.stop.is_set():
+        while self._wait_enabled():
             try:
                 messages = sqs.receive_message(
                     QueueUrl=self.url, MaxNumberOfMessages=min(self.source.batch_size, 10),

@@ -1,4 +1,5 @@
-"""The template's SQS queues: how deep each is, and moving dead letters back (redrive).
+"""The template's SQS queues: how deep each is, how long their oldest message has waited,
+and moving dead letters back (redrive).
 
 A dead-letter queue is any queue another queue's RedrivePolicy names, or a stream event
 source's OnFailure destination. Health reports every queue's depth and is not "ok" while
@@ -8,13 +9,19 @@ its consumer gets them again; consumers deduplicate by event id, so a message th
 fact handled before is recorded once. A stream's OnFailure queue holds batch descriptions
 (a shard and a range of sequence numbers), not events: redrive leaves it alone; its
 outbox items are still in their table and are streamed again at the next start.
+
+The age of a queue's oldest message (SQS's ApproximateAgeOfOldestMessage, a CloudWatch
+metric rather than an API attribute) is read from the emulator itself, which runs in this
+process and stamps every message when it is sent; receiving messages to look would count
+as a receive and bring them closer to the dead-letter queue.
 """
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .aws import client, queue_url
-from .template import Template
+from .template import ACCOUNT_ID, REGION, Template
 
 REDRIVE_BATCH = 10  # SQS's per-call limit
 
@@ -30,6 +37,13 @@ class Queues:
             if policy.get("deadLetterTargetArn"):
                 self.source_of[policy["deadLetterTargetArn"]] = self.arns[logical]
         self.stream_failure_queues = {s.on_failure for s in template.stream_sources() if s.on_failure}
+        self.logical_of = {arn: logical for logical, arn in self.arns.items()}
+        self._urls: dict[str, str] = {}
+
+    def url(self, arn: str) -> str:
+        if arn not in self._urls:  # health asks often; a queue's URL never changes
+            self._urls[arn] = queue_url(arn)
+        return self._urls[arn]
 
     def is_dead_letter(self, arn: str) -> bool:
         return arn in self.source_of or arn in self.stream_failure_queues
@@ -38,12 +52,20 @@ class Queues:
         sqs, found = client("sqs"), {}
         for logical, arn in self.arns.items():
             attributes = sqs.get_queue_attributes(
-                QueueUrl=queue_url(arn),
+                QueueUrl=self.url(arn),
                 AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
             found[logical] = {"messages": int(attributes.get("ApproximateNumberOfMessages", 0)),
                               "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
                               "dead_letter": self.is_dead_letter(arn)}
         return found
+
+    def oldest_age_s(self, arn: str) -> float | None:
+        """Seconds since the oldest message still in the queue (visible or in flight) was sent."""
+        from moto.sqs.models import sqs_backends
+
+        queue = sqs_backends[ACCOUNT_ID][REGION].queues.get(arn.rsplit(":", 1)[1])
+        sent = [m.sent_timestamp for m in list(queue._messages) if m.sent_timestamp] if queue else []
+        return round(max(0.0, time.time() - min(sent) / 1000), 1) if sent else None
 
     def redrive(self) -> dict[str, int]:
         """Move every message of each queue-serving dead-letter queue back to its queue; moved per DLQ."""
