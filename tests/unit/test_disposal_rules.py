@@ -131,8 +131,8 @@ def test_a_decision_needs_a_majority_of_the_members_present(votes, carried):
 def test_votes_come_from_members_present_once_each():
     votes = (Vote("a", "for"), Vote("z", "for"), Vote("a", "against"))
     assert rules.majority(votes, MEETING) == [
-        {"field": "votes[1].member_id", "message": "not present at the meeting"},
-        {"field": "votes[2].member_id", "message": "voted twice"}]
+        {"field": "votes.1.member_id", "message": "not present at the meeting"},
+        {"field": "votes.2.member_id", "message": "voted twice"}]
 
 
 def test_a_held_file_is_never_decided_for_destruction_but_may_be_deferred():

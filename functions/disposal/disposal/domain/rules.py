@@ -103,9 +103,9 @@ def majority(votes: Iterable[Vote], meeting: Meeting) -> list[dict[str, str]]:
     seen: set[str] = set()
     for i, vote in enumerate(votes):
         if vote.member_id not in meeting.present:
-            errors.append({"field": f"votes[{i}].member_id", "message": "not present at the meeting"})
+            errors.append({"field": f"votes.{i}.member_id", "message": "not present at the meeting"})
         if vote.member_id in seen:
-            errors.append({"field": f"votes[{i}].member_id", "message": "voted twice"})
+            errors.append({"field": f"votes.{i}.member_id", "message": "voted twice"})
         seen.add(vote.member_id)
     return errors
 

@@ -60,7 +60,7 @@ def record_meeting(caller: Caller, body: dict[str, Any], idempotency_key: str | 
     for i, member_id in enumerate(present):
         member = store.get_member(org_id, member_id)
         if member is None or not member.active:
-            errors.append({"field": f"present[{i}]", "message": f"{member_id}: not an active member"})
+            errors.append({"field": f"present.{i}", "message": f"{member_id}: not an active member"})
     refuse_if(errors)
     meeting = Meeting(org_id=org_id, id=derived_id(f"meeting|{org_id}|{caller.user_id}", idempotency_key),
                       held_on=body["held_on"], present=present, title=body.get("title"), created_by=caller.user_id,

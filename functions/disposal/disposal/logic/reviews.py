@@ -93,7 +93,7 @@ def create_list(caller: Caller, body: dict[str, Any], idempotency_key: str | Non
         file = files_store.get_file(org_id, file_id, consistent=True)
         problem = rules.listable_error(file, bool(rules.holds_on(holds, file_id, file)))
         if problem:
-            errors.append({"field": f"file_ids[{i}]", "message": f"{file_id}: {problem}"})
+            errors.append({"field": f"file_ids.{i}", "message": f"{file_id}: {problem}"})
         else:
             files.append(file)
     refuse_if(errors, FilesNotListable)
