@@ -1,0 +1,205 @@
+"""Disposal's HTTP routes: parse, call one logic function, shape the reply.
+
+  /disposal/holds[/{hold_id}[/lift]]                         holds (보류): place, list, read, lift
+  /disposal/files/{file_id}/holds                            why a file cannot be destroyed: the holds on it
+  /disposal/review-lists[/{list_id}]                         review lists (폐기 심의 대상): by hand, list, read
+  /disposal/review-lists/{list_id}/files[/{file_id}]         the listed files and their three steps
+  /disposal/review-lists/{list_id}/files/{file_id}/opinion   step 1, the producing unit's opinion
+  /disposal/review-lists/{list_id}/files/{file_id}/review    step 2, a records professional's review
+  /disposal/review-lists/{list_id}/files/{file_id}/decision  step 3, the committee's decision and votes
+  /disposal/committee/members[/{member_id}]                  the appraisal committee's named members
+  /disposal/committee/meetings[/{meeting_id}]                its meetings (date, members present)
+Not built yet: the destruction run (a saga) and its certificate.
+"""
+from __future__ import annotations
+
+import re
+
+from shared.http import Api, Reply, RequestContext, page
+from shared.pagination import PAGE
+from shared.problems import NotFound
+
+from . import logic, schemas
+
+api = Api("disposal")
+app = api.app
+_ID = re.compile(schemas.ID["pattern"])
+
+
+def _id(value: str, what: str) -> str:
+    """A path id that cannot be one of ours names nothing (404), whatever its length or characters."""
+    if len(value) > schemas.ID["maxLength"] or not _ID.match(value):
+        raise NotFound(f"No {what} with that id in your organisation.")
+    return value
+
+
+def _public(entity) -> Reply:
+    return Reply(entity.public(), version=entity.version)
+
+
+# ---------------------------------------------------------------------- holds
+@api.route("/disposal/holds", "POST", summary="Place a hold", response=schemas.HOLD, status=201,
+           body=schemas.PLACE_HOLD, idempotent=True, etag=True, errors=(403,))
+def place_hold(ctx: RequestContext) -> Reply:
+    """Archivists and admins. A mandate (reason, authority, reference) and a scope (files, every file of a class
+    code, every file of a producing unit — at least one). While it is active nothing in its scope is listed for
+    review or decided for destruction. A `HoldPlaced` event."""
+    hold = logic.place_hold(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(hold.public(), version=hold.version, location=f"/disposal/holds/{hold.id}")
+
+
+@api.route("/disposal/holds", "GET", summary="List holds", response=schemas.HOLD_PAGE,
+           query=(*PAGE, schemas.HOLD_STATUS), errors=(403,))
+def list_holds(ctx: RequestContext) -> Reply:
+    """The organisation's holds, active and lifted (filter by `status`)."""
+    return page(*logic.list_holds(ctx.require_caller(), ctx.query["status"], ctx.query["limit"],
+                                  ctx.query["cursor"]))
+
+
+@api.route("/disposal/holds/{hold_id}", "GET", summary="Read a hold", response=schemas.HOLD, etag=True,
+           errors=(403, 404))
+def get_hold(ctx: RequestContext, hold_id: str) -> Reply:
+    return _public(logic.get_hold(ctx.require_caller(), _id(hold_id, "hold")))
+
+
+@api.route("/disposal/holds/{hold_id}/lift", "POST", summary="Lift a hold", response=schemas.HOLD,
+           body=schemas.LIFT_HOLD, idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
+def lift_hold(ctx: RequestContext, hold_id: str) -> Reply:
+    """Archivists and admins, with a reason; the hold stays, lifted (who, when, why). Send `If-Match`."""
+    body = ctx.json()
+    return _public(logic.lift_hold(ctx.require_caller(), _id(hold_id, "hold"), body, ctx.expected_version()))
+
+
+@api.route("/disposal/files/{file_id}/holds", "GET", summary="The holds on a file", response=schemas.FILE_HOLDS,
+           errors=(403, 404))
+def file_holds(ctx: RequestContext, file_id: str) -> Reply:
+    """"Why can't this be destroyed?": the file as disposal knows it from records' events, and every active hold
+    whose scope covers it (by id, class code or producing unit)."""
+    return Reply(logic.file_holds(ctx.require_caller(), _id(file_id, "file")))
+
+
+# --------------------------------------------------------------- review lists
+@api.route("/disposal/review-lists", "POST", summary="Build a review list by hand", response=schemas.REVIEW_LIST,
+           status=201, body=schemas.CREATE_LIST, idempotent=True, etag=True, errors=(403, 422))
+def create_list(ctx: RequestContext) -> Reply:
+    """Archivists. Closed files in no list and under no hold (due or not); a 422 names each file refused. The daily
+    job builds the lists of files falling due by itself, one per producing unit."""
+    review_list = logic.create_list(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(review_list.public(), version=review_list.version,
+                 location=f"/disposal/review-lists/{review_list.id}")
+
+
+@api.route("/disposal/review-lists", "GET", summary="List review lists", response=schemas.REVIEW_LIST_PAGE,
+           query=PAGE, errors=(403,))
+def list_lists(ctx: RequestContext) -> Reply:
+    return page(*logic.list_lists(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/disposal/review-lists/{list_id}", "GET", summary="Read a review list", response=schemas.REVIEW_LIST,
+           etag=True, errors=(403, 404))
+def get_list(ctx: RequestContext, list_id: str) -> Reply:
+    return _public(logic.get_list(ctx.require_caller(), _id(list_id, "review list")))
+
+
+@api.route("/disposal/review-lists/{list_id}/files", "GET", summary="List a review list's files",
+           response=schemas.LISTED_FILE_PAGE, query=PAGE, errors=(403, 404))
+def list_entries(ctx: RequestContext, list_id: str) -> Reply:
+    """Each file with its stage and the steps taken so far."""
+    return page(*logic.list_entries(ctx.require_caller(), _id(list_id, "review list"), ctx.query["limit"],
+                                    ctx.query["cursor"]))
+
+
+@api.route("/disposal/review-lists/{list_id}/files/{file_id}", "GET", summary="Read a listed file's steps",
+           response=schemas.LISTED_FILE, etag=True, errors=(403, 404))
+def get_entry(ctx: RequestContext, list_id: str, file_id: str) -> Reply:
+    return _public(logic.get_entry(ctx.require_caller(), _id(list_id, "review list"), _id(file_id, "file")))
+
+
+# ---------------------------------------------------------------------- steps
+@api.route("/disposal/review-lists/{list_id}/files/{file_id}/opinion", "POST",
+           summary="Record the producing unit's opinion", response=schemas.LISTED_FILE, body=schemas.GIVE_OPINION,
+           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
+def give_opinion(ctx: RequestContext, list_id: str, file_id: str) -> Reply:
+    """Step 1 (처리과 의견), recorded by an archivist or admin naming the unit's official: destroy, or keep with a
+    reason. It never destroys anything by itself. Send `If-Match` (the listed file's version)."""
+    body = ctx.json()
+    return _public(logic.give_opinion(ctx.require_caller(), _id(list_id, "review list"), _id(file_id, "file"),
+                                      body, ctx.expected_version()))
+
+
+@api.route("/disposal/review-lists/{list_id}/files/{file_id}/review", "POST",
+           summary="Record a records professional's review", response=schemas.LISTED_FILE, body=schemas.GIVE_REVIEW,
+           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
+def give_review(ctx: RequestContext, list_id: str, file_id: str) -> Reply:
+    """Step 2 (전문요원 심사), archivists, after the opinion: agree, or propose to re-set retention (`retention`) or
+    to defer (`defer_until`). Send `If-Match`."""
+    body = ctx.json()
+    return _public(logic.give_review(ctx.require_caller(), _id(list_id, "review list"), _id(file_id, "file"),
+                                     body, ctx.expected_version()))
+
+
+@api.route("/disposal/review-lists/{list_id}/files/{file_id}/decision", "POST",
+           summary="Record the appraisal committee's decision", response=schemas.LISTED_FILE,
+           body=schemas.RECORD_DECISION, idempotent=True, if_match=True, etag=True, errors=(403, 404, 409, 422))
+def record_decision(ctx: RequestContext, list_id: str, file_id: str) -> Reply:
+    """Step 3 (기록물평가심의회), archivists, after the review: destroy, re-set retention (a new period) or defer
+    (to a date), at a recorded meeting, with the votes of members present; more than half of the members
+    present must vote for it (422 otherwise). A held file is never decided for destruction (409). Send
+    `If-Match`."""
+    body = ctx.json()
+    return _public(logic.record_decision(ctx.require_caller(), _id(list_id, "review list"), _id(file_id, "file"),
+                                         body, ctx.expected_version()))
+
+
+# ------------------------------------------------------------------ committee
+@api.route("/disposal/committee/members", "POST", summary="Name a committee member", response=schemas.MEMBER,
+           status=201, body=schemas.ADD_MEMBER, idempotent=True, etag=True, errors=(403,))
+def add_member(ctx: RequestContext) -> Reply:
+    """Archivists. A staff user (`user_id`) or an external expert (no login)."""
+    member = logic.add_member(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(member.public(), version=member.version, location=f"/disposal/committee/members/{member.id}")
+
+
+@api.route("/disposal/committee/members", "GET", summary="List committee members", response=schemas.MEMBER_PAGE,
+           query=PAGE, errors=(403,))
+def list_members(ctx: RequestContext) -> Reply:
+    return page(*logic.list_members(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/disposal/committee/members/{member_id}", "GET", summary="Read a committee member",
+           response=schemas.MEMBER, etag=True, errors=(403, 404))
+def get_member(ctx: RequestContext, member_id: str) -> Reply:
+    return _public(logic.get_member(ctx.require_caller(), _id(member_id, "committee member")))
+
+
+@api.route("/disposal/committee/members/{member_id}", "PATCH", summary="Change a committee member",
+           response=schemas.MEMBER, body=schemas.UPDATE_MEMBER, if_match=True, etag=True, errors=(403, 404))
+def update_member(ctx: RequestContext, member_id: str) -> Reply:
+    """Archivists: name, affiliation, or `active: false` when a term ends (members are never deleted). Send
+    `If-Match`."""
+    changes = ctx.json()
+    return _public(logic.update_member(ctx.require_caller(), _id(member_id, "committee member"), changes,
+                                       ctx.expected_version()))
+
+
+@api.route("/disposal/committee/meetings", "POST", summary="Record a committee meeting", response=schemas.MEETING,
+           status=201, body=schemas.RECORD_MEETING, idempotent=True, etag=True, errors=(403,))
+def record_meeting(ctx: RequestContext) -> Reply:
+    """Archivists. Its date and the active members present (each unknown one named)."""
+    meeting = logic.record_meeting(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(meeting.public(), version=meeting.version, location=f"/disposal/committee/meetings/{meeting.id}")
+
+
+@api.route("/disposal/committee/meetings", "GET", summary="List committee meetings", response=schemas.MEETING_PAGE,
+           query=PAGE, errors=(403,))
+def list_meetings(ctx: RequestContext) -> Reply:
+    return page(*logic.list_meetings(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/disposal/committee/meetings/{meeting_id}", "GET", summary="Read a committee meeting",
+           response=schemas.MEETING, etag=True, errors=(403, 404))
+def get_meeting(ctx: RequestContext, meeting_id: str) -> Reply:
+    return _public(logic.get_meeting(ctx.require_caller(), _id(meeting_id, "meeting")))
+
+
+handler = api.lambda_handler()

@@ -1,0 +1,1 @@
+"""Disposal's domain: plain rules and entities, no HTTP, AWS or persistence."""

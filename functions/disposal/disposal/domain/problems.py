@@ -1,0 +1,41 @@
+"""Disposal's own refusals, each with a stable problem `type` (part of the API contract)."""
+from __future__ import annotations
+
+from shared.problems import Problem
+
+
+class StepOutOfOrder(Problem):
+    """The three steps go in order, once each: the producing unit's opinion, a records professional's review,
+    the committee's decision."""
+
+    slug = "disposal-step-out-of-order"
+    title = "Disposal step out of order"
+    status = 409
+
+
+class FileHeld(Problem):
+    """A hold applies to the file: it cannot be listed for destruction or decided for destruction."""
+
+    slug = "file-held"
+    title = "File under hold"
+    status = 409
+
+
+class NoMajority(Problem):
+    """The votes do not make a majority of the members present at the meeting."""
+
+    slug = "no-majority"
+    title = "No majority"
+    status = 422
+
+
+class FilesNotListable(Problem):
+    """Some files cannot go into a review list (unknown, not closed, held or already in one); `errors[]`
+    names each."""
+
+    slug = "files-not-listable"
+    title = "Files not listable"
+    status = 422
+
+
+PROBLEMS = (StepOutOfOrder, FileHeld, NoMajority, FilesNotListable)
