@@ -246,6 +246,14 @@ class ProbeContext:
         self.bodies += 1
         return {}
 
+    def rows(self) -> list[dict[str, Any]]:  # an upload's rows (routes with body_formats)
+        self.bodies += 1
+        return []
+
+    def media_type(self) -> str:
+        self.headers.add("content-type")
+        return "application/json"
+
     def header(self, name: str) -> str:
         self.headers.add(name.lower())
         return '"1"'
