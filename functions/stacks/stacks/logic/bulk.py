@@ -14,6 +14,7 @@ from typing import Any, Callable
 from shared.auth import Caller
 from shared.idempotency import derived_id
 from shared.jobs import Job, JobKind, RowError
+from shared.problems import NotFound
 
 from ..data import boxes as box_store
 from ..data import jobs as store
@@ -35,6 +36,11 @@ def submit_registration(caller: Caller, rows: list[dict[str, Any]], *, from_csv:
     if from_csv:
         rows = [_from_csv(row) for row in rows]
     job_id = derived_id(f"stacks-job|{caller.user_id}", idempotency_key)
+    if idempotency_key:
+        try:  # a key names one job, also once its idempotency record has expired
+            return store.JOBS.get(org_id, job_id)
+        except NotFound:
+            pass
     return store.JOBS.submit(org_id, REGISTER_BOXES, rows, actor=caller.as_actor(), job_id=job_id,
                              params={"source": "csv" if from_csv else "json"})
 
