@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from tests.integration.stacks_world import ARCHIVIST, OTHER_MANAGER
-from tests.support.events import FakeLambdaContext
+from tests.integration.stacks_world import ARCHIVIST, MANAGER, OTHER_MANAGER
+from tests.support.events import FakeLambdaContext, api_event
 
 
 def _run_jobs(stacks) -> list[dict]:
@@ -172,3 +172,26 @@ def test_bulk_moves_update_both_shelves_once_per_group(stacks, laid_out):
     assert source["holdings"] == target["holdings"] == [
         {"record_form": "document", "producing_unit": "Finance Division", "boxes": 3}]
     assert len(stacks.events("BoxMoved")) == 3
+
+
+def test_a_bulk_call_short_of_time_answers_with_what_it_did_not_attempt(stacks, laid_out):
+    """The function's remaining time runs low (an overloaded system): the boxes not yet attempted fail
+    with 503 and nothing of theirs is written, and the call still answers; sent again, they are placed."""
+    from stacks.app import handler
+
+    profile = laid_out["box_profile"]["id"]
+    boxes = [stacks.box(f"BX-{n:04d}", profile) for n in range(4)]
+    body = {"placements": [{"box_id": b["id"], "location_id": "R01-01-01-1"} for b in boxes]}
+    before = stacks.snapshot()
+
+    class ShortOfTime(FakeLambdaContext):
+        def get_remaining_time_in_millis(self):
+            return 5_000
+
+    response = handler(api_event("POST", "/placements/bulk", body=body, claims=MANAGER), ShortOfTime())
+    answer = json.loads(response["body"])
+    assert response["statusCode"] == 200, answer
+    assert answer["summary"]["failed"] == 4
+    assert {r["problem"]["status"] for r in answer["results"]} == {503}
+    assert stacks.snapshot() == before
+    assert stacks.ok("POST", "/placements/bulk", body=body)["summary"]["placed"] == 4

@@ -300,11 +300,15 @@ def box_history(ctx: RequestContext, box_id: str) -> Reply:
 @api.route("/placements/bulk", "POST", summary="Place or move many boxes", response=schemas.BULK_PLACEMENT,
            body=schemas.BULK_PLACE, idempotent=True, errors=(403,))
 def bulk_place(ctx: RequestContext) -> Reply:
-    """Stack managers and admins: up to 500 boxes, each placed in its own transaction and reported in
-    `results` (`placed`, `moved`, `found`, `unchanged` or `failed` with a problem); a full shelf fails only
-    the boxes that do not fit. Bad input (a malformed code, a box listed twice) refuses the whole call before
-    anything is written. With an `Idempotency-Key` a retry returns the first results."""
-    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json()))
+    """Stack managers and admins: up to 500 boxes, each reported in `results` (`placed`, `moved`, `found`,
+    `unchanged` or `failed` with a problem); a full shelf fails only the boxes that do not fit. The boxes
+    bound for one shelf are written together (a transaction per group of about 20, redone box by box if the
+    table refuses it), so 500 boxes take a few seconds. Should the function run short of time (an overloaded
+    system), the boxes not yet attempted fail with 503 and the call still answers: send them again. Bad input
+    (a malformed code, a box listed twice) refuses the whole call before anything is written. With an
+    `Idempotency-Key` a retry returns the first results."""
+    remaining = getattr(ctx.lambda_context, "get_remaining_time_in_millis", None)
+    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json(), remaining))
 
 
 # ---------------------------------------------------------------------- space

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from shared.auth import Caller, require_found
 from shared.concurrency import stale
 from shared.events import now_iso
 from shared.observability import logger
-from shared.problems import Conflict, NotFound, Problem, ValidationFailed
+from shared.problems import Conflict, NotFound, Problem, ServiceUnavailable, ValidationFailed
 
 from ..data import boxes as store
 from ..data import locations as location_store
@@ -31,6 +31,13 @@ from .common import box_subject, event, location_subject
 MAX_BULK = 500
 BULK_WORKERS = 8  # shelves written at once (each shelf's groups in order)
 MAX_GROUP_OPERATIONS = 100  # DynamoDB's limit for one transaction
+ANSWER_RESERVE_MS = 6_000  # time kept to answer (results, idempotency record) when a bulk call runs long
+
+
+class NotAttempted(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__("Not attempted: the call ran out of time before this box's turn; send it again "
+                         "(boxes already placed answer `unchanged`).")
 
 
 def _shelf(org_id: str, location_id: str, field: str = "location_id") -> Location:
@@ -175,7 +182,8 @@ def remove_box(caller: Caller, box_id: str, reason: str | None, expected_version
     return after
 
 
-def bulk_place(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def bulk_place(caller: Caller, body: dict[str, Any], time_left_ms: Callable[[], int] | None = None
+               ) -> dict[str, Any]:
     """Place or move many boxes; each box gets its own result (see `place_many`)."""
     org_id = manager_org(caller)
     items = body["placements"]
@@ -193,16 +201,19 @@ def bulk_place(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         if code.kind != "shelf":
             raise ValidationFailed(f"placements[{index}].location_id: {code} is a {code.kind}, not a shelf.",
                                    errors=[{"field": f"placements.{index}.location_id", "message": "not a shelf"}])
-    return place_many(org_id, items, caller.as_actor(), body.get("reason"))
+    return place_many(org_id, items, caller.as_actor(), body.get("reason"), time_left_ms)
 
 
-def place_many(org_id: str, items: list[dict[str, Any]], actor: dict[str, Any], reason: str | None
-               ) -> dict[str, Any]:
+def place_many(org_id: str, items: list[dict[str, Any]], actor: dict[str, Any], reason: str | None,
+               time_left_ms: Callable[[], int] | None = None) -> dict[str, Any]:
     """Plan every box against the shelves as read (the call's own placements counted as it goes), then
     write each shelf's boxes in groups, one transaction per group of up to 100 operations. A group the
     table refuses (a box changed meanwhile, a shelf filled by someone else) is redone box by box, so each
     box still gets its own outcome and only the boxes that do not fit fail. Reads: one per shelf and one
-    BatchGetItem per 100 boxes; writes: about one transaction per 20 boxes instead of one per box."""
+    BatchGetItem per 100 boxes; writes: about one transaction per 20 boxes instead of one per box.
+    With `time_left_ms` (the function's remaining time), a group not started when less than
+    `ANSWER_RESERVE_MS` remain is not attempted: its boxes fail with a 503 problem (send them again),
+    so the call always answers before the function's timeout, whatever the load."""
     book = _ShelfBook()  # each shelf, or the problem every box bound for it gets
     book.load(org_id, sorted({str(parse(i["location_id"])) for i in items}))
     boxes = store.get_boxes(org_id, [i["box_id"] for i in items])
@@ -229,8 +240,16 @@ def place_many(org_id: str, items: list[dict[str, Any]], actor: dict[str, Any], 
         book.reserve(change, +1)
         planned.setdefault(shelf_id, []).append((index, outcome, change))
 
+    def out_of_time() -> bool:
+        return time_left_ms is not None and time_left_ms() < ANSWER_RESERVE_MS
+
     def write(shelf_id: str) -> None:
         for group in _groups(planned[shelf_id]):
+            if out_of_time():
+                for index, _, change in group:
+                    book.reserve(change, -1)
+                    results[index].update(outcome="failed", problem=NotAttempted().to_dict())
+                continue
             try:
                 store.save_placements([change for _, _, change in group])
                 for index, outcome, change in group:
