@@ -35,9 +35,11 @@ def register_box(caller: Caller, body: dict[str, Any], idempotency_key: str | No
 
 
 def new_box(org_id: str, body: dict[str, Any], box_id: str, actor: dict[str, Any],
-            container: Callable[[str, str], Any] | None = None) -> tuple[Box, DomainEvent]:
-    """The box a (schema-valid) registration body describes, its labels checked, and its BoxRegistered
-    event: the rules of one registration, and of each row of a bulk one (`container` may cache profiles)."""
+            container: Callable[[str, str], Any] | None = None, check_labels: bool = True
+            ) -> tuple[Box, DomainEvent]:
+    """The box a (schema-valid) registration body describes and its BoxRegistered event: the rules of one
+    registration, and of each row of a bulk one (`container` may cache profiles). A label in use is refused
+    by the write's claim conditions (same problem); `check_labels` also looks first, for a quicker answer."""
     profile = (container or _container)(org_id, body["container_profile_id"])
     files = check_files(org_id, body.get("files") or ())
     size = profile.size
@@ -49,7 +51,8 @@ def new_box(org_id: str, body: dict[str, Any], box_id: str, actor: dict[str, Any
               container_profile_id=profile.id, size=size, producing_unit=body["producing_unit"].strip(),
               record_form=body["record_form"], contents=tuple(body.get("contents") or ()), files=files,
               note=_text(body.get("note")), retention=body.get("retention"), created_at=stamp, updated_at=stamp)
-    _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
+    if check_labels:
+        _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
     return box, event("BoxRegistered", [box_subject(org_id, box.id)], box.public(), actor)
 
 

@@ -63,7 +63,9 @@ def register_row(tx: Any, job: Job, row_no: int, row: dict[str, Any], *,
                  container: Callable[[str, str], Any] = _container) -> None:
     """One row of a registration job: the box as `POST /boxes` would make it, staged in the group's `tx`."""
     box_id = derived_id(f"stacks-job|{job.id}", str(row_no))  # the same box if the row is ever redone
-    box, registered = new_box(job.org_id, row, box_id, job.created_by, container=container)
+    # No look-up of the labels first: the claims' conditions refuse a label in use (a group holding one is
+    # redone row by row), so the common case costs no read per row.
+    box, registered = new_box(job.org_id, row, box_id, job.created_by, container=container, check_labels=False)
     box_store.stage_new_box(tx, box, registered)
 
 
