@@ -11,10 +11,12 @@ data in a temporary folder, free ports), each on a fresh range of 8 sections × 
   bus → queue → jobs function, polled with GET /stacks/jobs/{id});
 - **single registrations**: `POST /boxes` one at a time (the way boxes were registered before), a few
   of them, as boxes per second;
-- **bulk placement**: `POST /placements/bulk` of the N new boxes, ten per shelf.
+- **bulk placement**: `POST /placements/bulk` of the N new boxes, ten per shelf; boxes the call did not
+  attempt in time (503: the function keeps 6 s to answer) are sent again, and the time is until all are
+  placed (the first answer's time and count are shown too).
 
-Printed: seconds, boxes per second, and gateway ÷ in process for each; the bulk placement's time as a
-share of StacksFunction's timeout (28 s). Figures only: nothing here passes or fails.
+Printed: seconds, boxes per second, and gateway ÷ in process for each; the bulk placement's first answer
+as a share of StacksFunction's timeout (28 s). Figures only: nothing here passes or fails.
 """
 from __future__ import annotations
 
@@ -79,12 +81,23 @@ def _steps(call: Call, run_jobs: Callable[[], None], boxes: int, singles: int, t
     started = time.perf_counter()
     status, placed = call("POST", "/placements/bulk", {"reason": "bench", "placements": placements})
     place_s = time.perf_counter() - started
-    assert status == 200 and placed["summary"]["placed"] == boxes, (status, placed.get("summary"))
-    log(f"    bulk placement of {boxes}: {place_s:.1f} s")
+    assert status == 200, (status, placed)
+    first_placed = placed["summary"]["placed"]
+    rounds = 1
+    while placed["summary"]["failed"]:  # boxes not attempted in time (503): sent again, as a client would
+        assert {r["problem"]["status"] for r in placed["results"] if r["outcome"] == "failed"} == {503}, placed
+        again = [p for p, r in zip(placements, placed["results"]) if r["outcome"] == "failed"]
+        placements = again
+        status, placed = call("POST", "/placements/bulk", {"reason": "bench", "placements": again})
+        rounds += 1
+    all_s = time.perf_counter() - started
+    log(f"    bulk placement of {boxes}: first answer {place_s:.1f} s ({first_placed} placed), "
+        f"all placed after {rounds} call(s), {all_s:.1f} s")
     return {"boxes": boxes, "singles": singles, "single_s": round(single_s, 2),
             "single_boxes_per_s": round(singles / single_s, 1), "job_submit_s": round(submit_s, 2),
-            "job_s": round(job_s, 2), "job_boxes_per_s": round(boxes / job_s, 1), "place_s": round(place_s, 2),
-            "place_boxes_per_s": round(boxes / place_s, 1)}
+            "job_s": round(job_s, 2), "job_boxes_per_s": round(boxes / job_s, 1), "place_s": round(all_s, 2),
+            "place_boxes_per_s": round(boxes / all_s, 1), "first_answer_s": round(place_s, 2),
+            "first_answer_placed": first_placed, "place_calls": rounds}
 
 
 # ------------------------------------------------------------------ in process
@@ -167,14 +180,17 @@ def _gateway_steps(port: int, boxes: int, singles: int, log) -> dict[str, Any]:
 def report(inproc: dict[str, Any], gateway: dict[str, Any]) -> str:
     rows = [("registration job (N rows, submit → completed)", "job_s", "job_boxes_per_s"),
             ("single POST /boxes (one at a time)", "single_s", "single_boxes_per_s"),
-            ("bulk placement (POST /placements/bulk)", "place_s", "place_boxes_per_s")]
+            ("bulk placement (until every box is placed)", "place_s", "place_boxes_per_s")]
     lines = [f"Bulk work: {inproc['boxes']} boxes ({inproc['singles']} single registrations)",
              f"{'':48} {'in process':>18} {'local gateway':>18} {'gateway ÷ in process':>22}"]
     for label, seconds, rate in rows:
         lines.append(f"{label:48} {inproc[seconds]:>7.2f} s {inproc[rate]:>6.1f}/s "
                      f"{gateway[seconds]:>7.2f} s {gateway[rate]:>6.1f}/s {gateway[seconds] / inproc[seconds]:>21.2f}x")
-    lines.append(f"bulk placement through the gateway: {gateway['place_s']:.1f} s = "
-                 f"{gateway['place_s'] / FUNCTION_TIMEOUT_S:.0%} of StacksFunction's {FUNCTION_TIMEOUT_S} s timeout")
+    for name, world in (("in process", inproc), ("through the gateway", gateway)):
+        lines.append(f"bulk placement {name}: first answer after {world['first_answer_s']:.1f} s "
+                     f"({world['first_answer_s'] / FUNCTION_TIMEOUT_S:.0%} of StacksFunction's {FUNCTION_TIMEOUT_S} s "
+                     f"timeout) with {world['first_answer_placed']} of {world['boxes']} placed; all placed in "
+                     f"{world['place_calls']} call(s)")
     lines.append(f"registration job vs single POSTs through the gateway: "
                  f"{gateway['job_boxes_per_s'] / gateway['single_boxes_per_s']:.1f}x the boxes per second")
     return "\n".join(lines)
