@@ -241,6 +241,7 @@ class ProbeContext:
     raw_query: dict[str, str] = field(default_factory=dict)
     bodies: int = 0
     headers: set[str] = field(default_factory=set)
+    lambda_context: Any = None  # the function's context (a bulk call reads its remaining time)
 
     def json(self) -> dict[str, Any]:
         self.bodies += 1
