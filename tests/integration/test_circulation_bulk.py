@@ -47,7 +47,7 @@ def test_bad_lists_refuse_the_whole_call_and_write_nothing(circulation, boxes):
     for body in ({"decision": "approve", "request_ids": [request["id"], request["id"]]},
                  {"decision": "reject", "request_ids": [request["id"]]},  # no reason
                  {"decision": "approve", "request_ids": []},
-                 {"decision": "approve", "request_ids": [f"r{n}" for n in range(101)]},
+                 {"decision": "approve", "request_ids": [f"r{n}" for n in range(51)]},
                  {"decision": "lend", "request_ids": [request["id"]]}):
         assert circulation.call("POST", DECISIONS, body=body)[0] == 400, body
     assert circulation.call("POST", DECISIONS, body={"decision": "approve", "request_ids": [request["id"]]},
@@ -71,3 +71,22 @@ def test_a_replay_with_the_same_key_returns_the_first_results(circulation, boxes
     again = circulation.call("POST", DECISIONS, body=body, headers=key, who=MANAGER)
     assert first[0] == again[0] == 200 and again[1] == first[1] and again[2]["idempotent-replayed"] == "true"
     assert len(circulation.events("LoanApproved")) == 1
+
+
+def test_a_call_short_of_time_answers_with_what_it_did_not_decide(circulation, boxes):
+    import json
+
+    from circulation.app import handler
+    from tests.support.events import FakeLambdaContext, api_event
+
+    request = circulation.create(boxes[0]["id"])
+    before = circulation.snapshot()
+
+    class ShortOfTime(FakeLambdaContext):
+        def get_remaining_time_in_millis(self):
+            return 3_000
+
+    event = api_event("POST", DECISIONS, body={"decision": "approve", "request_ids": [request["id"]]}, claims=MANAGER)
+    answer = json.loads(handler(event, ShortOfTime())["body"])
+    assert answer["results"][0]["outcome"] == "failed" and answer["results"][0]["problem"]["status"] == 503
+    assert circulation.snapshot() == before and circulation.get(request["id"])["status"] == "requested"

@@ -147,7 +147,7 @@ PATH_PARAMETERS = {"request_id": "Check-out request id."}
 
 
 # ---------------------------------------------------------------------- bulk
-MAX_DECISIONS = 100  # decided synchronously (logic/bulk.py): well inside the function's timeout
+MAX_DECISIONS = 50  # decided synchronously (logic/bulk.py), inside the function's 15 s
 DECIDE_MANY = {
     "type": "object", "additionalProperties": False, "required": ["decision", "request_ids"],
     "properties": {
