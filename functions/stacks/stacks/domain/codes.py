@@ -57,8 +57,6 @@ class LocationCode:
     def child(self, number: int) -> "LocationCode":
         if self.kind == "shelf":
             raise InvalidCode("A shelf has no children.")
-        if isinstance(number, float) and number.is_integer():
-            number = int(number)  # JSON's 23.0 is the integer 23, as JSON Schema's "integer" says
         _check_number(number)
         return LocationCode(self.repository, *self.numbers, number)
 

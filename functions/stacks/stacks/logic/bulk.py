@@ -22,9 +22,9 @@ from ..domain.rules import manager_org, reader_org
 from .boxes import _container, new_box
 
 REGISTER_BOXES = "register_boxes"
-CSV_LIST_SEPARATOR = "|"  # a CSV cell holding a list (contents): items separated by |
+CSV_LIST_SEPARATOR = "|"  # a CSV cell holding a list (contents, files): items separated by |
 CSV_NUMBERS = ("weight_kg",)
-CSV_LISTS = ("contents",)
+CSV_LISTS = ("contents", "files")
 
 
 def submit_registration(caller: Caller, rows: list[dict[str, Any]], *, from_csv: bool,
