@@ -90,7 +90,7 @@ def test_a_row_registers_the_box_a_single_post_would(stacks, laid_out):
     stacks.ok("POST", "/boxes/bulk", body={"rows": [{**body, "barcode": "BX-ROW", "rfid": "e200000000000000000000cc"}]},
               expect=202)
     _run_jobs(stacks)
-    row = stacks.ok("GET", "/boxes", query={"barcode": "BX-ROW"})["items"][0]
+    row = stacks.get_box(stacks.ok("GET", "/boxes", query={"barcode": "BX-ROW"})["items"][0]["id"])
     differs = {"id", "barcode", "rfid", "created_at", "updated_at"}
     assert {k: v for k, v in row.items() if k not in differs} == {k: v for k, v in single.items() if k not in differs}
     assert row["rfid"] == "E200000000000000000000CC"

@@ -388,8 +388,8 @@ def post_readings(ctx: RequestContext) -> Reply:
            body=schemas.BULK_REGISTER_BOXES, body_formats=("csv",), idempotent=True, errors=(403,))
 def bulk_register_boxes(ctx: RequestContext) -> Reply:
     """Stack managers and admins: up to 20,000 boxes as `text/csv` (a header row naming the fields of `POST
-    /boxes`; `contents` items separated by `|`) or JSON (`{"rows": [...]}`). Answers 202 with a job at once;
-    `GET /stacks/jobs/{job_id}` shows its progress and `/errors` each refused row. Every row is registered
+    /boxes`; `contents` and `files` items separated by `|`) or JSON (`{"rows": [...]}`). Answers 202 with a
+    job at once; `GET /stacks/jobs/{job_id}` shows its progress and `/errors` each refused row. Every row is registered
     with the rules of `POST /boxes`, all or nothing (box, label claims and event together); a refused row
     (bad field, unknown profile, barcode or RFID tag in use, also by an earlier row) does not stop the
     others. With an `Idempotency-Key` a retry answers the same job."""

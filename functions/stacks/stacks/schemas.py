@@ -448,7 +448,7 @@ ROW_ERROR_PAGE = page_of(ROW_ERROR_SCHEMA)
 BULK_REGISTER_BOXES = {
     "type": "object", "additionalProperties": False, "required": ["rows"],
     "description": "Boxes to register, each as the body of `POST /boxes`. Or send `text/csv` with a header row "
-                   "naming those fields (`contents`: items separated by `|`; empty cells are absent).",
+                   "naming those fields (`contents`, `files`: items separated by `|`; empty cells are absent).",
     "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": MAX_JOB_ROWS, "items": REGISTER_BOX}},
 }
 JOB_ROWS = {"register_boxes": REGISTER_BOX}  # the row schema of each kind of job (stacks.jobs)
