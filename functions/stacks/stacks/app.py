@@ -400,14 +400,14 @@ def bulk_register_boxes(ctx: RequestContext) -> Reply:
 
 
 @api.route("/stacks/jobs", "GET", summary="List stacks' jobs", response=schemas.JOB_PAGE, query=PAGE, errors=(403,))
-def list_jobs(ctx: RequestContext) -> Reply:
+def list_stacks_jobs(ctx: RequestContext) -> Reply:
     """The organisation's bulk jobs, newest first."""
     return page(*logic.list_jobs(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
 
 
 @api.route("/stacks/jobs/{job_id}", "GET", summary="Read a job's progress", response=schemas.JOB,
            errors=(403, 404))
-def get_job(ctx: RequestContext, job_id: str) -> Reply:
+def get_stacks_job(ctx: RequestContext, job_id: str) -> Reply:
     """`status` queued → running → completed (refused rows are counted in `failed`) | failed (the job itself
     could not run: `detail` says why); `done`, `succeeded`, `failed` and `percent` of `total` rows."""
     return Reply(logic.get_job(ctx.require_caller(), job_id).public())
@@ -415,7 +415,7 @@ def get_job(ctx: RequestContext, job_id: str) -> Reply:
 
 @api.route("/stacks/jobs/{job_id}/errors", "GET", summary="A job's refused rows", response=schemas.ROW_ERROR_PAGE,
            query=PAGE, errors=(403, 404))
-def job_errors(ctx: RequestContext, job_id: str) -> Reply:
+def stacks_job_errors(ctx: RequestContext, job_id: str) -> Reply:
     """Each refused row: its number (1-based; in CSV the header is row 0), the problem's `detail` and
     `errors[]` naming the fields, in row order."""
     return page(*logic.job_errors(ctx.require_caller(), job_id, ctx.query["limit"], ctx.query["cursor"]),
