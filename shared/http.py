@@ -83,6 +83,7 @@ class Operation:
     errors: tuple[int, ...] = ()  # statuses the route's own rules answer, beyond the protocol's
     formats: tuple[str, ...] = ()  # other formats of the success body (keys of MEDIA_TYPES)
     max_body: int = MAX_BODY_BYTES  # what ctx.json() accepts; more only where a route takes a whole sheet
+    body_formats: tuple[str, ...] = ()  # other media types of the request body (uploads: e.g. csv)
 
     @property
     def name(self) -> str:
@@ -140,6 +141,18 @@ class RequestContext:
             raise MalformedRequest(f"The body nests deeper than {MAX_BODY_DEPTH} levels.") from None
         _check_text(body)
         return validate(body, self.operation.body)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows of an upload (`text/csv` with a header row, or JSON `{"rows": [...]}`), for routes that
+        declare `body_formats`; each row is checked later, on its own (shared.jobs)."""
+        assert self.operation is not None and self.operation.body is not None, f"{self.route} declares no body"
+        from shared.jobs import read_rows  # only upload routes load the jobs module
+
+        return read_rows(self.raw_body, self.header("content-type"))
+
+    def media_type(self) -> str:
+        """The body's media type, without parameters (`text/csv`, `application/json`)."""
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
 
     def expected_version(self) -> int:
         """The version If-Match names (428 without, 412 when malformed); only routes declaring if_match read it."""
@@ -284,7 +297,7 @@ class Api:
               also: Iterable[int] = (), body: dict[str, Any] | None = None, query: Iterable[dict[str, Any]] = (),
               partner: str | None = None, idempotent: bool = False, if_match: bool = False,
               etag: bool = False, errors: Iterable[int] = (), formats: Iterable[str] = (),
-              max_body: int = MAX_BODY_BYTES):
+              max_body: int = MAX_BODY_BYTES, body_formats: Iterable[str] = ()):
         """Declare a route; the view's docstring is the operation's description. `status` is its usual success
         status; a view that answers another one in some cases (200 when a PUT-like POST replaced what it would
         otherwise have created) declares it in `also`, and sets it on its Reply. `partner="<scope>"`: a
@@ -293,7 +306,7 @@ class Api:
             op = Operation(method=method, path=path, view=view, summary=summary, response=response, status=status,
                            also=tuple(also), body=body, query=tuple(query), partner=partner,
                            idempotent=idempotent, if_match=if_match, etag=etag, errors=tuple(errors),
-                           formats=tuple(formats), max_body=max_body)
+                           formats=tuple(formats), max_body=max_body, body_formats=tuple(body_formats))
             assert (method, path) not in self.operations, f"{method} {path} declared twice"
             self.operations[(method, path)] = op
 

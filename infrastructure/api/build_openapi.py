@@ -371,6 +371,8 @@ def _operation(route: Route, op: Operation, components: Components) -> dict[str,
         content = {"application/json": {"schema": body_schema}}
         if route.method == "PATCH":
             content["application/merge-patch+json"] = {"schema": body_schema}
+        for fmt in op.body_formats:  # an upload in another format: the same rows, as text
+            content[MEDIA_TYPES[fmt].split(";")[0]] = {"schema": {"type": "string"}}
         operation["requestBody"] = {"required": True, "content": content}
     operation["responses"] = responses
     return operation

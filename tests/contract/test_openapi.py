@@ -241,10 +241,19 @@ class ProbeContext:
     raw_query: dict[str, str] = field(default_factory=dict)
     bodies: int = 0
     headers: set[str] = field(default_factory=set)
+    lambda_context: Any = None  # the function's context (a bulk call reads its remaining time)
 
     def json(self) -> dict[str, Any]:
         self.bodies += 1
         return {}
+
+    def rows(self) -> list[dict[str, Any]]:  # an upload's rows (routes with body_formats)
+        self.bodies += 1
+        return []
+
+    def media_type(self) -> str:
+        self.headers.add("content-type")
+        return "application/json"
 
     def header(self, name: str) -> str:
         self.headers.add(name.lower())

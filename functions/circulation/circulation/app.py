@@ -145,4 +145,20 @@ def put_policy(ctx: RequestContext) -> Reply:
     return Reply(policy.public(), version=policy.version)
 
 
+# ----------------------------------------------------------------------- bulk
+@api.route(REQUESTS + "/decisions", "POST", summary="Approve or reject many requests", response=schemas.DECISIONS,
+           body=schemas.DECIDE_MANY, idempotent=True, errors=(403,))
+def decide_requests(ctx: RequestContext) -> Reply:
+    """Stack managers and admins: up to 50 requests, each approved or rejected exactly as its own `…/approve`
+    or `…/reject` would (the same rules; a rejection's `reason` is kept on each), on the request as it stands
+    now, and reported in `results` (`approved`, `queued`, `rejected`, or `failed` with its problem: 404 for
+    an unknown or another organisation's id, 409 when its state no longer allows the decision). Requests for
+    the same box are decided in the order listed (their queue order). A request listed twice refuses the whole
+    call. Should the function run short of time (an overloaded system), the requests not yet decided fail
+    with 503 and the call still answers: send them again. With an `Idempotency-Key` a retry returns the
+    first results."""
+    remaining = getattr(ctx.lambda_context, "get_remaining_time_in_millis", None)
+    return Reply(logic.decide_many(ctx.require_caller(), ctx.json(), remaining))
+
+
 handler = api.lambda_handler()

@@ -144,3 +144,36 @@ PARAMETERS = {
     "RegisterPerson": REGISTER_PERSON, "RegisterFormat": REGISTER_AS,
 }
 PATH_PARAMETERS = {"request_id": "Check-out request id."}
+
+
+# ---------------------------------------------------------------------- bulk
+MAX_DECISIONS = 50  # decided synchronously (logic/bulk.py), inside the function's 15 s
+DECIDE_MANY = {
+    "type": "object", "additionalProperties": False, "required": ["decision", "request_ids"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "request_ids": {"type": "array", "minItems": 1, "maxItems": MAX_DECISIONS,
+                        "items": {"type": "string", "minLength": 1, "maxLength": 100}},
+        "reason": REJECT["properties"]["reason"],
+    },
+    "if": {"properties": {"decision": {"const": "reject"}}, "required": ["decision"]},
+    "then": {"required": ["reason"]},
+}
+DECISIONS = {
+    "type": "object", "required": ["decision", "summary", "results"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "summary": {"type": "object", "properties": {k: {"type": "integer"} for k in
+                                                     ("approved", "queued", "rejected", "failed")}},
+        "results": {"type": "array", "items": {
+            "type": "object", "required": ["request_id", "outcome"],
+            "properties": {"request_id": {"type": "string"},
+                           "outcome": {"type": "string", "enum": ["approved", "queued", "rejected", "failed"]},
+                           "status": STATUS, "version": {"type": "integer"},
+                           "problem": {"type": "object", "required": ["type", "status", "detail"],
+                                       "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                                                      "status": {"type": "integer"},
+                                                      "detail": {"type": "string"}}}}}},
+    },
+}
+COMPONENTS |= {"DecideLoanRequests": DECIDE_MANY, "LoanRequestDecisions": DECISIONS}

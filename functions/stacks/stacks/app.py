@@ -7,6 +7,7 @@ Resources (ids of locations are their codes, e.g. `R01-03-05-2`):
   /boxes[/{box_id}[/placement|/status|/history]], /placements/bulk
   /space, /space/suggestions                            calculator and arrangement-aware suggestions
   /sensors[/{sensor_id}], /environment/readings (partner key)
+  /boxes/bulk, /stacks/jobs[/{job_id}[/errors]]          bulk registration as a job (202 + progress)
 """
 from __future__ import annotations
 
@@ -299,11 +300,15 @@ def box_history(ctx: RequestContext, box_id: str) -> Reply:
 @api.route("/placements/bulk", "POST", summary="Place or move many boxes", response=schemas.BULK_PLACEMENT,
            body=schemas.BULK_PLACE, idempotent=True, errors=(403,))
 def bulk_place(ctx: RequestContext) -> Reply:
-    """Stack managers and admins: up to 500 boxes, each placed in its own transaction and reported in
-    `results` (`placed`, `moved`, `found`, `unchanged` or `failed` with a problem); a full shelf fails only
-    the boxes that do not fit. Bad input (a malformed code, a box listed twice) refuses the whole call before
-    anything is written. With an `Idempotency-Key` a retry returns the first results."""
-    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json()))
+    """Stack managers and admins: up to 500 boxes, each reported in `results` (`placed`, `moved`, `found`,
+    `unchanged` or `failed` with a problem); a full shelf fails only the boxes that do not fit. The boxes
+    bound for one shelf are written together (a transaction per group of about 20, redone box by box if the
+    table refuses it), so 500 boxes take a few seconds. Should the function run short of time (an overloaded
+    system), the boxes not yet attempted fail with 503 and the call still answers: send them again. Bad input
+    (a malformed code, a box listed twice) refuses the whole call before anything is written. With an
+    `Idempotency-Key` a retry returns the first results."""
+    remaining = getattr(ctx.lambda_context, "get_remaining_time_in_millis", None)
+    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json(), remaining))
 
 
 # ---------------------------------------------------------------------- space
@@ -376,6 +381,45 @@ def post_readings(ctx: RequestContext) -> Reply:
     EnvironmentBackInRange; `changes` lists them. Retries store nothing twice."""
     body = ctx.json()
     return Reply(logic.record_readings(ctx.require_partner(), body))
+
+
+# ----------------------------------------------------------------------- bulk
+@api.route("/boxes/bulk", "POST", summary="Register many boxes (a job)", response=schemas.JOB, status=202,
+           body=schemas.BULK_REGISTER_BOXES, body_formats=("csv",), idempotent=True, errors=(403,))
+def bulk_register_boxes(ctx: RequestContext) -> Reply:
+    """Stack managers and admins: up to 20,000 boxes as `text/csv` (a header row naming the fields of `POST
+    /boxes`; `contents` and `files` items separated by `|`) or JSON (`{"rows": [...]}`). Answers 202 with a
+    job at once; `GET /stacks/jobs/{job_id}` shows its progress and `/errors` each refused row. Every row is registered
+    with the rules of `POST /boxes`, all or nothing (box, label claims and event together); a refused row
+    (bad field, unknown profile, barcode or RFID tag in use, also by an earlier row) does not stop the
+    others. With an `Idempotency-Key` a retry answers the same job."""
+    caller = ctx.require_caller()
+    job = logic.submit_registration(caller, ctx.rows(), from_csv=ctx.media_type() == "text/csv",
+                                    idempotency_key=ctx.header("idempotency-key"))
+    return Reply(job.public(), location=f"/stacks/jobs/{job.id}")
+
+
+@api.route("/stacks/jobs", "GET", summary="List stacks' jobs", response=schemas.JOB_PAGE, query=PAGE, errors=(403,))
+def list_stacks_jobs(ctx: RequestContext) -> Reply:
+    """The organisation's bulk jobs, newest first."""
+    return page(*logic.list_jobs(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/stacks/jobs/{job_id}", "GET", summary="Read a job's progress", response=schemas.JOB,
+           errors=(403, 404))
+def get_stacks_job(ctx: RequestContext, job_id: str) -> Reply:
+    """`status` queued → running → completed (refused rows are counted in `failed`) | failed (the job itself
+    could not run: `detail` says why); `done`, `succeeded`, `failed` and `percent` of `total` rows."""
+    return Reply(logic.get_job(ctx.require_caller(), job_id).public())
+
+
+@api.route("/stacks/jobs/{job_id}/errors", "GET", summary="A job's refused rows", response=schemas.ROW_ERROR_PAGE,
+           query=PAGE, errors=(403, 404))
+def stacks_job_errors(ctx: RequestContext, job_id: str) -> Reply:
+    """Each refused row: its number (1-based; in CSV the header is row 0), the problem's `detail` and
+    `errors[]` naming the fields, in row order."""
+    return page(*logic.job_errors(ctx.require_caller(), job_id, ctx.query["limit"], ctx.query["cursor"]),
+)
 
 
 handler = api.lambda_handler()

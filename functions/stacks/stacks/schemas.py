@@ -4,6 +4,7 @@ The same dicts validate requests (shared.validation) and are published in the Op
 document (infrastructure/api/build_openapi.py), so they cannot drift. COMPONENTS and
 PARAMETERS name what the document publishes; PATH_PARAMETERS describe the routes' path parameters.
 """
+from shared.jobs import JOB_SCHEMA, MAX_ROWS, ROW_ERROR_SCHEMA
 from shared.pagination import page_of
 from shared.query import param
 
@@ -435,3 +436,22 @@ PATH_PARAMETERS = {
     "box_id": "Box id.",
     "sensor_id": "Sensor (device) id.",
 }
+
+
+# ---------------------------------------------------------------------- bulk
+# Bulk registration is a job (shared.jobs): the upload is stored and answered 202; each row is
+# validated against REGISTER_BOX when the job runs, so a row and a single POST /boxes cannot differ.
+MAX_JOB_ROWS = MAX_ROWS
+JOB = JOB_SCHEMA
+JOB_PAGE = page_of(JOB)
+ROW_ERROR_PAGE = page_of(ROW_ERROR_SCHEMA)
+BULK_REGISTER_BOXES = {
+    "type": "object", "additionalProperties": False, "required": ["rows"],
+    "description": "Boxes to register, each as the body of `POST /boxes`. Or send `text/csv` with a header row "
+                   "naming those fields (`contents`, `files`: items separated by `|`; empty cells are absent).",
+    "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": MAX_JOB_ROWS, "items": REGISTER_BOX}},
+}
+JOB_ROWS = {"register_boxes": REGISTER_BOX}  # the row schema of each kind of job (stacks.jobs)
+COMPONENTS |= {"StacksJob": JOB, "StacksJobPage": JOB_PAGE, "StacksJobRowErrorPage": ROW_ERROR_PAGE,
+               "BulkRegisterBoxes": BULK_REGISTER_BOXES}
+PATH_PARAMETERS |= {"job_id": "Job id (from the 202 answer's `id` or `Location`)."}

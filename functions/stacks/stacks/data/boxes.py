@@ -44,6 +44,17 @@ def get_box(org_id: str, box_id: str, consistent: bool = False) -> Box | None:
         return None
 
 
+def get_boxes(org_id: str, box_ids: list[str]) -> dict[str, Box]:
+    """Many boxes in BatchGetItem calls of up to 100 keys (a bulk call reads its boxes at once)."""
+    keys = [(org_key(org_id), box_key(box_id)) for box_id in dict.fromkeys(box_ids)]
+    found: dict[str, Box] = {}
+    for start in range(0, len(keys), 100):
+        for item in read(lambda: list(BoxItem.batch_get(keys[start:start + 100]))):
+            box = item.entity()
+            found[box.id] = box
+    return found
+
+
 def rfid_owner(org_id: str, rfid: str) -> str | None:
     try:
         return read(ClaimItem.get, rfid_key(org_id, rfid), "CLAIM").owner_id
@@ -169,13 +180,18 @@ def _shelf_update(tx: Tx, org_id: str, change: ShelfChange) -> None:
 
 
 def create_box(box: Box, event: DomainEvent) -> None:
-    tx = Tx().put(BoxItem.of(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
+    stage_new_box(Tx(), box, event).run()
+
+
+def stage_new_box(tx: Tx, box: Box, event: DomainEvent) -> Tx:
+    """A new box, its label claims and its event, added to `tx` (one registration, or one row of a bulk one)."""
+    tx.put(BoxItem.of(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
     tx.put(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.pk.does_not_exist(),
            on_fail=barcode_taken(box.barcode))
     if box.rfid:
         tx.put(_rfid_claim(box.org_id, box.rfid, box.id), condition=ClaimItem.pk.does_not_exist(),
                on_fail=rfid_taken(box.rfid))
-    tx.event(event).run()
+    return tx.event(event)
 
 
 def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[ShelfChange] = (),
@@ -242,3 +258,69 @@ StepAlreadyRecorded = _StepAlreadyRecorded
 
 class StepUndone(Conflict):
     """A forward step arrived after its compensation ran."""
+
+
+# ------------------------------------------------------------------------ bulk
+@dataclass(frozen=True)
+class BoxChange:
+    """One box's placement as a bulk call plans it: the box before and after, its event, the shelves it
+    joins or leaves and its history entries."""
+
+    after: Box
+    before: Box
+    event: DomainEvent
+    shelves: tuple[ShelfChange, ...]
+    entries: tuple[HistoryEntry, ...]
+
+    @property
+    def operations(self) -> int:
+        return 2 + len(self.entries)  # the box, its event, its entries (the shelves are counted per group)
+
+
+def save_placements(changes: list[BoxChange]) -> None:
+    """Commit several boxes' placements in ONE transaction: each box conditional on its version, each
+    shelf's counters moved once by the sum of its boxes (a joining shelf must have room for all of them
+    together: `used <= capacity - their total`). Either all land or none; the caller retries the boxes
+    of a refused group one by one to learn which one was refused and why."""
+    if not changes:
+        return
+    org_id = changes[0].after.org_id
+    tx = Tx()
+    totals: dict[tuple[str, int], dict[str, Any]] = {}
+    for change in changes:
+        tx.put(BoxItem.of(change.after), condition=(BoxItem.version == change.before.version)
+               & (BoxItem.status == change.before.status), on_fail=stale("box"))
+        for entry in change.entries:
+            tx.put(entry.item(), condition=HistoryItem.pk.does_not_exist())
+        tx.event(change.event)
+        for shelf in change.shelves:
+            total = totals.setdefault((shelf.shelf_id, shelf.direction), {
+                "um": 0, "g": 0, "boxes": 0, "holdings": {}, "shelf": shelf.shelf})
+            total["um"] += shelf.placement.footprint_um
+            total["g"] += shelf.placement.weight_g
+            total["boxes"] += 1
+            total["holdings"][shelf.holding] = total["holdings"].get(shelf.holding, 0) + 1
+    for (shelf_id, sign), total in totals.items():
+        actions = [LocationItem.used_um.add(sign * total["um"]), LocationItem.used_g.add(sign * total["g"]),
+                   LocationItem.box_count.add(sign * total["boxes"])]
+        for holding, count in total["holdings"].items():
+            path = LocationItem.holdings[holding]
+            actions.append(path.set((path | 0) + sign * count))
+        if sign > 0:
+            shelf = total["shelf"]
+            assert shelf is not None and shelf.dimensions is not None
+            max_um, max_g = limits_before(shelf.dimensions, total["um"], total["g"])
+            condition = ((LocationItem.status == "active") & (LocationItem.version == shelf.version)
+                         & (LocationItem.used_um <= max_um) & (LocationItem.used_g <= max_g))
+            tx.update(location_ref(org_id, parse(shelf_id)), actions, condition=condition,
+                      on_fail=Conflict(f"Shelf {shelf_id} has no room for all these boxes together."))
+        else:
+            tx.update(location_ref(org_id, parse(shelf_id)), actions, condition=LocationItem.pk.exists(),
+                      on_fail=Conflict(f"Shelf {shelf_id} no longer exists."))
+    tx.run()
+
+
+def group_operations(changes: list[BoxChange]) -> int:
+    """Operations the transaction of `save_placements(changes)` holds (DynamoDB takes at most 100)."""
+    shelves = {(s.shelf_id, s.direction) for c in changes for s in c.shelves}
+    return sum(c.operations for c in changes) + len(shelves)

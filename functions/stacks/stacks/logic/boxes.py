@@ -1,11 +1,11 @@
 """Boxes (보존상자): registration, description, status by hand, and their location history."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from shared.auth import Caller, require_found
 from shared.concurrency import stale
-from shared.events import now_iso
+from shared.events import DomainEvent, now_iso
 from shared.idempotency import derived_id
 from shared.problems import Conflict, InvalidCursor, NotFound, ValidationFailed
 
@@ -29,20 +29,31 @@ def _container(org_id: str, profile_id: str):
 
 def register_box(caller: Caller, body: dict[str, Any], idempotency_key: str | None) -> Box:
     org_id = manager_org(caller)
-    profile = _container(org_id, body["container_profile_id"])
+    box, registered = new_box(org_id, body, derived_id(f"box|{caller.user_id}", idempotency_key), caller.as_actor())
+    store.create_box(box, registered)
+    return box
+
+
+def new_box(org_id: str, body: dict[str, Any], box_id: str, actor: dict[str, Any],
+            container: Callable[[str, str], Any] | None = None, check_labels: bool = True
+            ) -> tuple[Box, DomainEvent]:
+    """The box a (schema-valid) registration body describes and its BoxRegistered event: the rules of one
+    registration, and of each row of a bulk one (`container` may cache profiles). A label in use is refused
+    by the write's claim conditions (same problem); `check_labels` also looks first, for a quicker answer."""
+    profile = (container or _container)(org_id, body["container_profile_id"])
     files = check_files(org_id, body.get("files") or ())
     size = profile.size
     if body.get("weight_kg") is not None:
         size = BoxSize(size.width_mm, size.height_mm, size.depth_mm, body["weight_kg"], size.stacking_limit)
     stamp = now_iso()
-    box = Box(org_id=org_id, id=derived_id(f"box|{caller.user_id}", idempotency_key), barcode=body["barcode"],
+    box = Box(org_id=org_id, id=box_id, barcode=body["barcode"],
               rfid=body["rfid"].upper() if body.get("rfid") else None, title=_text(body.get("title")),
               container_profile_id=profile.id, size=size, producing_unit=body["producing_unit"].strip(),
               record_form=body["record_form"], contents=tuple(body.get("contents") or ()), files=files,
               note=_text(body.get("note")), retention=body.get("retention"), created_at=stamp, updated_at=stamp)
-    _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
-    store.create_box(box, event("BoxRegistered", [box_subject(org_id, box.id)], box.public(), caller.as_actor()))
-    return box
+    if check_labels:
+        _refuse_taken_labels(org_id, box.barcode, box.rfid, box.id)
+    return box, event("BoxRegistered", [box_subject(org_id, box.id)], box.public(), actor)
 
 
 def _refuse_taken_labels(org_id: str, barcode: str | None, rfid: str | None, box_id: str) -> None:
