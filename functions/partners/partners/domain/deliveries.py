@@ -58,8 +58,22 @@ def id_bound(epoch_seconds: float, *, upper: bool) -> str:
     return "msg_" + _base32(ms << 80 | ((2 ** 80 - 1) if upper else 0), 26)
 
 
+def id_time(delivery_id: str) -> float:
+    """The event's instant (epoch seconds) a delivery id begins with."""
+    value = 0
+    for ch in delivery_id.removeprefix("msg_")[:10]:
+        value = value * 32 + _CROCKFORD.index(ch)
+    return value / 1000  # 26 characters hold 130 bits: the first 10 are two zero bits and the 48 of the time
+
+
 def _base32(value: int, length: int) -> str:
     return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(length)))
+
+
+def new_ticket(rng: random.Random) -> str:
+    """A fresh token for the queue message of the next try: a message whose token is not the
+    delivery's is stale (a redelivery or a duplicate message got there first) and does nothing."""
+    return f"{rng.getrandbits(64):016x}"
 
 
 def next_wait(tries_done: int, rng: random.Random) -> float | None:
@@ -158,7 +172,7 @@ class Delivery:
     status: str = "pending"
     attempts: int = 0  # tries made, every round
     round_start: int = 0  # `attempts` when the current round began (a redelivery starts one)
-    ticket: int = 1  # which queue message may make the next try (older ones are stale)
+    ticket: str = ""  # the token of the one queue message that may make the next try (others are stale)
     next_attempt_at: float | None = None
     last_status: int | None = None
     last_outcome: str | None = None
@@ -208,7 +222,8 @@ def after_try(delivery: Delivery, response: Response, *, now: float, rng: random
         if outcome == "throttled":
             throttle = now + (retry_after if retry_after is not None else THROTTLE_SECONDS)
     at = iso(now) or ""
-    moved = replace(delivery, status=status, attempts=delivery.attempts + 1, ticket=delivery.ticket + 1,
+    moved = replace(delivery, status=status, attempts=delivery.attempts + 1,
+                    ticket=new_ticket(rng) if status == "pending" else "",
                     next_attempt_at=next_at, last_status=response.status, last_outcome=outcome,
                     delivered_at=at if status == "delivered" else delivery.delivered_at, updated_at=at)
     attempt = Attempt(delivery.org_id, delivery.subscription_id, delivery.id, delivery.attempts + 1, at, outcome,
@@ -217,14 +232,14 @@ def after_try(delivery: Delivery, response: Response, *, now: float, rng: random
     return Decision(moved, attempt, disable, throttle, dead)
 
 
-def redelivered(delivery: Delivery, *, now: float) -> Delivery:
+def redelivered(delivery: Delivery, *, now: float, rng: random.Random) -> Delivery:
     """A new round of the schedule from now; the id (webhook-id) stays."""
-    return replace(delivery, status="pending", round_start=delivery.attempts, ticket=delivery.ticket + 1,
+    return replace(delivery, status="pending", round_start=delivery.attempts, ticket=new_ticket(rng),
                    next_attempt_at=now, updated_at=iso(now) or "")
 
 
 def abandoned(delivery: Delivery, *, now: float, outcome: str) -> Delivery:
     """No try is made: the subscription is disabled or gone."""
-    return replace(delivery, status="failed", ticket=delivery.ticket + 1, next_attempt_at=None,
+    return replace(delivery, status="failed", ticket="", next_attempt_at=None,
                    last_outcome=outcome, updated_at=iso(now) or "")
 

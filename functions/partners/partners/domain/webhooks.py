@@ -158,3 +158,13 @@ class SubscriptionChange:
                               disabled_reason=None if self.enabled else "disabled by the client",
                               throttled_until=0.0 if self.enabled else changed.throttled_until)
         return changed
+
+
+def pattern_within(pattern: str, allowed: Iterable[str]) -> bool:
+    """Whether a subscription's pattern asks for nothing beyond what the client may read: `stacks.BoxPlaced`
+    needs that type, `stacks.*` or `*`; `stacks.*` needs `stacks.*` or `*`; `*` needs `*`."""
+    allowed = set(allowed)
+    if "*" in allowed or pattern in allowed:
+        return True
+    capability, _, name = pattern.partition(".")
+    return name != "*" and pattern != "*" and f"{capability}.*" in allowed
