@@ -51,7 +51,7 @@ def _subject(sub: Subscription) -> list[Subject]:
 
 
 def _actor(partner: PartnerCaller) -> dict[str, Any]:
-    return {"client_id": partner.client_id, "org_id": partner.org_id}
+    return {"user_id": f"partner:{partner.client_id}", "org_id": partner.org_id, "partner_client_id": partner.client_id}
 
 
 def _check_url(url: str) -> str:
@@ -127,9 +127,10 @@ def update_subscription(partner: PartnerCaller, subscription_id: str, changes: d
     return after
 
 
-def delete_subscription(partner: PartnerCaller, subscription_id: str) -> None:
+def delete_subscription(partner: PartnerCaller, subscription_id: str) -> Subscription:
     sub = _own(partner, subscription_id, consistent=True)
     store.delete_subscription(sub, event("WebhookUnsubscribed", _subject(sub), _summary(sub), _actor(partner)))
+    return sub
 
 
 def rotate_secret(partner: PartnerCaller, subscription_id: str, body: dict[str, Any], *,
