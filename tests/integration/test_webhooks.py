@@ -5,10 +5,8 @@ throttling, the dead-letter queue, the delivery log, redelivery and other organi
 from __future__ import annotations
 
 from dataclasses import dataclass
-import http.server
 import json
 import random
-import threading
 import time
 from typing import Any
 import uuid
@@ -17,6 +15,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from shared.problems import NotFound, ValidationFailed
+from tests.support.receiver import Receiver
 
 ORG, OTHER_ORG = "org-alpha", "org-beta"
 
@@ -59,39 +58,6 @@ class Queue:
 
     def next_visible_at(self) -> float | None:
         return min((at for at, _ in self.messages), default=None)
-
-
-class Receiver:
-    """A tiny webhook receiver: answers from a script (status, headers), records what came."""
-
-    def __init__(self) -> None:
-        self.script: list[tuple[int, dict[str, str]]] = []
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["content-length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                status, headers = receiver.script.pop(0) if receiver.script else (200, {})
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                reply = f"answer {status} " .encode() + b"x" * 3000
-                self.send_header("content-length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/records"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -186,7 +152,7 @@ def test_an_event_reaches_the_subscriptions_that_want_it_signed_and_verifiable(w
     assert world.fan_out(envelope) == 1
     assert world.fan_out(envelope) == 1  # at-least-once: the untried delivery is queued again, not made twice
     assert world.run_due() == ["delivered", "stale"]  # the second message found the delivery tried
-    (headers, body), = world.receiver.received
+    (headers, body, _), = world.receiver.received
     assert Webhook(secret).verify(body, headers)["data"]["id"] == envelope["id"]
     assert json.loads(body)["type"] == "stacks.BoxPlaced" and headers["webhook-id"].startswith("msg_")
     page, _ = logic.list_deliveries(partner, wanted.id, 10, None, None)
@@ -220,9 +186,9 @@ def test_failed_tries_follow_the_schedule_honour_retry_after_and_then_deliver(wo
     assert "waiting" in outcomes  # the 30 min wait took hops of at most 15 min
     assert all(len(a["response_excerpt"].encode()) <= 1024 and a["latency_ms"] >= 0 for a in attempts)
     assert attempts[-1]["next_attempt_at"] is None
-    first_headers, first_body = world.receiver.received[0]
+    first_headers, first_body, _ = world.receiver.received[0]
     Webhook(secret).verify(first_body, first_headers)
-    assert len({h["webhook-id"] for h, _ in world.receiver.received}) == 1  # one id on every try
+    assert len({h["webhook-id"] for h, _, _ in world.receiver.received}) == 1  # one id on every try
 
 
 def test_a_410_disables_the_subscription_and_its_other_deliveries_stop(world):
@@ -343,7 +309,7 @@ def test_rotation_signs_with_both_secrets_until_the_window_ends(world):
     assert new != old and rotated.version == 2
     world.fan_out(box_event())
     world.run_due()
-    headers, body = world.receiver.received[-1]
+    headers, body, _ = world.receiver.received[-1]
     assert len(headers["webhook-signature"].split()) == 2
     Webhook(old).verify(body, headers)
     Webhook(new).verify(body, headers)
