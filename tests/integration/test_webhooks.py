@@ -4,7 +4,6 @@ is captured, so a delayed message is handed over when the clock says it is due; 
 throttling, the dead-letter queue, the delivery log, redelivery and other organisations' 404s."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 import json
 import random
 import time
@@ -14,19 +13,18 @@ import uuid
 import pytest
 from standardwebhooks import Webhook
 
+from shared.auth import Partner
 from shared.problems import NotFound, ValidationFailed
+from tests.support.events import call_api, partner as partner_context
 from tests.support.receiver import Receiver
 
 ORG, OTHER_ORG = "org-alpha", "org-beta"
 
 
-@dataclass(frozen=True)
-class PartnerAs:
-    """The partner a route would get from the partner authorizer."""
-    org_id: str
-    client_id: str
-    event_types: tuple[str, ...]
-    scopes: frozenset = frozenset({"webhooks:manage"})
+def PartnerAs(org_id: str, client_id: str, event_types) -> Partner:  # noqa: N802 — reads as the type it makes
+    """The partner a route gets from the partner authorizer."""
+    return Partner(client_id=client_id, org_id=org_id, scopes=frozenset({"webhooks:manage"}),
+                   event_types=tuple(event_types))
 
 
 class Clock:
@@ -323,3 +321,68 @@ def test_rotation_signs_with_both_secrets_until_the_window_ends(world):
 def _epoch(at: str) -> float:
     from datetime import datetime
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+
+
+# ------------------------------------------------------------- through the handler
+def _call(partner: Partner, method: str, resource: str, **kwargs):
+    from partners import app
+    scopes = sorted(partner.scopes)
+    return call_api(app.handler, method, resource, as_partner=partner_context(
+        partner.client_id, partner.org_id, scopes, list(partner.event_types)), **kwargs)
+
+
+def test_the_routes_answer_problems_write_nothing_on_bad_input_and_replay_idempotent_posts(world):
+    partner = world.client()
+    bad = {"url": "https://[::ffff:10.0.0.1]/hook", "event_types": ["stacks.*"]}
+    status, body, headers = _call(partner, "POST", "/partners/webhooks", body=bad, headers={"Idempotency-Key": "k-1"})
+    assert status == 400 and headers["content-type"] == "application/problem+json" and body["errors"][0]["field"] == "url"
+    status, body, _ = _call(partner, "POST", "/partners/webhooks", body={"url": world.receiver.url, "event_types": ["x"]})
+    assert status == 400
+    assert _call(partner, "GET", "/partners/webhooks")[1]["items"] == []  # nothing was written
+
+    good = {"url": world.receiver.url, "event_types": ["stacks.BoxPlaced"]}
+    status, first, headers = _call(partner, "POST", "/partners/webhooks", body=good, headers={"Idempotency-Key": "k-2"})
+    assert status == 201 and first["secret"].startswith("whsec_") and headers["location"].endswith(first["id"])
+    status, again, headers = _call(partner, "POST", "/partners/webhooks", body=good, headers={"Idempotency-Key": "k-2"})
+    assert status == 201 and again["id"] == first["id"] and headers.get("idempotent-replayed") == "true"
+    assert len(_call(partner, "GET", "/partners/webhooks")[1]["items"]) == 1
+    read = _call(partner, "GET", "/partners/webhooks/{subscription_id}", path={"subscription_id": first["id"]})[1]
+    assert "secret" not in read and first["secret"] not in json.dumps(read)
+
+    status, changed, _ = _call(partner, "PATCH", "/partners/webhooks/{subscription_id}",
+                               path={"subscription_id": first["id"]}, body={"enabled": False},
+                               headers={"If-Match": '"1"'})
+    assert status == 200 and changed["status"] == "disabled"
+    status, _, _ = _call(partner, "PATCH", "/partners/webhooks/{subscription_id}", path={"subscription_id": first["id"]},
+                         body={"enabled": True}, headers={"If-Match": '"1"'})
+    assert status == 412
+
+    without_scope = Partner(client_id=partner.client_id, org_id=ORG, scopes=frozenset({"feed:read"}),
+                            event_types=partner.event_types)
+    assert _call(without_scope, "GET", "/partners/webhooks")[0] == 403
+
+
+def test_another_organisation_gets_404_from_every_route(world):
+    partner = world.client()
+    sub, _ = world.subscribe(partner)
+    world.fan_out(box_event())
+    world.run_due()
+    from partners import logic
+    delivery, = logic.list_deliveries(partner, sub.id, 10, None, None)[0]
+    stranger = world.client(OTHER_ORG)
+    ids = {"subscription_id": sub.id, "delivery_id": delivery.id}
+    for method, resource, body in (
+            ("GET", "/partners/webhooks/{subscription_id}", None),
+            ("PATCH", "/partners/webhooks/{subscription_id}", {"enabled": False}),
+            ("DELETE", "/partners/webhooks/{subscription_id}", None),
+            ("POST", "/partners/webhooks/{subscription_id}/secret/rotate", {}),
+            ("GET", "/partners/webhooks/{subscription_id}/deliveries", None),
+            ("GET", "/partners/webhooks/{subscription_id}/deliveries/{delivery_id}", None),
+            ("GET", "/partners/webhooks/{subscription_id}/attempts", None),
+            ("POST", "/partners/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", None),
+            ("POST", "/partners/webhooks/{subscription_id}/redeliver",
+             {"since": "2026-01-01T00:00:00Z", "until": "2027-01-01T00:00:00Z"})):
+        headers = {"If-Match": '"1"'} if method == "PATCH" else {}
+        status, problem, _ = _call(stranger, method, resource, path=ids, body=body, headers=headers)
+        assert status == 404 and problem["type"].endswith("/not-found"), (method, resource, status, problem)
+    assert _call(partner, "GET", "/partners/webhooks/{subscription_id}/deliveries/{delivery_id}", path=ids)[0] == 200

@@ -23,6 +23,8 @@ import json
 import secrets as random_secrets
 from typing import Any, Iterable, Mapping
 
+from . import scopes
+
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32  # the spec asks for at least 24
 SUBSCRIPTION_STATUSES = ("enabled", "disabled")
@@ -67,15 +69,15 @@ def signed_headers(secrets: Iterable[str], msg_id: str, timestamp: int, body: by
 
 # ---------------------------------------------------------------- event types
 def webhook_type(envelope: Mapping[str, Any]) -> str:
-    """A domain event's type as partners see it: `<capability>.<EventType>` (e.g. `stacks.BoxPlaced`),
-    full-stop delimited as Standard Webhooks recommends."""
-    return f"{str(envelope.get('source', '')).removeprefix('records.')}.{envelope.get('type', '')}"
+    """A domain event's type as partners see it (scopes.event_name): `<capability>.<EventType>` (e.g.
+    `stacks.BoxPlaced`), full-stop delimited as Standard Webhooks recommends."""
+    return scopes.event_name(str(envelope.get("source", "")), str(envelope.get("type", "")))
 
 
 def type_allowed(event_type: str, patterns: Iterable[str]) -> bool:
-    """Whether a type is among `patterns`: exact types, `<capability>.*` or `*`."""
-    capability = event_type.split(".", 1)[0]
-    return any(p in ("*", event_type, f"{capability}.*") for p in patterns)
+    """Whether a type is among `patterns` (exact types, `<capability>.*` or `*`), as the feed decides it."""
+    capability, _, name = event_type.partition(".")
+    return scopes.event_allowed(patterns, scopes.SOURCE_PREFIX + capability, name)
 
 
 def payload(envelope: Mapping[str, Any]) -> bytes:
