@@ -229,5 +229,6 @@ COMPONENTS.update({
     "WebhookAttempt": ATTEMPT, "WebhookAttemptPage": ATTEMPT_PAGE, "RedeliverRange": REDELIVER_RANGE,
     "Redelivered": REDELIVERED,
 })
+PARAMETERS.update({"DeliveryStatus": DELIVERY_STATUS})
 PATH_PARAMETERS.update({"subscription_id": "Webhook subscription id.",
                         "delivery_id": "Delivery id (`msg_…`, the `webhook-id` header of its tries)."})
