@@ -386,3 +386,17 @@ def test_another_organisation_gets_404_from_every_route(world):
         status, problem, _ = _call(stranger, method, resource, path=ids, body=body, headers=headers)
         assert status == 404 and problem["type"].endswith("/not-found"), (method, resource, status, problem)
     assert _call(partner, "GET", "/partners/webhooks/{subscription_id}/deliveries/{delivery_id}", path=ids)[0] == 200
+
+
+def test_a_delivery_whose_queue_message_was_lost_is_resumed_by_the_schedule(world):
+    partner = world.client()
+    world.subscribe(partner)
+    world.fan_out(box_event())
+    world.queue.messages.clear()  # the message is lost (the local system restarted: queues are not kept)
+    from partners import logic
+    resume = lambda: logic.resume_stalled(clock=world.clock, rng=world.rng, send=world.queue.send)  # noqa: E731
+    assert resume() == 0  # not late yet
+    world.clock.now += logic.webhooks.STALLED_AFTER_SECONDS + 60
+    assert resume() == 1
+    assert world.run_due() == ["delivered"] and len(world.receiver.received) == 1
+    assert resume() == 0  # delivered: nothing pending is left in the index

@@ -1,5 +1,6 @@
 """Partners' webhook delivery function: each message of the deliveries queue is one try (or a hop
-of a try not yet due). The tries of a batch run side by side: each waits mostly on a receiver
+of a try not yet due); and, on a schedule, `{"job": "resume_stalled_deliveries"}`: pending
+deliveries long past due get a new message (the queue lost theirs). The tries of a batch run side by side: each waits mostly on a receiver
 (up to 15 s), not on this function. A message that raises comes back after the queue's
 visibility timeout (its ticket still holds, so it is tried again); one that keeps failing goes
 to the dead-letter queue (redrive policy).
@@ -29,5 +30,7 @@ def _one(record: dict[str, Any]) -> str | None:
 
 @lambda_entry()
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event.get("job") == "resume_stalled_deliveries":
+        return {"resumed": logic.resume_stalled()}
     failed = [m for m in _pool.map(_one, event.get("Records", [])) if m is not None]
     return {"batchItemFailures": [{"itemIdentifier": m} for m in failed]}

@@ -106,7 +106,15 @@ subscription_key = Key("SUB#{client_id}#{subscription_id}")
 deliveries_key = Key("ORG#{org_id}#SUB#{subscription_id}#DLV")
 attempts_key = Key("ORG#{org_id}#SUB#{subscription_id}#ATT")
 attempt_key = Key("{delivery_id}#{number:05d}")
+# | pending delivery (gsi1) | WEBHOOKS#PENDING#<shard 0-7>     | <due, 11 digits>#<org>#<subscription>#<delivery> |
+pending_key = Key("WEBHOOKS#PENDING#{shard}")
+pending_sort_key = Key("{due:011d}#{org_id}#{subscription_id}#{delivery_id}")
+PENDING_SHARDS = 8  # spreads the index's writes: every try of every delivery moves its entry
 DELIVERY_RETENTION_SECONDS = 30 * 24 * 3600
+
+
+def pending_shard(delivery_id: str) -> int:
+    return sum(delivery_id.encode()) % PENDING_SHARDS
 
 
 class SubscriptionItem(TABLE.Item, entity=Subscription):
@@ -117,10 +125,15 @@ class SubscriptionItem(TABLE.Item, entity=Subscription):
 
 class DeliveryItem(TABLE.Item, entity=Delivery, fields={"org_id": OMITTED, "subscription_id": OMITTED}):
     expiration = NumberAttribute(null=True)
+    gsi1 = Gsi1()  # pending deliveries only (sparse), by when their next try is due: the stalled ones are found
 
     @classmethod
     def derived(cls, d: Delivery) -> dict[str, Any]:
-        return {"pk": deliveries_key(d.org_id, d.subscription_id), "sk": d.id}
+        keys = {"pk": deliveries_key(d.org_id, d.subscription_id), "sk": d.id}
+        if d.status == "pending":
+            keys |= {"gsi1pk": pending_key(pending_shard(d.id)),
+                     "gsi1sk": pending_sort_key(int(d.next_attempt_at or 0), d.org_id, d.subscription_id, d.id)}
+        return keys
 
 
 class AttemptItem(TABLE.Item, entity=Attempt, fields={"org_id": OMITTED, "subscription_id": OMITTED}):

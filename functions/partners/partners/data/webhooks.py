@@ -19,8 +19,8 @@ from shared.problems import Conflict, ServiceUnavailable
 
 from ..domain.deliveries import Attempt, Delivery
 from ..domain.webhooks import Subscription
-from .tables import (DELIVERY_RETENTION_SECONDS, AttemptItem, DeliveryItem, SubscriptionItem, attempts_key,
-                     deliveries_key, subscription_key, webhooks_key)
+from .tables import (DELIVERY_RETENTION_SECONDS, PENDING_SHARDS, AttemptItem, DeliveryItem, SubscriptionItem,
+                     attempts_key, deliveries_key, pending_key, subscription_key, webhooks_key)
 from .tx import Tx, page, read
 
 
@@ -113,6 +113,21 @@ def deliveries_between(org_id: str, subscription_id: str, low: str, high: str, s
             found.append(item.entity(org_id=org_id, subscription_id=subscription_id))
             if len(found) >= limit:
                 break
+        return found
+    return read(run)
+
+
+def stalled_deliveries(due_before: float, limit: int) -> list[Delivery]:
+    """Pending deliveries whose next try was due before that instant (oldest first in each shard)."""
+    def run() -> list[Delivery]:
+        found: list[Delivery] = []
+        for shard in range(PENDING_SHARDS):
+            for item in DeliveryItem.gsi1.query(pending_key(shard), DeliveryItem.gsi1sk < f"{int(due_before):011d}",
+                                                limit=limit - len(found)):
+                _due, org_id, subscription_id, _id = item.gsi1sk.split("#", 3)
+                found.append(item.entity(org_id=org_id, subscription_id=subscription_id))
+                if len(found) >= limit:
+                    return found
         return found
     return read(run)
 

@@ -19,8 +19,9 @@ __all__ = ["get_client", "list_clients", "partner_me", "register_client", "updat
 # ---- webhooks
 from .webhooks import (delete_subscription, deliver, fan_out, get_delivery, get_subscription,  # noqa: E402
                        list_attempts, list_deliveries, list_subscriptions, matching, redeliver, redeliver_range,
-                       rotate_secret, subscribe, update_subscription)
+                       resume_stalled, rotate_secret, subscribe, update_subscription)
 
 __all__ += ["delete_subscription", "deliver", "fan_out", "get_delivery", "get_subscription", "list_attempts",
-            "list_deliveries", "list_subscriptions", "matching", "redeliver", "redeliver_range", "rotate_secret",
+            "list_deliveries", "list_subscriptions", "matching", "redeliver", "redeliver_range", "resume_stalled",
+            "rotate_secret",
             "subscribe", "update_subscription"]

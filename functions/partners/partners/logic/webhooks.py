@@ -33,6 +33,10 @@ from ..integration import delivery_queue, http_delivery
 from .common import event
 
 REDELIVER_AT_MOST = 500  # deliveries per range request; the answer says where to continue
+# A pending delivery this late has lost its queue message (a local restart does not keep queues;
+# SQS itself keeps them): a try is made within seconds of being due, so 15 minutes is far past it.
+STALLED_AFTER_SECONDS = 15 * 60
+RESUME_AT_MOST = 1000
 _rng = random.SystemRandom()
 
 
@@ -255,6 +259,24 @@ def deliver(message: dict[str, Any], *, clock: Callable[[], float] = time.time, 
                                       "outcome": decision.attempt.outcome, "status": response.status,
                                       "latency_ms": response.latency_ms, "next_attempt_at": decision.attempt.next_attempt_at})
     return decision.attempt.outcome
+
+
+def resume_stalled(*, clock: Callable[[], float] = time.time, rng: random.Random = _rng,
+                   send: Callable = delivery_queue.send) -> int:
+    """The scheduled safety net: a pending delivery long past its due time gets a new ticket and a new
+    message (its old message, should it ever come, is then stale). Returns how many were resumed."""
+    now, messages = clock(), []
+    for delivery in store.stalled_deliveries(now - STALLED_AFTER_SECONDS, RESUME_AT_MOST):
+        again = replace(delivery, ticket=rules.new_ticket(rng))
+        try:
+            store.save_delivery(again, delivery)
+        except store.StaleTicket:
+            continue  # it moved on meanwhile: not stalled
+        messages.append((_message(again, now), 0))
+    send(messages)
+    if messages:
+        logger.warning("stalled webhook deliveries resumed", extra={"count": len(messages)})
+    return len(messages)
 
 
 # ------------------------------------------------------ the log and redelivery
