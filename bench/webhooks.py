@@ -28,6 +28,7 @@ import pathlib
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 
@@ -166,9 +167,15 @@ def run(host: str, port: int, sequential: int, burst: int, log=print) -> dict:
         log(f"throughput: a burst of {burst} events from 8 writers")
         first, burst_id = len(receiver.received), uuid.uuid4().hex[:6]
         started = time.time()
-        writers = [Client(host, port, token) for _ in range(8)]
+        local = threading.local()  # one keep-alive connection per writer thread
+
+        def write(n: int) -> float:
+            if not hasattr(local, "client"):
+                local.client = Client(host, port, token)
+            return _create(local.client, n, burst_id)
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda n: _create(writers[n % 8], n, burst_id), range(burst)))
+            list(pool.map(write, range(burst)))
         written = time.time()
         receiver.wait_for(first + burst, timeout=600)
         done = max(arrived for _, _, arrived in receiver.received[first:first + burst]) \
