@@ -181,7 +181,8 @@ SUBSCRIPTION = {
         "secrets": {"type": "array", "description": "The secrets that sign now (the newest first); never their value.",
                     "items": {"type": "object", "properties": {"created_at": {"type": "string"},
                                                                "expires_at": _NULLABLE_STRING,
-                                                               "hint": {"type": "string"}}}},
+                                                               "fingerprint": {"type": "string", "description":
+                                                                   "The start of the secret's SHA-256: which secret it is."}}}},
         "secret": {"type": "string", "description": "`whsec_…`: only in the answer that made it (subscribe, rotate). "
                                                     "Store it now: it is not shown again."},
         **_STAMPS},

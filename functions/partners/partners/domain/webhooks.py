@@ -43,6 +43,11 @@ def secret_bytes(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
+def fingerprint(secret: str) -> str:
+    """Tells secrets apart in listings without showing any of one: the start of its SHA-256."""
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class SigningSecret:
     value: str  # whsec_…; kept (encrypted at rest by the table) because every delivery is signed with it
@@ -129,7 +134,7 @@ class Subscription:
         body: dict[str, Any] = {
             "id": self.id, "client_id": self.client_id, "url": self.url, "event_types": list(self.event_types),
             "status": self.status, "disabled_reason": self.disabled_reason, "description": self.description,
-            "secrets": [{"created_at": s.created_at, "expires_at": s.expires_at, "hint": s.value[:10] + "…"}
+            "secrets": [{"created_at": s.created_at, "expires_at": s.expires_at, "fingerprint": fingerprint(s.value)}
                         for s in self.secrets if s.valid_at(now_iso)],
             "version": self.version, "created_at": self.created_at, "updated_at": self.updated_at}
         if secret is not None:

@@ -12,12 +12,14 @@ schedule on a controllable clock; the HTTP try and the queue are passed in the s
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 import random
 import time
-from dataclasses import replace
 from typing import Any, Callable, Protocol, Sequence
 
 from shared.auth import require_found
+from shared.concurrency import require_version
 from shared.events import Subject, system_actor
 from shared.idempotency import derived_id
 from shared.observability import logger
@@ -117,8 +119,6 @@ def get_subscription(partner: PartnerCaller, subscription_id: str) -> Subscripti
 
 def update_subscription(partner: PartnerCaller, subscription_id: str, changes: dict[str, Any],
                         expected_version: int, *, clock: Callable[[], float] = time.time) -> Subscription:
-    from shared.concurrency import require_version
-
     change = SubscriptionChange(
         url=_check_url(changes["url"]) if "url" in changes else None,
         event_types=_check_types(changes["event_types"], partner) if "event_types" in changes else None,
@@ -196,8 +196,6 @@ def fan_out(envelope: dict[str, Any], *, clock: Callable[[], float] = time.time,
 
 
 def _epoch_ms(occurred_at: str | None, clock: Callable[[], float]) -> int:
-    from datetime import datetime
-
     try:
         return int(datetime.fromisoformat(str(occurred_at).replace("Z", "+00:00")).timestamp() * 1000)
     except ValueError:
@@ -328,8 +326,6 @@ def redeliver_range(partner: PartnerCaller, subscription_id: str, body: dict[str
                     send: Callable = delivery_queue.send) -> dict[str, Any]:
     """Send again the deliveries of events in [since, until] (by default only the failed ones), oldest first,
     at most REDELIVER_AT_MOST per call; `continue_since` says where the next call starts when there are more."""
-    from datetime import datetime
-
     sub = _own(partner, subscription_id)
     if not sub.enabled:
         raise Conflict("The subscription is disabled; enable it before redelivering.")
