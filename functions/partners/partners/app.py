@@ -102,7 +102,7 @@ def read_feed(ctx: RequestContext) -> Reply:
 
 
 # ---- webhooks
-WEBHOOKS = "webhooks:manage"
+WEBHOOKS = logic.webhooks.SCOPE
 
 
 def _subscription(sub, secret: str | None = None, status: int | None = None) -> Reply:

@@ -16,9 +16,9 @@ from dataclasses import replace
 from datetime import datetime
 import random
 import time
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Sequence
 
-from shared.auth import require_found
+from shared.auth import Partner, require_found
 from shared.concurrency import require_version
 from shared.events import Subject, system_actor
 from shared.idempotency import derived_id
@@ -42,10 +42,7 @@ RESUME_AT_MOST = 1000
 _rng = random.SystemRandom()
 
 
-class PartnerCaller(Protocol):
-    org_id: str
-    client_id: str
-    event_types: Sequence[str]
+SCOPE = "webhooks:manage"
 
 
 def _now_iso(clock: Callable[[], float]) -> str:
@@ -56,8 +53,8 @@ def _subject(sub: Subscription) -> list[Subject]:
     return [Subject("webhook_subscription", sub.id, sub.org_id), Subject("partner_client", sub.client_id, sub.org_id)]
 
 
-def _actor(partner: PartnerCaller) -> dict[str, Any]:
-    return {"user_id": f"partner:{partner.client_id}", "org_id": partner.org_id, "partner_client_id": partner.client_id}
+def _actor(partner: Partner) -> dict[str, Any]:
+    return partner.as_actor()
 
 
 def _check_url(url: str) -> str:
@@ -68,7 +65,7 @@ def _check_url(url: str) -> str:
     return url
 
 
-def _check_types(types: Sequence[str], partner: PartnerCaller) -> tuple[str, ...]:
+def _check_types(types: Sequence[str], partner: Partner) -> tuple[str, ...]:
     beyond = [t for t in types if not webhooks.pattern_within(t, partner.event_types)]
     if beyond:
         raise ValidationFailed(
@@ -77,16 +74,18 @@ def _check_types(types: Sequence[str], partner: PartnerCaller) -> tuple[str, ...
     return tuple(types)
 
 
-def _own(partner: PartnerCaller, subscription_id: str, consistent: bool = False) -> Subscription:
+def _own(partner: Partner, subscription_id: str, consistent: bool = False) -> Subscription:
     """The client's own subscription; another client's or organisation's answers 404."""
-    return require_found(store.get_subscription(partner.org_id, partner.client_id, subscription_id, consistent),
+    org_id = partner.require_scope(SCOPE)
+    return require_found(store.get_subscription(org_id, partner.client_id, subscription_id, consistent),
                          "webhook subscription")
 
 
 # -------------------------------------------------------------- subscriptions
-def subscribe(partner: PartnerCaller, body: dict[str, Any], idempotency_key: str | None, *,
+def subscribe(partner: Partner, body: dict[str, Any], idempotency_key: str | None, *,
               clock: Callable[[], float] = time.time) -> tuple[Subscription, str]:
     """A new subscription and its secret (shown once)."""
+    partner.require_scope(SCOPE)
     url = _check_url(body["url"])
     types = _check_types(body["event_types"], partner)
     if store.count_client_subscriptions(partner.org_id, partner.client_id) >= webhooks.MAX_SUBSCRIPTIONS_PER_CLIENT:
@@ -109,15 +108,15 @@ def _summary(sub: Subscription) -> dict[str, Any]:
             "event_types": list(sub.event_types), "status": sub.status, "disabled_reason": sub.disabled_reason}
 
 
-def list_subscriptions(partner: PartnerCaller, limit: int, cursor: str | None):
-    return store.client_subscriptions(partner.org_id, partner.client_id, limit, cursor)
+def list_subscriptions(partner: Partner, limit: int, cursor: str | None):
+    return store.client_subscriptions(partner.require_scope(SCOPE), partner.client_id, limit, cursor)
 
 
-def get_subscription(partner: PartnerCaller, subscription_id: str) -> Subscription:
+def get_subscription(partner: Partner, subscription_id: str) -> Subscription:
     return _own(partner, subscription_id)
 
 
-def update_subscription(partner: PartnerCaller, subscription_id: str, changes: dict[str, Any],
+def update_subscription(partner: Partner, subscription_id: str, changes: dict[str, Any],
                         expected_version: int, *, clock: Callable[[], float] = time.time) -> Subscription:
     change = SubscriptionChange(
         url=_check_url(changes["url"]) if "url" in changes else None,
@@ -131,13 +130,13 @@ def update_subscription(partner: PartnerCaller, subscription_id: str, changes: d
     return after
 
 
-def delete_subscription(partner: PartnerCaller, subscription_id: str) -> Subscription:
+def delete_subscription(partner: Partner, subscription_id: str) -> Subscription:
     sub = _own(partner, subscription_id, consistent=True)
     store.delete_subscription(sub, event("WebhookUnsubscribed", _subject(sub), _summary(sub), _actor(partner)))
     return sub
 
 
-def rotate_secret(partner: PartnerCaller, subscription_id: str, body: dict[str, Any], *,
+def rotate_secret(partner: Partner, subscription_id: str, body: dict[str, Any], *,
                   clock: Callable[[], float] = time.time) -> tuple[Subscription, str]:
     """A new secret (shown once); the current one keeps signing for `keep_old_for_seconds`."""
     before = _own(partner, subscription_id, consistent=True)
@@ -278,20 +277,20 @@ def resume_stalled(*, clock: Callable[[], float] = time.time, rng: random.Random
 
 
 # ------------------------------------------------------ the log and redelivery
-def list_deliveries(partner: PartnerCaller, subscription_id: str, limit: int, cursor: str | None,
+def list_deliveries(partner: Partner, subscription_id: str, limit: int, cursor: str | None,
                     status: str | None):
     sub = _own(partner, subscription_id)
     return store.list_deliveries(sub.org_id, sub.id, limit, cursor, status)
 
 
-def get_delivery(partner: PartnerCaller, subscription_id: str, delivery_id: str) -> dict[str, Any]:
+def get_delivery(partner: Partner, subscription_id: str, delivery_id: str) -> dict[str, Any]:
     sub = _own(partner, subscription_id)
     delivery = require_found(store.get_delivery(sub.org_id, sub.id, delivery_id), "delivery")
     return {**delivery.public(), "payload": delivery.body,
             "attempts": [a.public() for a in store.attempts_of(sub.org_id, sub.id, delivery.id)]}
 
 
-def list_attempts(partner: PartnerCaller, subscription_id: str, limit: int, cursor: str | None):
+def list_attempts(partner: Partner, subscription_id: str, limit: int, cursor: str | None):
     sub = _own(partner, subscription_id)
     return store.list_attempts(sub.org_id, sub.id, limit, cursor)
 
@@ -305,7 +304,7 @@ def _redeliver(sub: Subscription, delivery: Delivery, now: float, rng: random.Ra
     return again
 
 
-def redeliver(partner: PartnerCaller, subscription_id: str, delivery_id: str, *,
+def redeliver(partner: Partner, subscription_id: str, delivery_id: str, *,
               clock: Callable[[], float] = time.time, rng: random.Random = _rng,
               send: Callable = delivery_queue.send) -> Delivery:
     """Send one delivery again now, whatever its state, as a new round of the schedule (same webhook-id)."""
@@ -321,7 +320,7 @@ def redeliver(partner: PartnerCaller, subscription_id: str, delivery_id: str, *,
     return again
 
 
-def redeliver_range(partner: PartnerCaller, subscription_id: str, body: dict[str, Any], *,
+def redeliver_range(partner: Partner, subscription_id: str, body: dict[str, Any], *,
                     clock: Callable[[], float] = time.time, rng: random.Random = _rng,
                     send: Callable = delivery_queue.send) -> dict[str, Any]:
     """Send again the deliveries of events in [since, until] (by default only the failed ones), oldest first,
