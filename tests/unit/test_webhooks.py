@@ -222,3 +222,24 @@ def test_a_name_resolving_to_a_private_address_is_refused_without_connecting(mon
     nowhere = http_delivery.post("https://hooks.example.org/", {}, b"{}", resolver=lambda h, p: [])
     assert nowhere.outcome == "unreachable"
     assert replace(nowhere, status=200).outcome == "delivered"
+
+
+def test_the_delivery_function_reports_only_the_messages_that_failed(monkeypatch):
+    from infrastructure.aws_events import FakeLambdaContext
+    from partners import deliveries, logic
+
+    seen = []
+
+    def deliver(message):
+        seen.append(message["delivery_id"])
+        if message["delivery_id"] == "bad":
+            raise RuntimeError("the store is down")
+        return "delivered"
+
+    monkeypatch.setattr(logic, "deliver", deliver)
+    records = [{"messageId": f"m-{i}", "body": json.dumps({"delivery_id": d})} for i, d in enumerate(["a", "bad", "c"])]
+    assert deliveries.handler({"Records": records}, FakeLambdaContext()) == {
+        "batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert sorted(seen) == ["a", "bad", "c"]  # one failure holds up none of the others
+    monkeypatch.setattr(logic, "resume_stalled", lambda: 3)
+    assert deliveries.handler({"job": "resume_stalled_deliveries"}, FakeLambdaContext()) == {"resumed": 3}
