@@ -32,6 +32,7 @@ PARTNER_SCOPES = {
     "environment:write": "post sensor readings",
     "scans:write": "post a scanner's shelves into the session bound to it",
     "feed:read": "read the organisation's change feed",
+    "webhooks:manage": "manage its own webhook subscriptions, read their delivery log, redeliver",
 }
 ANY_PARTNER = "any"  # a partner route every partner client may call, whatever its scopes (e.g. who am I)
 

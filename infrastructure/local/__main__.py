@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              f"(default {DEFAULT_MAX_LAG_SECONDS:g}, or $LOCAL_MAX_LAG_SECONDS)")
     parser.add_argument("--function-concurrency", type=_function_limit, action="append", default=[],
                         metavar="FUNCTION=N", help="the limit for one function (logical id or name); repeatable")
+    parser.add_argument("--webhooks-to-loopback", action="store_true",
+                        help="let webhooks go to http(s)://127.0.0.1 as well (tests and demos; never so in AWS)")
     return parser.parse_args(argv)
 
 
@@ -123,7 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     observe_commits(journal.record)  # records nothing until started, after the restore
     provision(template)
     try:
-        workers = Workers(template.functions(), moto_url, args.concurrency, dict(args.function_concurrency))
+        functions = template.functions()
+        for fn in functions:  # only functions that deliver or check webhook URLs say WEBHOOK_TARGETS
+            if args.webhooks_to_loopback and "WEBHOOK_TARGETS" in fn.environment:
+                fn.environment["WEBHOOK_TARGETS"] = "public,loopback"
+        workers = Workers(functions, moto_url, args.concurrency, dict(args.function_concurrency))
     except ValueError as exc:
         raise SystemExit(f"--function-concurrency: {exc}") from None
     install_invoke_hook(workers)

@@ -146,7 +146,7 @@ def start_local_system(folder: pathlib.Path, *, template: pathlib.Path | None = 
     port, moto_port = port or free_port(), moto_port or free_port()
     data_dir = folder / "data"
     command = [sys.executable, "-m", "infrastructure.local", "--port", str(port), "--moto-port", str(moto_port),
-               "--data-dir", str(data_dir)]
+               "--data-dir", str(data_dir), "--webhooks-to-loopback"]  # webhooks reach the tests' own receivers
     if fresh:
         command.append("--fresh")
     if template is not None:

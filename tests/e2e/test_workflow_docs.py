@@ -33,6 +33,8 @@ def _script(system, doc: str) -> str:
         # `make job NAME=x` is the Makefile's wrapper of this command, on the default data folder
         block = block.replace("make job NAME=", f'"{sys.executable}" -m infrastructure.local.jobs '
                                                 f'--data-dir "{system.data_dir}" ')
+        # the reader's python3 with the Standard Webhooks library installed (the partner guide verifies with it)
+        block = block.replace("python3 -", f'"{sys.executable}" -')
         parts.append(block)
     return "\n".join(parts)
 
@@ -102,5 +104,10 @@ def test_the_partner_guide_runs_as_written(local_system, tmp_path: pathlib.Path)
         assert '"type":"OrganisationCreated"' in out, attempt  # the feed from its beginning
         assert re.search(r"^caught up at \S+$", out, re.M) and '"next_cursor": true' in out, attempt
         assert re.search(r'^\{"active":1,"revoked":\d+\}$', out, re.M), attempt
-        assert "rmk_" not in out  # the guide never prints a secret
+        assert "rmk_" not in out and "whsec_" not in out  # the guide never prints a secret
+        # webhooks: subscribed, a private address refused, an event received, verified twice, redelivered
+        assert '"secret": true' in out and '"status":400' in out, attempt
+        assert "openssl: signature valid" in out, attempt
+        assert re.search(r"^python: verified stacks\.ContainerProfileCreated \S+$", out, re.M), attempt
+        assert "python: an altered body is refused" in out and "redelivered with the same webhook-id" in out, attempt
     assert list(folder.iterdir()) == []

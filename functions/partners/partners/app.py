@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from shared.auth import ANY_PARTNER
+from shared.clock import iso_instant
 from shared.http import Api, Reply, RequestContext, page
 from shared.pagination import PAGE
 
@@ -98,6 +99,113 @@ def read_feed(ctx: RequestContext) -> Reply:
     empty answer waits up to that many seconds for the next event (a long poll)."""
     items, cursor = logic.read_feed(ctx.require_partner(), ctx.query["after"], ctx.query["limit"], ctx.query["wait"])
     return Reply({"items": items, "next_cursor": cursor})
+
+
+# ---- webhooks
+WEBHOOKS = logic.webhooks.SCOPE
+
+
+def _subscription(sub, secret: str | None = None, status: int | None = None) -> Reply:
+    return Reply(sub.public(now_iso=iso_instant(), secret=secret), version=sub.version, status=status,
+                 location=f"/partners/webhooks/{sub.id}" if secret and status == 201 else None)
+
+
+@api.route("/partners/webhooks", "POST", summary="Subscribe an endpoint to events", response=schemas.SUBSCRIPTION,
+           status=201, body=schemas.SUBSCRIBE, partner=WEBHOOKS, idempotent=True, etag=True, errors=(403, 409))
+def subscribe(ctx: RequestContext) -> Reply:
+    """The partner client (with its key): an https endpoint and the event types it wants (within the client's
+    own). The answer holds the signing secret (`whsec_…`) once: deliveries are signed per Standard Webhooks 1.0
+    (`webhook-id`, `webhook-timestamp`, `webhook-signature`)."""
+    sub, secret = logic.subscribe(ctx.require_partner(), ctx.json(), ctx.header("idempotency-key"))
+    return _subscription(sub, secret, status=201)
+
+
+@api.route("/partners/webhooks", "GET", summary="List the client's webhook subscriptions",
+           response=schemas.SUBSCRIPTION_PAGE, query=PAGE, partner=WEBHOOKS, errors=(403,))
+def list_subscriptions(ctx: RequestContext) -> Reply:
+    """The calling client's subscriptions (never their secrets)."""
+    now = iso_instant()
+    return page(*logic.list_subscriptions(ctx.require_partner(), ctx.query["limit"], ctx.query["cursor"]),
+                render=lambda sub: sub.public(now_iso=now))
+
+
+@api.route("/partners/webhooks/{subscription_id}", "GET", summary="Read a webhook subscription",
+           response=schemas.SUBSCRIPTION, partner=WEBHOOKS, etag=True, errors=(403, 404))
+def get_subscription(ctx: RequestContext, subscription_id: str) -> Reply:
+    """Another client's or organisation's subscription answers 404."""
+    return _subscription(logic.get_subscription(ctx.require_partner(), subscription_id))
+
+
+@api.route("/partners/webhooks/{subscription_id}", "PATCH", summary="Change a webhook subscription",
+           response=schemas.SUBSCRIPTION, body=schemas.UPDATE_SUBSCRIPTION, partner=WEBHOOKS, if_match=True,
+           etag=True, errors=(403, 404))
+def update_subscription(ctx: RequestContext, subscription_id: str) -> Reply:
+    """Change the URL, the event types or the description; `enabled: true` enables again a subscription that was
+    disabled (by the client, or by its endpoint answering 410). Send `If-Match` with the subscription's ETag."""
+    changes = ctx.json()
+    return _subscription(logic.update_subscription(ctx.require_partner(), subscription_id, changes,
+                                                   ctx.expected_version()))
+
+
+@api.route("/partners/webhooks/{subscription_id}", "DELETE", summary="Delete a webhook subscription",
+           response=schemas.SUBSCRIPTION, partner=WEBHOOKS, errors=(403, 404))
+def delete_subscription(ctx: RequestContext, subscription_id: str) -> Reply:
+    """No more deliveries (those queued are dropped); the answer is the subscription as it was."""
+    return _subscription(logic.delete_subscription(ctx.require_partner(), subscription_id))
+
+
+@api.route("/partners/webhooks/{subscription_id}/secret/rotate", "POST", summary="Rotate a subscription's secret",
+           response=schemas.SUBSCRIPTION, body=schemas.ROTATE_SECRET, partner=WEBHOOKS, idempotent=True, etag=True,
+           errors=(403, 404))
+def rotate_secret(ctx: RequestContext, subscription_id: str) -> Reply:
+    """A new secret, shown once in this answer. The previous one keeps signing beside it for
+    `keep_old_for_seconds` (a day by default): every delivery carries both signatures, space-separated, so the
+    receiver switches secrets without losing one."""
+    sub, secret = logic.rotate_secret(ctx.require_partner(), subscription_id, ctx.json())
+    return _subscription(sub, secret)
+
+
+@api.route("/partners/webhooks/{subscription_id}/deliveries", "GET", summary="List a subscription's deliveries",
+           response=schemas.DELIVERY_PAGE, query=(*PAGE, schemas.DELIVERY_STATUS), partner=WEBHOOKS,
+           errors=(403, 404))
+def list_deliveries(ctx: RequestContext, subscription_id: str) -> Reply:
+    """Newest event first: each delivery's state (pending, delivered, failed), tries and next try. Kept 30 days."""
+    return page(*logic.list_deliveries(ctx.require_partner(), subscription_id, ctx.query["limit"],
+                                       ctx.query["cursor"], ctx.query.get("status")))
+
+
+@api.route("/partners/webhooks/{subscription_id}/deliveries/{delivery_id}", "GET", summary="Read a delivery",
+           response=schemas.DELIVERY_DETAIL, partner=WEBHOOKS, errors=(403, 404))
+def get_delivery(ctx: RequestContext, subscription_id: str, delivery_id: str) -> Reply:
+    """The delivery, the body as signed, and every try: time, status, latency, the first KB of the answer and
+    when the next try is due."""
+    return Reply(logic.get_delivery(ctx.require_partner(), subscription_id, delivery_id))
+
+
+@api.route("/partners/webhooks/{subscription_id}/attempts", "GET", summary="A subscription's delivery log",
+           response=schemas.ATTEMPT_PAGE, query=PAGE, partner=WEBHOOKS, errors=(403, 404))
+def list_attempts(ctx: RequestContext, subscription_id: str) -> Reply:
+    """Every try of every delivery, newest event first."""
+    return page(*logic.list_attempts(ctx.require_partner(), subscription_id, ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/partners/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver", "POST",
+           summary="Send a delivery again", response=schemas.DELIVERY, status=202, partner=WEBHOOKS,
+           idempotent=True, errors=(403, 404, 409))
+def redeliver(ctx: RequestContext, subscription_id: str, delivery_id: str) -> Reply:
+    """Now, whatever its state, as a new round of the retry schedule; the `webhook-id` stays the same, so a
+    receiver that had processed it recognises it."""
+    delivery = logic.redeliver(ctx.require_partner(), subscription_id, delivery_id)
+    return Reply(delivery.public(), location=f"/partners/webhooks/{subscription_id}/deliveries/{delivery.id}")
+
+
+@api.route("/partners/webhooks/{subscription_id}/redeliver", "POST", summary="Send a time range's deliveries again",
+           response=schemas.REDELIVERED, status=202, body=schemas.REDELIVER_RANGE, partner=WEBHOOKS,
+           idempotent=True, errors=(403, 404, 409))
+def redeliver_range(ctx: RequestContext, subscription_id: str) -> Reply:
+    """The deliveries of events between `since` and `until` (the failed ones unless `status` says otherwise),
+    oldest first, up to 500 a call: after an outage, catch up without missing one."""
+    return Reply(logic.redeliver_range(ctx.require_partner(), subscription_id, ctx.json()))
 
 
 handler = api.lambda_handler()

@@ -133,3 +133,103 @@ PATH_PARAMETERS = {
     "client_id": "Partner client id.",
     "key_id": "API key id (its readable prefix).",
 }
+
+
+# ---- webhooks
+from .domain.deliveries import DELIVERY_STATUSES, OUTCOMES  # noqa: E402
+from .domain.webhooks import (DEFAULT_ROTATION_WINDOW_SECONDS, MAX_ROTATION_WINDOW_SECONDS,  # noqa: E402
+                              SUBSCRIPTION_STATUSES)
+from shared.query import param  # noqa: E402
+
+WEBHOOK_URL = {"type": "string", "minLength": 8, "maxLength": 2048, "format": "uri",
+               "description": "Where deliveries are POSTed: https, to a host whose every address is public "
+                              "(loopback, private, link-local, multicast and reserved addresses are refused)."}
+SUBSCRIBE = {
+    "type": "object", "additionalProperties": False, "required": ["url", "event_types"],
+    "properties": {
+        "url": WEBHOOK_URL,
+        "event_types": {"type": "array", "minItems": 1, "maxItems": 100, "uniqueItems": True, "items": EVENT_TYPE,
+                        "description": "Within the client's own event types."},
+        "description": {"type": ["string", "null"], "maxLength": 500},
+        "enabled": {"type": "boolean", "default": True},
+    },
+}
+UPDATE_SUBSCRIPTION = {"type": "object", "additionalProperties": False, "minProperties": 1,
+                       "properties": SUBSCRIBE["properties"]}
+ROTATE_SECRET = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"keep_old_for_seconds": {
+        "type": "integer", "minimum": 0, "maximum": MAX_ROTATION_WINDOW_SECONDS,
+        "default": DEFAULT_ROTATION_WINDOW_SECONDS,
+        "description": "How long the previous secret keeps signing beside the new one (0: it ends now)."}},
+}
+REDELIVER_RANGE = {
+    "type": "object", "additionalProperties": False, "required": ["since", "until"],
+    "properties": {"since": {"type": "string", "format": "date-time"},
+                   "until": {"type": "string", "format": "date-time"},
+                   "status": {"type": "string", "enum": ["failed", "delivered", "pending", "all"], "default": "failed",
+                              "description": "Which deliveries of those events to send again."}},
+}
+
+SUBSCRIPTION = {
+    "type": "object", "required": ["id", "client_id", "url", "event_types", "status", "secrets", "version"],
+    "properties": {
+        "id": {"type": "string"}, "client_id": {"type": "string"}, "url": {"type": "string"},
+        "event_types": {"type": "array", "items": {"type": "string"}},
+        "status": {"type": "string", "enum": list(SUBSCRIPTION_STATUSES)},
+        "disabled_reason": _NULLABLE_STRING, "description": _NULLABLE_STRING,
+        "secrets": {"type": "array", "description": "The secrets that sign now (the newest first); never their value.",
+                    "items": {"type": "object", "properties": {"created_at": {"type": "string"},
+                                                               "expires_at": _NULLABLE_STRING,
+                                                               "fingerprint": {"type": "string", "description":
+                                                                   "The start of the secret's SHA-256: which secret it is."}}}},
+        "secret": {"type": "string", "description": "`whsec_…`: only in the answer that made it (subscribe, rotate). "
+                                                    "Store it now: it is not shown again."},
+        **_STAMPS},
+}
+SUBSCRIPTION_PAGE = page_of(SUBSCRIPTION)
+ATTEMPT = {
+    "type": "object", "required": ["delivery_id", "number", "at", "outcome", "status", "latency_ms"],
+    "properties": {"delivery_id": {"type": "string"}, "number": {"type": "integer"}, "at": {"type": "string"},
+                   "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                   "status": {"type": ["integer", "null"], "description": "The receiver's HTTP status; null when none came."},
+                   "latency_ms": {"type": "integer"},
+                   "response_excerpt": {"type": "string", "description": "The first KB of the receiver's answer."},
+                   "error": _NULLABLE_STRING, "next_attempt_at": _NULLABLE_STRING},
+}
+ATTEMPT_PAGE = page_of(ATTEMPT)
+DELIVERY = {
+    "type": "object", "required": ["id", "subscription_id", "event_id", "event_type", "status", "attempts"],
+    "properties": {"id": {"type": "string", "description": "The `webhook-id` of every try."},
+                   "subscription_id": {"type": "string"}, "event_id": {"type": "string"},
+                   "event_type": {"type": "string"}, "status": {"type": "string", "enum": list(DELIVERY_STATUSES)},
+                   "attempts": {"type": "integer"}, "next_attempt_at": _NULLABLE_STRING,
+                   "last_status": {"type": ["integer", "null"]}, "last_outcome": _NULLABLE_STRING,
+                   "delivered_at": _NULLABLE_STRING, "created_at": {"type": "string"},
+                   "updated_at": {"type": "string"}},
+}
+DELIVERY_PAGE = page_of(DELIVERY)
+DELIVERY_DETAIL = {
+    "type": "object", "required": [*DELIVERY["required"], "payload"],
+    "properties": {**DELIVERY["properties"],
+                   "attempts": {"type": "array", "items": ATTEMPT, "description": "Every try, oldest first."},
+                   "payload": {"type": "string", "description": "The body as sent and signed."}},
+}
+REDELIVERED = {
+    "type": "object", "required": ["redelivered", "delivery_ids", "continue_since"],
+    "properties": {"redelivered": {"type": "integer"}, "delivery_ids": {"type": "array", "items": {"type": "string"}},
+                   "continue_since": {**_NULLABLE_STRING,
+                                      "description": "More deliveries lie in the range: send again from here."}},
+}
+DELIVERY_STATUS = param("status", {"type": "string", "enum": list(DELIVERY_STATUSES)}, "Only deliveries in this state.")
+
+COMPONENTS.update({
+    "WebhookSubscription": SUBSCRIPTION, "WebhookSubscriptionPage": SUBSCRIPTION_PAGE, "Subscribe": SUBSCRIBE,
+    "UpdateWebhookSubscription": UPDATE_SUBSCRIPTION, "RotateWebhookSecret": ROTATE_SECRET,
+    "WebhookDelivery": DELIVERY, "WebhookDeliveryPage": DELIVERY_PAGE, "WebhookDeliveryDetail": DELIVERY_DETAIL,
+    "WebhookAttempt": ATTEMPT, "WebhookAttemptPage": ATTEMPT_PAGE, "RedeliverRange": REDELIVER_RANGE,
+    "Redelivered": REDELIVERED,
+})
+PARAMETERS.update({"DeliveryStatus": DELIVERY_STATUS})
+PATH_PARAMETERS.update({"subscription_id": "Webhook subscription id.",
+                        "delivery_id": "Delivery id (`msg_…`, the `webhook-id` header of its tries)."})

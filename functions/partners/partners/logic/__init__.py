@@ -15,3 +15,13 @@ from .keys import issue_key, list_keys, revoke_key
 
 __all__ = ["get_client", "list_clients", "partner_me", "register_client", "update_client", "read_feed",
            "record_event", "issue_key", "list_keys", "revoke_key"]
+
+# ---- webhooks
+from .webhooks import (delete_subscription, deliver, fan_out, get_delivery, get_subscription,  # noqa: E402
+                       list_attempts, list_deliveries, list_subscriptions, matching, redeliver, redeliver_range,
+                       resume_stalled, rotate_secret, subscribe, update_subscription)
+
+__all__ += ["delete_subscription", "deliver", "fan_out", "get_delivery", "get_subscription", "list_attempts",
+            "list_deliveries", "list_subscriptions", "matching", "redeliver", "redeliver_range", "resume_stalled",
+            "rotate_secret",
+            "subscribe", "update_subscription"]
