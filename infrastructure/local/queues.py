@@ -60,12 +60,14 @@ class Queues:
         return found
 
     def oldest_age_s(self, arn: str) -> float | None:
-        """Seconds since the oldest message still in the queue (visible or in flight) was sent."""
+        """Seconds since the oldest message still in the queue (visible or in flight) was due: sent, or
+        its delay over. A message still in its delay is not late (webhook retries wait there by design)."""
         from moto.sqs.models import sqs_backends
 
         queue = sqs_backends[ACCOUNT_ID][REGION].queues.get(arn.rsplit(":", 1)[1])
-        sent = [m.sent_timestamp for m in list(queue._messages) if m.sent_timestamp] if queue else []
-        return round(max(0.0, time.time() - min(sent) / 1000), 1) if sent else None
+        due = [max(m.sent_timestamp, getattr(m, "delayed_until", 0) or 0) for m in list(queue._messages)
+               if m.sent_timestamp and not m.delayed] if queue else []
+        return round(max(0.0, time.time() - min(due) / 1000), 1) if due else None
 
     def redrive(self) -> dict[str, int]:
         """Move every message of each queue-serving dead-letter queue back to its queue; moved per DLQ."""

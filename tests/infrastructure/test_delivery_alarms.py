@@ -38,12 +38,22 @@ DEAD_LETTER_QUEUES = sorted(
     - {None})
 
 
+# Queues whose messages wait in SQS's delay by design (webhook retries: up to 15 minutes per hop). In AWS
+# their age may include that wait, so their alarm allows it on top of the usual threshold; locally the
+# delay is not counted as lag (infrastructure/local/queues.py).
+DELAYED_BY_DESIGN = {"DeliveriesQueue"}
+MAX_SQS_DELAY_SECONDS = 900
+
+
 @pytest.mark.parametrize("queue", CONSUMED_QUEUES)
 def test_a_read_model_s_queue_alarms_when_its_oldest_message_passes_the_lag_threshold(queue):
     alarm = _alarms_on("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName").get(queue)
     assert alarm, f"no ApproximateAgeOfOldestMessage alarm on {queue}"
     assert alarm["Statistic"] == "Maximum" and alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert float(alarm["Threshold"]) == DEFAULT_MAX_LAG_SECONDS  # seconds, as health's max_lag_s
+    if queue in DELAYED_BY_DESIGN:
+        assert float(alarm["Threshold"]) >= DEFAULT_MAX_LAG_SECONDS + MAX_SQS_DELAY_SECONDS
+    else:
+        assert float(alarm["Threshold"]) == DEFAULT_MAX_LAG_SECONDS  # seconds, as health's max_lag_s
     assert alarm.get("TreatMissingData") == "notBreaching"  # an idle queue publishes no age
 
 
