@@ -148,7 +148,9 @@ class RequestContext:
         assert self.operation is not None and self.operation.body is not None, f"{self.route} declares no body"
         from shared.jobs import read_rows  # only upload routes load the jobs module
 
-        return read_rows(self.raw_body, self.header("content-type"))
+        rows = read_rows(self.raw_body, self.header("content-type"))
+        _check_text(rows)
+        return rows
 
     def media_type(self) -> str:
         """The body's media type, without parameters (`text/csv`, `application/json`)."""

@@ -165,6 +165,8 @@ def read_rows(raw: bytes | None, content_type: str | None, *, max_rows: int = MA
             data = json.loads(text)
         except ValueError as exc:
             raise MalformedRequest(f"The body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise MalformedRequest("The body nests too deeply.") from None
         rows = data.get("rows") if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
             raise ValidationFailed("Send {\"rows\": [ {...}, ... ]}: a list of objects.",
@@ -274,7 +276,14 @@ class JobStore:
     def submit(self, org_id: str, kind: str, rows: list[dict[str, Any]], *, actor: dict[str, Any],
                params: dict[str, Any] | None = None, job_id: str | None = None) -> Job:
         """Store the rows and the job, and raise `JobSubmitted`. `job_id` (e.g. derived from an
-        Idempotency-Key) makes a retried submission land on the same job."""
+        Idempotency-Key) makes a retried submission land on the same job: if it exists, it is answered
+        and nothing is written (its rows may be running; they are never rewritten)."""
+        if job_id is not None:
+            try:
+                return self.get(org_id, job_id)
+            except Problem as problem:
+                if problem.status != 404:
+                    raise
         job = Job(id=job_id or str(uuid.uuid4()), org_id=org_id, kind=kind, capability=self.capability,
                   total=len(rows), params=params or {}, created_by=actor, created_at=iso_instant())
         expiration = int(time.time()) + KEEP_ROWS_SECONDS

@@ -20,6 +20,7 @@ import pathlib
 from typing import Any
 
 from infrastructure.aws_events import api_event, claims
+from shared.auth import PARTNER_SCOPES
 
 from .workers import Workers, WorkerUnavailable
 
@@ -54,7 +55,7 @@ USERS: dict[str, dict[str, Any]] = {
 PARTNER_FUNCTION = "PartnersFunction"
 PARTNER_ADMIN = "admin@src"
 PARTNER_CLIENT = {"name": "Demo partner (every scope)", "contact": {"name": "Demo", "email": "partner@demo.example"},
-                  "scopes": ["directory:read", "environment:write", "feed:read", "scans:write"],
+                  "scopes": sorted(PARTNER_SCOPES),
                   "event_types": ["*"], "quota": {"per_minute": 6000, "per_day": 1_000_000}}
 
 

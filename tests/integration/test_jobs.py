@@ -150,3 +150,16 @@ def test_the_worker_continues_itself_through_its_queue(aws, monkeypatch):
     assert handler({"Records": [{"messageId": "m2", "body": sent[0]["Body"]}]}, Context()) == {"batchItemFailures": []}
     assert calls == [("o1", job.id)] * 2
     assert STORE.get("o1", job.id).status == "completed" and len(_notes()) == 297
+
+
+def test_a_resubmission_under_the_same_id_answers_the_job_and_rewrites_no_rows(aws):
+    job = STORE.submit("o1", "notes", _rows(700), actor=ACTOR, job_id="job-1")
+    clock = iter([600_000] * 3 + [1_000] * 1000)
+    assert _run(job, lambda: next(clock)) is True
+    partway = STORE.get("o1", "job-1")
+    again = STORE.submit("o1", "notes", [{"code": "OTHER", "text": "x"}], actor=ACTOR, job_id="job-1")
+    assert (again.id, again.total, again.done) == ("job-1", 700, partway.done)
+    assert _run(job) is False
+    done = STORE.get("o1", "job-1")
+    assert (done.done, done.succeeded) == (700, 697) and "NOTE#OTHER" not in _notes()
+    assert len(_events("JobSubmitted")) == 1
