@@ -12,11 +12,12 @@ that path only, keeping it off the cold start of a valid call.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import fastjsonschema
 
-from shared.problems import ValidationFailed
+from shared.problems import Problem, ValidationFailed
 
 
 _COMPILED: dict[int, tuple[dict[str, Any], Any]] = {}
@@ -98,3 +99,21 @@ def _field_of(exc: fastjsonschema.JsonSchemaValueException) -> str:
         if missing:
             path.append(missing[0])
     return ".".join(path)
+
+
+# ------------------------------------------------ rules a schema cannot say, checked in logic
+def calendar_date(value: str | None, field: str, errors: list[dict[str, Any]]) -> date | None:
+    """A yyyy-mm-dd date from input; a bad one is added to `errors` (so every bad field is listed)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors.append({"field": field, "message": "not a calendar date"})
+        return None
+
+
+def refuse_if(errors: list[dict[str, Any]], problem: type[Problem] | None = None) -> None:
+    """Raise one problem listing every bad field (ValidationFailed unless `problem` names another 4xx)."""
+    if errors:
+        raise (problem or ValidationFailed)(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)

@@ -7,14 +7,12 @@ table back (items, outbox events). Import it into a test module to use it.
 """
 from __future__ import annotations
 
-import json
-from typing import Any
 import uuid
 
 import pytest
 
-from tests.support.events import call_api, claims
-from tests.support.template import create_table
+from tests.support.worlds import CapabilityWorld, empty_table
+from tests.support.events import claims
 
 ORG = "org-alpha"
 OTHER_ORG = "org-beta"
@@ -49,20 +47,10 @@ def big_sheet(functions: int, subs: int, tasks: int) -> str:
     return sheet(rows)
 
 
-class Classification:
+class Classification(CapabilityWorld):
     """Calls the classification handler as API Gateway does and reads the table back."""
 
-    def __init__(self, aws) -> None:
-        self.aws = aws
-
-    def call(self, method: str, resource: str, *, who: dict[str, str] | None = ARCHIVIST, **kwargs: Any):
-        from classification.app import handler
-        return call_api(handler, method, resource, who=who, **kwargs)
-
-    def ok(self, *args, expect: int = 200, **kwargs):
-        status, body, _ = self.call(*args, **kwargs)
-        assert status == expect, (status, body)
-        return body
+    table, app, caller = TABLE, "classification.app", ARCHIVIST
 
     # ------------------------------------------------------------------ steps
     def draft(self, who=ARCHIVIST) -> dict:
@@ -114,29 +102,10 @@ class Classification:
                 return found
 
     # ------------------------------------------------------------------ reads
-    def items(self) -> list[dict]:
-        client, found, start = self.aws.ddb, [], None
-        while True:
-            page = client.scan(TableName=TABLE, **({"ExclusiveStartKey": start} if start else {}))
-            found += page["Items"]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
-
-    def snapshot(self) -> list[tuple]:
-        """Every item but idempotency records, whole (what a refused write must leave as it was)."""
-        return sorted(json.dumps(i, sort_keys=True) for i in self.items() if not i["pk"]["S"].startswith("IDEMPOTENCY#"))
-
-    def events(self, type_: str | None = None) -> list[dict]:
-        envelopes = [json.loads(i["envelope"]["S"]) for i in self.items() if i["pk"]["S"].startswith("OUTBOX#")]
-        return [e for e in envelopes if type_ is None or e["type"] == type_]
 
 
 @pytest.fixture
 def classification(aws, monkeypatch) -> Classification:
     """An empty classification table (as the template declares it) for the test."""
-    monkeypatch.setenv("TABLE_NAME", TABLE)
-    if TABLE in aws.ddb.list_tables()["TableNames"]:
-        aws.ddb.delete_table(TableName=TABLE)
-    create_table(aws.ddb, "ClassificationTable", TABLE)
+    empty_table(aws, monkeypatch, "ClassificationTable", TABLE)
     return Classification(aws)

@@ -7,7 +7,6 @@ scheduled job as its schedule does.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 import uuid
 
@@ -15,7 +14,8 @@ import pytest
 
 from tests.integration.inventory_world import sqs_event
 from tests.integration.records_world import envelope
-from tests.support.events import FakeLambdaContext, call_api, claims
+from tests.support.worlds import CapabilityWorld, empty_table
+from tests.support.events import FakeLambdaContext, claims
 
 ORG = "org-alpha"
 OTHER_ORG = "org-beta"
@@ -43,18 +43,9 @@ def file_events(file_id: str, *, org_id: str = ORG, unit: str = "Finance Divisio
     ]
 
 
-class Disposal:
-    def __init__(self, aws) -> None:
-        self.aws = aws
-
-    def call(self, method: str, resource: str, *, who: dict[str, str] | None = ARCHIVIST, **kwargs: Any):
-        from disposal.app import handler
-        return call_api(handler, method, resource, who=who, **kwargs)
-
-    def ok(self, *args, expect: int = 200, **kwargs):
-        status, body, _ = self.call(*args, **kwargs)
-        assert status == expect, (status, body)
-        return body
+class Disposal(CapabilityWorld):
+    table, app, caller = "disposal", "disposal.app", ARCHIVIST
+    snapshot = CapabilityWorld.keys  # its tests compare which items exist
 
     def post(self, resource: str, body: dict, *, who=ARCHIVIST, expect: int = 201, key: str | None = None,
              version: int | None = None, **kwargs):
@@ -92,31 +83,12 @@ class Disposal:
                          version=version, path={"list_id": list_id, "file_id": file_id})
 
     # --------------------------------------------------------------- reads
-    def items(self) -> list[dict]:
-        client, found, start = self.aws.ddb, [], None
-        while True:
-            page = client.scan(TableName="disposal", **({"ExclusiveStartKey": start} if start else {}))
-            found += page["Items"]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
-
-    def snapshot(self) -> list[tuple[str, str]]:
-        return sorted((i["pk"]["S"], i["sk"]["S"]) for i in self.items() if not i["pk"]["S"].startswith("IDEMPOTENCY#"))
-
-    def events(self, type_: str | None = None) -> list[dict]:
-        envelopes = [json.loads(i["envelope"]["S"]) for i in self.items() if i["pk"]["S"].startswith("OUTBOX#")]
-        return [e for e in envelopes if type_ is None or e["type"] == type_]
 
 
 @pytest.fixture
 def disposal(aws, monkeypatch) -> Disposal:
     """An empty disposal table in the integration world (built from template.yaml), atomic writes as DynamoDB's."""
     from tests.integration.stacks_world import _serialise_moto_writes
-    from tests.support.template import create_table
     _serialise_moto_writes(monkeypatch)
-    monkeypatch.setenv("TABLE_NAME", "disposal")
-    if "disposal" in aws.ddb.list_tables()["TableNames"]:
-        aws.ddb.delete_table(TableName="disposal")
-    create_table(aws.ddb, "DisposalTable", "disposal")
+    empty_table(aws, monkeypatch, "DisposalTable", "disposal")
     return Disposal(aws)

@@ -7,15 +7,14 @@ classification does: a UnitTaskPublished per unit task, then SchemeVersionPublis
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Iterable
 import uuid
 
 import pytest
 
 from tests.integration.inventory_world import sqs_event
-from tests.support.events import FakeLambdaContext, call_api, claims
-from tests.support.template import create_table
+from tests.support.worlds import CapabilityWorld, empty_table
+from tests.support.events import FakeLambdaContext, claims
 
 ORG = "org-alpha"
 OTHER_ORG = "org-beta"
@@ -57,19 +56,9 @@ def scheme_events(version: int, tasks: dict[str, dict[str, Any]], org_id: str = 
     return events
 
 
-class Records:
-    def __init__(self, aws) -> None:
-        self.aws = aws
-
-    def call(self, method: str, resource: str, *, who: dict[str, str] | None = ARCHIVIST, **kwargs: Any):
-        """(status, body, headers) of the records handler called as API Gateway calls it."""
-        from records.app import handler
-        return call_api(handler, method, resource, who=who, **kwargs)
-
-    def ok(self, *args, expect: int = 200, **kwargs):
-        status, body, _ = self.call(*args, **kwargs)
-        assert status == expect, (status, body)
-        return body
+class Records(CapabilityWorld):
+    table, app, caller = "records", "records.app", ARCHIVIST
+    snapshot = CapabilityWorld.keys  # its tests compare which items exist
 
     def feed(self, envelopes: list[dict[str, Any]]) -> dict[str, Any]:
         from records.consumer import handler
@@ -95,21 +84,6 @@ class Records:
                          headers={"If-Match": f'"{file["version"]}"'}, who=who)
 
     # ------------------------------------------------------------------ reads
-    def items(self) -> list[dict]:
-        client, found, start = self.aws.ddb, [], None
-        while True:
-            page = client.scan(TableName="records", **({"ExclusiveStartKey": start} if start else {}))
-            found += page["Items"]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
-
-    def snapshot(self) -> list[tuple[str, str]]:
-        return sorted((i["pk"]["S"], i["sk"]["S"]) for i in self.items() if not i["pk"]["S"].startswith("IDEMPOTENCY#"))
-
-    def events(self, type_: str | None = None) -> list[dict]:
-        envelopes = [json.loads(i["envelope"]["S"]) for i in self.items() if i["pk"]["S"].startswith("OUTBOX#")]
-        return [e for e in envelopes if type_ is None or e["type"] == type_]
 
 
 @pytest.fixture
@@ -117,8 +91,5 @@ def records(aws, monkeypatch) -> Records:
     """An empty records table in the integration world (built from template.yaml), atomic writes as DynamoDB's."""
     from tests.integration.stacks_world import _serialise_moto_writes
     _serialise_moto_writes(monkeypatch)
-    monkeypatch.setenv("TABLE_NAME", "records")
-    if "records" in aws.ddb.list_tables()["TableNames"]:
-        aws.ddb.delete_table(TableName="records")
-    create_table(aws.ddb, "RecordsTable", "records")
+    empty_table(aws, monkeypatch, "RecordsTable", "records")
     return Records(aws)

@@ -1,11 +1,8 @@
 """What every disposal use case shares: its events and their subjects, dates from input, refusals."""
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
-
 from shared.events import EventFactory, Subject
-from shared.problems import Problem, ValidationFailed
+from shared.validation import calendar_date, refuse_if  # noqa: F401 (the use cases import them from here)
 
 event = EventFactory("disposal")
 
@@ -25,20 +22,3 @@ def list_subject(org_id: str, list_id: str) -> Subject:
 
 def committee_subject(org_id: str, kind: str, id_: str) -> Subject:
     return Subject(kind, id_, org_id)
-
-
-def calendar_date(value: str | None, field: str, errors: list[dict[str, Any]]) -> date | None:
-    """A yyyy-mm-dd date from input; a bad one is added to `errors` (every bad field is listed)."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors.append({"field": field, "message": "not a calendar date"})
-        return None
-
-
-def refuse_if(errors: list[dict[str, Any]], problem: type[Problem] | None = None) -> None:
-    """Raise one problem listing every bad field (ValidationFailed unless `problem` names another 4xx)."""
-    if errors:
-        raise (problem or ValidationFailed)(f"{errors[0]['field']}: {errors[0]['message']}", errors=errors)
