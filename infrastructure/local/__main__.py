@@ -81,12 +81,20 @@ def _function_limit(value: str) -> tuple[str, int]:
 
 def require_free(port: int, option: str) -> None:
     """Fail with a clear message now, rather than hang (moto's server thread would die silently)."""
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is fine
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError as exc:
-            raise SystemExit(f"port {port} is not free ({exc.strerror}); choose another with {option}") from None
+    reserve(port, option).close()
+
+
+def reserve(port: int, option: str) -> socket.socket:
+    """The port, bound now and kept until the gateway serves on it: the function workers started in
+    between take ephemeral ports, and one of them could otherwise be given this one."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is fine
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"port {port} is not free ({exc.strerror}); choose another with {option}") from None
+    return sock
 
 
 def start_moto(port: int) -> str:
@@ -114,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # a signal during start-up stops right after it
         signal.signal(sig, lambda *_: stop.set())
-    require_free(args.port, "--port")
+    gateway_socket = reserve(args.port, "--port")
     require_free(args.moto_port, "--moto-port")
     moto_url = start_moto(args.moto_port)
     template = Template(args.template, queue_endpoint=moto_url)
@@ -151,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     for thread in pollers:
         thread.start()
     scheduler.start(stop)
-    gateway.serve("127.0.0.1", args.port)
+    gateway.serve("127.0.0.1", args.port, gateway_socket)
     for unsupported in template.unsupported_events():
         log.warning("event source not emulated: %s", unsupported)
     for logical, report in init.items():

@@ -144,7 +144,8 @@ class Gateway:
         self._server: ThreadingHTTPServer | None = None
 
     # ----------------------------------------------------------------- serving
-    def serve(self, host: str, port: int) -> None:
+    def serve(self, host: str, port: int, bound: socket.socket | None = None) -> None:
+        """Serve on `host:port`; `bound`: a socket already bound there (the port kept since start-up)."""
         gateway = self
 
         class Handler(_HttpHandler):
@@ -153,7 +154,15 @@ class Gateway:
                     return gateway.error(gateway._default_api, "REQUEST_TOO_LARGE")
                 return gateway.handle(request)
 
-        self._server = _Server((host, port), Handler)
+        if bound is None:
+            self._server = _Server((host, port), Handler)
+        else:
+            self._server = _Server((host, port), Handler, bind_and_activate=False)
+            self._server.socket.close()
+            self._server.socket = bound
+            self._server.server_address = bound.getsockname()
+            self._server.server_name, self._server.server_port = host, port
+            self._server.server_activate()
         threading.Thread(target=self._server.serve_forever, daemon=True, name="gateway").start()
 
     def stop(self, grace: float = 3.0) -> None:
