@@ -1,6 +1,6 @@
 """The workflow docs' curl walk-throughs run as written against the local system, twice.
 
-Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md, records.md and partners.md is run in order
+Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md, records.md, partners.md and disposal.md is run in order
 in one bash session per doc (set -euo pipefail), with the doc's `localhost:3000` pointed at the
 system the test run started. Each doc runs twice in a row on the data it left (a reader runs
 them again), from an empty folder outside the repository that must stay empty (files go to a
@@ -110,4 +110,19 @@ def test_the_partner_guide_runs_as_written(local_system, tmp_path: pathlib.Path)
         assert "openssl: signature valid" in out, attempt
         assert re.search(r"^python: verified stacks\.ContainerProfileCreated \S+$", out, re.M), attempt
         assert "python: an altered body is refused" in out and "redelivered with the same webhook-id" in out, attempt
+    assert list(folder.iterdir()) == []
+
+
+def test_the_disposal_walk_through_runs_as_written(local_system, tmp_path: pathlib.Path):
+    folder, temp = tmp_path / "cwd", tmp_path / "tmp"
+    folder.mkdir()
+    temp.mkdir()
+    _run(local_system, "records.md", folder, temp)  # as the doc says: the records walk-through published FIN-01-002
+    for attempt in (1, 2):
+        out = _run(local_system, "disposal.md", folder, temp)
+        # closed 2019-03-10 with 5 years: due 2025-01-01, so both come up for appraisal
+        assert len(re.findall(r'^\{"id":"[^"]+","disposal_due":"2025-01-01"\}$', out, re.M)) == 2, attempt
+        assert '{"held":true,"holds":["Board of Audit and Inspection"]}' in out, attempt
+        assert re.search(r'^\{"status":422,"errors":\[\{"field":"file_ids\.1"', out, re.M), attempt  # the held one
+        assert '"decision":"destroy"' in out and '{"status":"lifted"' in out, attempt
     assert list(folder.iterdir()) == []
