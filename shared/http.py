@@ -32,8 +32,8 @@ from shared import idempotency
 from shared.auth import Caller, Partner, caller_from_event, partner_from_authorizer
 from shared.concurrency import etag, expected_version
 from shared.observability import correlation_id, lambda_entry, logger, set_correlation_id
-from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, PayloadTooLarge, Problem, QuotaExceeded,
-                             UnsupportedMediaType, ValidationFailed)
+from shared.problems import (PROBLEM_CONTENT_TYPE, MalformedRequest, NotFound, PayloadTooLarge, Problem,
+                             QuotaExceeded, UnsupportedMediaType, ValidationFailed)
 from shared.query import read as read_query
 from shared.validation import validate
 
@@ -208,6 +208,19 @@ def _reject_constant(name: str) -> Any:
 
 
 # ----------------------------------------------------------------- replies
+def path_ids(schema: Mapping[str, Any]) -> Callable[[str, str], str]:
+    """The guard of a capability's path ids: `_id = path_ids(schemas.ID)`, then `_id(value, "campaign")`.
+    A value that cannot be one of its ids names nothing: 404, whatever its length or characters."""
+    pattern, longest = re.compile(schema["pattern"]), schema["maxLength"]
+
+    def guard(value: str, what: str) -> str:
+        if len(value) > longest or not pattern.match(value):
+            raise NotFound(f"No {what} with that id in your organisation.")
+        return value
+
+    return guard
+
+
 def page(items: Iterable[Any], cursor: str | None, render: Callable[[Any], Any] | None = None) -> Reply:
     """A page of a listing, `{items, next_cursor}` (shared.pagination.page_of): entities by their
     `public()` form (or `render`), plain dicts as they are."""

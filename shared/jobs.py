@@ -44,6 +44,7 @@ from shared.auth import not_found
 from shared.clock import iso_instant
 from shared.events import EventFactory, Subject, system_actor
 from shared.observability import logger
+from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import (Conflict, MalformedRequest, PayloadTooLarge, Problem, ServiceUnavailable,
                              UnsupportedMediaType, ValidationFailed)
 from shared.storage import Gsi1, Key, Table
@@ -306,8 +307,6 @@ class JobStore:
             raise not_found("job") from None
 
     def list(self, org_id: str, limit: int, cursor: str | None) -> tuple[list[Job], str | None]:
-        from shared.pagination import decode_cursor, encode_cursor, typed_key
-
         start = decode_cursor(cursor, expected={"gsi1pk": jobs_index_key(org_id)},
                               keys={"pk", "sk", "gsi1pk", "gsi1sk"})
         result = self.JobItem.gsi1.query(jobs_index_key(org_id), limit=limit, scan_index_forward=False,

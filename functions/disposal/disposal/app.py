@@ -13,24 +13,16 @@ Not built yet: the destruction run (a saga) and its certificate.
 """
 from __future__ import annotations
 
-import re
 
-from shared.http import Api, Reply, RequestContext, page
+from shared.http import Api, Reply, RequestContext, path_ids, page
 from shared.pagination import PAGE
-from shared.problems import NotFound
 
 from . import logic, schemas
 
 api = Api("disposal")
 app = api.app
-_ID = re.compile(schemas.ID["pattern"])
+_id = path_ids(schemas.ID)
 
-
-def _id(value: str, what: str) -> str:
-    """A path id that cannot be one of ours names nothing (404), whatever its length or characters."""
-    if len(value) > schemas.ID["maxLength"] or not _ID.match(value):
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return value
 
 
 def _public(entity) -> Reply:

@@ -12,24 +12,16 @@
 """
 from __future__ import annotations
 
-import re
 
-from shared.http import Api, Reply, RequestContext, file_reply, negotiate, page
+from shared.http import Api, Reply, RequestContext, path_ids, file_reply, negotiate, page
 from shared.pagination import PAGE
-from shared.problems import NotFound
 
 from . import logic, schemas
 
 api = Api("inventory")
 app = api.app
-_ID = re.compile(schemas.ID["pattern"])
+_id = path_ids(schemas.ID)
 
-
-def _id(value: str, what: str) -> str:
-    """A path id that cannot be one of ours names nothing (404), whatever its length or characters."""
-    if len(value) > schemas.ID["maxLength"] or not _ID.match(value):
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return value
 
 
 # ------------------------------------------------------------------ campaigns

@@ -15,25 +15,17 @@
 """
 from __future__ import annotations
 
-import re
 
-from shared.http import Api, Reply, RequestContext, file_reply, page
-from shared.jobs import read_rows
+from shared.http import Api, Reply, RequestContext, path_ids, file_reply, page
 from shared.pagination import PAGE
-from shared.problems import NotFound, ValidationFailed
+from shared.problems import ValidationFailed
 
 from . import logic, schemas
 
 api = Api("records")
 app = api.app
-_ID = re.compile(schemas.ID["pattern"])
+_id = path_ids(schemas.ID)
 
-
-def _id(value: str, what: str) -> str:
-    """A path id that cannot be one of ours names nothing (404), whatever its length or characters."""
-    if len(value) > schemas.ID["maxLength"] or not _ID.match(value):
-        raise NotFound(f"No {what} with that id in your organisation.")
-    return value
 
 
 def _csv_export(ctx: RequestContext) -> bool:
@@ -380,8 +372,8 @@ def submit_import(ctx: RequestContext) -> Reply:
     `text/csv` with a header row (lists separated by `;`; up to 20,000 rows, 6 MB). Answers 202 with the job: poll
     `Location` for `status`, `done`/`total` and `percent`; each row is registered whole or not at all, and
     a rejected row is listed with its problem at `/records/jobs/{job_id}/errors`."""
-    if (ctx.header("content-type") or "").split(";")[0].strip().lower() == "text/csv":
-        rows = read_rows(ctx.raw_body, "text/csv")
+    if ctx.media_type() == "text/csv":
+        rows = ctx.rows()
     else:
         rows = ctx.json().get("rows", [])  # required by the schema
     job = logic.submit_import(ctx.require_caller(), rows, ctx.header("idempotency-key"))
