@@ -100,7 +100,7 @@ def stream_copy(source: tuple[str, str, str | None], target: tuple[str, str], ex
         if digest.hexdigest() != expected_sha256:
             raise Corrupt(size, digest.hexdigest())
         if upload_id is None:
-            written = s3.put_object(Bucket=dst_bucket, Key=dst_key, Body=bytes(buffer), **extra)
+            written = s3.put_object(Bucket=dst_bucket, Key=dst_key, Body=buffer, **extra)
         else:
             if buffer or not parts:
                 parts.append(_part(dst_bucket, dst_key, upload_id, len(parts) + 1, buffer))
@@ -117,7 +117,7 @@ def stream_copy(source: tuple[str, str, str | None], target: tuple[str, str], ex
 
 
 def _part(bucket: str, key: str, upload_id: str, number: int, data: bytearray) -> dict[str, Any]:
-    answer = _s3().upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=bytes(data))
+    answer = _s3().upload_part(Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data)
     return {"PartNumber": number, "ETag": answer["ETag"]}
 
 
