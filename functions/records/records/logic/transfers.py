@@ -77,10 +77,24 @@ def _one(org_id: str, file_id: str, decide: Callable[[RecordFile | None], Any]) 
                     contended=f"file {file_id} kept changing")
 
 
+def _page(file_ids: list[str], outcome: Callable[[str], str | dict[str, Any] | None], done: str,
+          refused: str) -> dict[str, Any]:
+    """Each file of the page once: an outcome of None lists it under `done`, a reason (or a dict with one)
+    under `refused`."""
+    ok, no = [], []
+    for file_id in dict.fromkeys(file_ids):
+        result = outcome(file_id)
+        if result is None:
+            ok.append(file_id)
+        else:
+            no.append({"file_id": file_id, **({"reason": result} if isinstance(result, str) else result)})
+    return {done: ok, refused: no}
+
+
 # ------------------------------------------------------------------ marking
 def mark_for_transfer(step: dict[str, Any]) -> dict[str, Any]:
     org_id, transfer_id, file_ids = _input(step, "org_id", "transfer_id", "file_ids")
-    actor, marked, refused = _actor(org_id, step, transfer_id), [], []
+    actor = _actor(org_id, step, transfer_id)
 
     def decide(file: RecordFile | None) -> str | None:
         reason = rules.mark_refusal(file, transfer_id)
@@ -89,33 +103,22 @@ def mark_for_transfer(step: dict[str, Any]) -> dict[str, Any]:
             store.save_files([(after, file, [_status_changed(after, file.status, actor)])])
         return reason
 
-    for file_id in dict.fromkeys(file_ids):
-        reason = _one(org_id, file_id, decide)
-        if reason is None:
-            marked.append(file_id)
-        else:
-            refused.append({"file_id": file_id, "reason": reason})
-    return {"marked": marked, "refused": refused}
+    return _page(file_ids, lambda file_id: _one(org_id, file_id, decide), "marked", "refused")
 
 
 def unmark_for_transfer(step: dict[str, Any]) -> dict[str, Any]:
     """Back to the status each file had; only files this transfer marked; nothing to undo is fine."""
     org_id, transfer_id, file_ids = _input(step, "org_id", "transfer_id", "file_ids")
-    actor, unmarked = _actor(org_id, step, transfer_id), []
+    actor = _actor(org_id, step, transfer_id)
 
-    def decide(file: RecordFile | None) -> bool:
-        if file is None:
-            return False
-        if rules.marked_by(file, transfer_id):
+    def decide(file: RecordFile | None) -> str | None:
+        if file is not None and rules.marked_by(file, transfer_id):
             after = rules.unmarked(file, now_iso())
             store.save_files([(after, file, [_status_changed(after, file.status, actor)])])
-            return True
-        return rules.was_unmarked(file, transfer_id)
+            return None
+        return None if file is not None and rules.was_unmarked(file, transfer_id) else "nothing-to-undo"
 
-    for file_id in dict.fromkeys(file_ids):
-        if _one(org_id, file_id, decide):
-            unmarked.append(file_id)
-    return {"unmarked": unmarked}
+    return {"unmarked": _page(file_ids, lambda file_id: _one(org_id, file_id, decide), "unmarked", "-")["unmarked"]}
 
 
 # ------------------------------------------------------------------ packaging
@@ -183,17 +186,14 @@ def _document(bucket: str, prefix: str, path: str, doc: dict[str, Any], written:
 def receive_files(step: dict[str, Any]) -> dict[str, Any]:
     receiver, sender, transfer_id, file_ids = _input(step, "receiver_org", "sender_org", "transfer_id", "file_ids")
     bucket, prefix = _package(step)
-    actor, received, refused = _actor(receiver, step, transfer_id), [], []
-    for file_id in dict.fromkeys(file_ids):
+    actor = _actor(receiver, step, transfer_id)
+
+    def outcome(file_id: str) -> dict[str, Any] | None:
         if receiver == sender:
-            outcome = _one(receiver, file_id, lambda f: _to_records_centre(f, transfer_id, actor))
-        else:
-            outcome = _receive(receiver, sender, transfer_id, file_id, bucket, prefix, actor)
-        if outcome is None:
-            received.append(file_id)
-        else:
-            refused.append({"file_id": file_id, **outcome})
-    return {"received": received, "refused": refused}
+            return _one(receiver, file_id, lambda f: _to_records_centre(f, transfer_id, actor))
+        return _receive(receiver, sender, transfer_id, file_id, bucket, prefix, actor)
+
+    return _page(file_ids, outcome, "received", "refused")
 
 
 def _to_records_centre(file: RecordFile | None, transfer_id: str, actor: dict[str, Any]) -> dict[str, Any] | None:
@@ -302,15 +302,14 @@ def unreceive_files(step: dict[str, Any]) -> dict[str, Any]:
     with FileReceiptReverted); within one organisation the custody goes back. `unreceived`: the files of the
     page of which nothing this transfer received is left; `skipped`: files the receiver holds otherwise."""
     receiver, sender, transfer_id, file_ids = _input(step, "receiver_org", "sender_org", "transfer_id", "file_ids")
-    actor, unreceived, skipped = _actor(receiver, step, transfer_id), [], []
-    for file_id in dict.fromkeys(file_ids):
-        reason = (_one(receiver, file_id, lambda f: _custody_back(f, transfer_id, actor)) if receiver == sender
-                  else _unreceive(receiver, sender, transfer_id, file_id, actor))
-        if reason is None:
-            unreceived.append(file_id)
-        else:
-            skipped.append({"file_id": file_id, "reason": reason})
-    return {"unreceived": unreceived, "skipped": skipped}
+    actor = _actor(receiver, step, transfer_id)
+
+    def outcome(file_id: str) -> str | None:
+        if receiver == sender:
+            return _one(receiver, file_id, lambda f: _custody_back(f, transfer_id, actor))
+        return _unreceive(receiver, sender, transfer_id, file_id, actor)
+
+    return _page(file_ids, outcome, "unreceived", "skipped")
 
 
 def _custody_back(file: RecordFile | None, transfer_id: str, actor: dict[str, Any]) -> str | None:
@@ -346,7 +345,7 @@ def release_files(step: dict[str, Any]) -> dict[str, Any]:
     `transferred` (the residual transfer record; within one organisation: back to its prior status, in the
     records centre's custody) with FileStatusChanged and FileTransferred. Only files the receiver received."""
     org_id, transfer_id, file_ids, receiver = _input(step, "org_id", "transfer_id", "file_ids", "receiver_org")
-    actor, released, skipped = _actor(org_id, step, transfer_id), [], []
+    actor = _actor(org_id, step, transfer_id)
 
     def decide(file: RecordFile | None) -> str | None:
         if file is None:
@@ -371,10 +370,4 @@ def release_files(step: dict[str, Any]) -> dict[str, Any]:
                                                           "kind": kind, "receiver_org": receiver, "at": at}, actor)])])
         return None
 
-    for file_id in dict.fromkeys(file_ids):
-        reason = _one(org_id, file_id, decide)
-        if reason is None:
-            released.append(file_id)
-        else:
-            skipped.append({"file_id": file_id, "reason": reason})
-    return {"released": released, "skipped": skipped}
+    return _page(file_ids, lambda file_id: _one(org_id, file_id, decide), "released", "skipped")
