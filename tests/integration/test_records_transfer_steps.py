@@ -345,3 +345,16 @@ def test_to_the_records_centre_only_the_custody_changes(world):
     assert (kept["status"], kept["custody"]["holder"], kept["transferred_to"]) == ("closed", "records_centre", None)
     assert [e["payload"]["kind"] for e in world.records.events("FileTransferred")] == ["to_records_centre"]
     assert world.s3.list_object_versions(Bucket=world.bucket).get("Versions", []) == objects  # nothing copied
+
+
+def test_another_organisations_files_are_never_touched_by_any_step(world):
+    theirs = world.closed_file(who=OTHER_ARCHIVIST)  # org-beta's own file (the receiver's, here)
+    rows = sorted(i for i in world.records.snapshot() if f"ORG#{RECEIVER}" in i and "OUTBOX#" not in i)
+    page = [theirs["id"]]
+    assert world.mark(page)["refused"] == [{"file_id": theirs["id"], "reason": "unknown-file"}]
+    assert world.package(page) == {"entries": [], "refused": [{"file_id": theirs["id"], "reason": "unknown-file"}]}
+    assert world.receive(page)["refused"] == [{"file_id": theirs["id"], "reason": "already-exists"}]
+    assert world.unreceive(page)["skipped"] == [{"file_id": theirs["id"], "reason": "not-received"}]
+    assert world.release(page)["skipped"] == [{"file_id": theirs["id"], "reason": "unknown-file"}]
+    assert sorted(i for i in world.records.snapshot() if f"ORG#{RECEIVER}" in i and "OUTBOX#" not in i) == rows
+    assert world.package_keys() == [] and not world.records.events("FileReceiptReverted")
