@@ -1,4 +1,5 @@
-"""Audit's scheduled jobs (one Lambda entry, see shared.tasks): {"job": "checkpoint"} and {"job": "verify_chains"}."""
+"""Audit's scheduled jobs and saga step (one Lambda entry, see shared.tasks): {"job": "checkpoint"},
+{"job": "verify_chains"}, and the transfer's {"step": "export_history", ...} (logic/exports.py)."""
 from __future__ import annotations
 
 from shared.tasks import task_handler
@@ -10,4 +11,6 @@ JOBS = {
     "verify_chains": lambda e: logic.verify_all(),
 }
 
-handler = task_handler(steps={}, jobs=JOBS)
+STEPS = {"export_history": logic.export_history}
+
+handler = task_handler(steps=STEPS, jobs=JOBS)

@@ -182,6 +182,18 @@ FILE = {
         "production_year": _NULLABLE_INT, "retention_starts_on": _NULLABLE_STRING,
         "disposal_due": {"type": ["string", "null"], "description": "None for 영구 (permanent)."},
         "access": ACCESS, "review_task_id": _NULLABLE_STRING, "boxes": {"type": "array", "items": BOX_LINK},
+        "prior_status": {"type": ["string", "null"], "description": "While a saga holds the file (being_…): the "
+                                                                     "status it goes back to if the saga is undone."},
+        "transfer_id": {"type": ["string", "null"], "description": "The transfer that marked the file."},
+        "custody": {"type": "object", "description": "Who keeps the file: `producing_unit` (default), "
+                                                     "`records_centre` or `received` (from `from_org`), with "
+                                                     "the `transfer_id` and `since`.",
+                    "properties": {"holder": {"type": "string"}, "transfer_id": {"type": "string"},
+                                   "from_org": {"type": "string"}, "since": {"type": "string"}}},
+        "transferred_to": {"type": ["object", "null"], "description": "Residual transfer record: the "
+                                                                      "organisation that took the file.",
+                           "properties": {"org": {"type": "string"}, "transfer_id": {"type": "string"},
+                                          "at": {"type": "string"}}},
         "redacted": _STRINGS, **_STAMPS,
     },
 }

@@ -1,4 +1,6 @@
-"""Records' scheduled jobs (one Lambda entry); they arrive as {"job": name} from their schedules:
+"""Records' scheduled jobs and saga steps (Lambda entries; see shared.tasks).
+
+Jobs arrive as {"job": name} from their schedules:
 
     open_due_access_reviews    a review task for every non-public file due for its 5-yearly re-review
     open_after_thirty_years    non-public files (and their items) open 30 years after their production year,
@@ -7,12 +9,19 @@
                                (optional "now": an ISO instant to run as of)
 
 Each takes an optional "today" (yyyy-mm-dd) to run as of that day; a repeated run changes nothing twice.
+
+Saga steps arrive as {"step": name, ...} from the transfer state machines (logic/transfers.py, contract B1):
+`handler` (RecordsTasksFunction) takes `mark_for_transfer` and `unmark_for_transfer`, which need the table
+alone; `transfer_handler` (RecordsTransferFunction, the only records role that writes to the package bucket
+and writes or removes component copies) takes `package_files`, `receive_files`, `unreceive_files` and
+`release_files`.
 """
 from __future__ import annotations
 
 from shared.tasks import task_handler
 
 from . import logic
+from .logic import transfers
 
 JOBS = {
     "open_due_access_reviews": lambda event: logic.open_due_reviews(event.get("today")),
@@ -20,4 +29,17 @@ JOBS = {
     "fixity": lambda event: logic.run_fixity(event.get("now")),
 }
 
-handler = task_handler(steps={}, jobs=JOBS)
+STEPS = {
+    "mark_for_transfer": transfers.mark_for_transfer,
+    "unmark_for_transfer": transfers.unmark_for_transfer,
+}
+
+TRANSFER_STEPS = {
+    "package_files": transfers.package_files,
+    "receive_files": transfers.receive_files,
+    "unreceive_files": transfers.unreceive_files,
+    "release_files": transfers.release_files,
+}
+
+handler = task_handler(steps=STEPS, jobs=JOBS)
+transfer_handler = task_handler(steps=TRANSFER_STEPS)

@@ -36,6 +36,7 @@ from shared.outbox import outbox_model
 from shared.storage import Gsi1, Gsi2, Key, Table
 
 from ..domain import access as access_rules
+from ..domain import lifecycle
 from ..domain.model import AccessReview, Box, FileBox, Item, RecordFile, UnitTask
 
 TABLE = Table("records")
@@ -67,7 +68,7 @@ class FileItem(TABLE.Item, entity=RecordFile, fields={"rule": Json(), "access": 
     @classmethod
     def derived(cls, f: RecordFile) -> dict[str, Any]:
         keys: dict[str, Any] = {"pk": org_key(f.org_id), "sk": file_sort_key(f.id)}
-        live = f.status not in ("transferred", "destroyed")
+        live = lifecycle.editable(f.status)  # not final, not reserved by a saga (re-indexed when it comes back)
         if live and not f.access.is_open and f.access.review_on and f.review_task_id is None:
             keys |= {"gsi1pk": ACCESS_REVIEW, "gsi1sk": f"{f.access.review_on}#{f.org_id}#{f.id}"}
         opens = access_rules.opens_on(f.access, f.production_year)

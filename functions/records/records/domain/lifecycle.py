@@ -9,6 +9,11 @@
 Only `open → closed` is reachable through records' own routes; the disposal and transfer
 capabilities will drive the rest (a review, a hold, a transfer, a destruction). Destroyed and
 transferred are final here (a transferred file lives on in the archive that took it).
+
+A transfer (issue 11) first marks its files `being_transferred`, a reversible status: the file
+keeps the status it had (`prior_status`) and goes back to it when the transfer is undone or the
+receiver rejects it, or on to `transferred` once the receiver accepted it. While being
+transferred a file takes no edits, items, components or overrides (what was packaged stays true).
 """
 from __future__ import annotations
 
@@ -23,6 +28,15 @@ MOVES: dict[str, tuple[str, ...]] = {
     "transferred": (),
     "destroyed": (),
 }
+
+
+# ---- transfer (issue 11): a reversible status between closed / under_review and transferred
+BEING_TRANSFERRED = "being_transferred"
+STATUSES += (BEING_TRANSFERRED,)
+MOVES["closed"] += (BEING_TRANSFERRED,)
+MOVES["under_review"] += (BEING_TRANSFERRED,)
+MOVES[BEING_TRANSFERRED] = ("closed", "under_review", "transferred")  # back to prior_status, or on
+IN_SAGA: tuple[str, ...] = (BEING_TRANSFERRED,)  # reserved by a saga: nothing changes them but its steps
 
 
 class MoveRefused(Exception):
@@ -48,4 +62,4 @@ def accepts_items(status: str) -> bool:
 
 def editable(status: str) -> bool:
     """Descriptive metadata can still be corrected once closed, never after the file left."""
-    return status not in FINAL
+    return status not in FINAL and status not in IN_SAGA

@@ -109,6 +109,11 @@ class RecordFile:
     disposal_due: str | None = None
     review_task_id: str | None = None  # the open access review, while there is one
     registered_by_job: str | None = None  # the bulk registration that registered it (its items may follow it closed)
+    prior_status: str | None = None  # the status a saga's reversible status (being_…) returns the file to
+    # ---- transfer (issue 11)
+    transfer_id: str | None = None  # the transfer that marked it being_transferred (kept once it left)
+    custody: dict[str, Any] | None = None  # who keeps it, when a transfer changed that (None: its producing unit)
+    transferred_to: dict[str, Any] | None = None  # residual transfer record: {org, transfer_id, at}
     version: int = 1
     created_by: str = ""
     created_at: str = ""
@@ -129,7 +134,10 @@ class RecordFile:
                 "retention_overridden": self.retention_overridden, "closed_on": self.closed_on,
                 "production_year": self.production_year, "retention_starts_on": self.retention_starts_on,
                 "disposal_due": self.disposal_due, "access": self.access.public(),
-                "review_task_id": self.review_task_id, "version": self.version, "created_by": self.created_by,
+                "review_task_id": self.review_task_id, "prior_status": self.prior_status,
+                "transfer_id": self.transfer_id, "custody": self.custody or {"holder": "producing_unit"},
+                "transferred_to": self.transferred_to,
+                "version": self.version, "created_by": self.created_by,
                 "created_at": self.created_at, "updated_at": self.updated_at}
 
 

@@ -5,7 +5,8 @@ dicts, and know nothing of HTTP.
 Each concern lives in its own module under `logic/`: files (filing, describing, closing, retention),
 items (registering and describing items), access (reclassification, re-reviews, the 30-year rule),
 exports (a file's description, CSV lists), imports (bulk registration as a long job), classes (the classes to file under), feeds
-(classification's and stacks' events into read models); common holds the events and subjects they share.
+(classification's and stacks' events into read models), transfers (the transfer saga's steps, which tasks.py
+calls directly); common holds the events and subjects they share.
 """
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ class ContentMismatch(Problem):
     status = 422
 
 
-def _lock_days() -> int:
+def lock_days() -> int:
     return int(os.environ.get("RECORDS_LOCK_DAYS") or DEFAULT_LOCK_DAYS)
 
 
@@ -145,7 +145,7 @@ def complete_upload(caller: Caller, file_id: str, item_id: str, upload_id: str, 
                                        version=upload.version + 1, updated_at=stamp)
         store.reject_upload(rejected, upload)
         raise _mismatch_problem(rejected)
-    store.lock(upload.object_key, version, _lock_days())
+    store.lock(upload.object_key, version, lock_days())
     store.delete_versions(upload.object_key, keep=version)
     component = Component(org_id=org_id, file_id=file_id, item_id=item_id, id=upload.id, filename=upload.filename,
                           media_type=upload.media_type, size=size, sha256=sha256, object_key=upload.object_key,
@@ -209,7 +209,9 @@ def render(caller: Caller, component: Component, file: RecordFile, item: Item) -
 def describe_component(caller: Caller, file_id: str, item_id: str, component_id: str, changes: dict[str, Any],
                        expected_version: int) -> Component:
     org_id = access_rules.registrar_org(caller)
-    _file_and_item(org_id, file_id, item_id)
+    file, _ = _file_and_item(org_id, file_id, item_id)
+    if not lifecycle.editable(file.status):
+        raise Conflict(f"The file is {file.status}: its components' descriptions cannot change.")
     before = _component(org_id, file_id, item_id, component_id)
     require_version(before, expected_version, "component")
     fields = {name: changes[name] for name in rules.EDITABLE if name in changes}
