@@ -18,7 +18,7 @@ from shared.problems import PreconditionFailed
 from shared.tasks import retrying
 
 from ..data import boxes as store
-from ..data import ledgers
+from ..data import ledgers as ledger_store
 from ..data.boxes import ShelfChange
 from ..domain import status as transitions
 from ..domain.model import shelf_location
@@ -76,12 +76,12 @@ def _empty(org_id: str, box_id: str, run_id: str, wanted: frozenset[str], superv
             executed_by or f"saga:{execution_id or run_id}", _reason(run_id, len(leaving), emptied, executed_by,
                                                                      supervisor),
             (more[0] if emptied else contents).id, detail={**particulars, "file_ids": list(leaving)})
-        ledger = [ledgers.run_entry(org_id, run_id, file_id, box.id,
+        ledger = [ledger_store.run_entry(org_id, run_id, file_id, box.id,
                                     {"file_id": file_id, "barcode": box.barcode, "box_destroyed": emptied}, stamp) for file_id in leaving]
         store.save_box(after, box, contents, more_events=more, shelves=shelves, entries=entries, ledger=ledger)
 
     # a concurrent change of the box (another page of the run, a placement) got there first: decide again
-    retrying(attempt, attempts=ATTEMPTS, lost=(PreconditionFailed, ledgers.LedgerRecorded),
+    retrying(attempt, attempts=ATTEMPTS, lost=(PreconditionFailed, ledger_store.LedgerRecorded),
              contended=f"Box {box_id} kept changing; {STEP} did not complete.")
 
 
@@ -95,7 +95,7 @@ def _reason(run_id: str, files: int, emptied: bool, executed_by: str | None, sup
 def _answer(org_id: str, run_id: str, files: tuple[str, ...]) -> dict[str, Any]:
     """What the run did to the boxes holding these files, from its ledger (the same answer on a retry)."""
     boxes: dict[str, dict[str, Any]] = {}
-    for entry in ledgers.run_entries(org_id, run_id, files):
+    for entry in ledger_store.run_entries(org_id, run_id, files):
         box = boxes.setdefault(entry.box_id, {"box_id": entry.box_id, "barcode": entry.data["barcode"],
                                               "files_destroyed": [], "box_destroyed": False})
         box["files_destroyed"].append(entry.data["file_id"])

@@ -22,7 +22,7 @@ from shared.problems import Conflict, PreconditionFailed
 from shared.tasks import InvalidTaskInput, retrying
 
 from ..data import boxes as store
-from ..data import ledgers
+from ..data import ledgers as ledger_store
 from ..data.boxes import ShelfChange
 from ..domain import status as transitions
 from ..domain.model import Box, received_box, shelf_location
@@ -41,19 +41,19 @@ class BoxesNotReceivable(Conflict):
 
 
 def _retrying(step: str, box_id: str, attempt: Callable[[], Any]) -> Any:
-    return retrying(attempt, attempts=ATTEMPTS, lost=(PreconditionFailed, ledgers.LedgerRecorded),
+    return retrying(attempt, attempts=ATTEMPTS, lost=(PreconditionFailed, ledger_store.LedgerRecorded),
                     contended=f"Box {box_id} kept changing; {step} did not complete.")
 
 
 def _refuse_if_marked(org_id: str, transfer_id: str, marker: str) -> None:
-    if ledgers.marker(org_id, transfer_id, marker) is not None:
-        raise TransferCancelled(f"Transfer {transfer_id} was cancelled" if marker == ledgers.CANCELLED
+    if ledger_store.marker(org_id, transfer_id, marker) is not None:
+        raise TransferCancelled(f"Transfer {transfer_id} was cancelled" if marker == ledger_store.CANCELLED
                                 else f"The receipt of transfer {transfer_id} was reverted")
 
 
 def _marked(org_id: str, transfer_id: str, marker: str) -> tuple[str, str, Conflict]:
     """A marker the box's transaction checks (absent), with the refusal when it is there."""
-    pk, sk = ledgers.transfer_marker(org_id, transfer_id, marker)
+    pk, sk = ledger_store.transfer_marker(org_id, transfer_id, marker)
     return pk, sk, TransferCancelled(f"Transfer {transfer_id} was cancelled meanwhile.")
 
 
@@ -70,8 +70,8 @@ def transfer_out_boxes(org_id: str, transfer_id: str, file_ids: Any, execution_i
                        ) -> dict[str, Any]:
     """{"boxes": [manifest…], "kept": [{"box_id", "barcode", "reason"}]} for the boxes holding these files."""
     files = file_page("transfer_out_boxes", file_ids)
-    _refuse_if_marked(org_id, transfer_id, ledgers.CANCELLED)
-    ledgers.record_transfer_files(org_id, transfer_id, files, now_iso())
+    _refuse_if_marked(org_id, transfer_id, ledger_store.CANCELLED)
+    ledger_store.record_transfer_files(org_id, transfer_id, files, now_iso())
     moved, kept = [], []
     for box in sorted(store.boxes_holding(org_id, files), key=lambda b: b.id):
         outcome = _transfer_out(org_id, transfer_id, box.id, execution_id)
@@ -84,7 +84,7 @@ def _transfer_out(org_id: str, transfer_id: str, box_id: str, execution_id: str 
         box = store.get_box(org_id, box_id, consistent=True)
         if box is None:
             return {"box_id": box_id, "barcode": None, "reason": "box-gone"}
-        named = ledgers.transfer_files(org_id, transfer_id, box.files)
+        named = ledger_store.transfer_files(org_id, transfer_id, box.files)
         verdict = transitions.transfer_out(box.status, box.transfer, transfer_id, box.files, named)
         if verdict == "already":
             return box.manifest()
@@ -99,10 +99,10 @@ def _transfer_out(org_id: str, transfer_id: str, box_id: str, execution_id: str 
         entries = store.history_entries(org_id, box, "transfer_started", None, None, stamp, f"saga:{transfer_id}",
                                         f"Leaving in transfer {transfer_id}.", ev.id,
                                         detail={"transfer_id": transfer_id})
-        entry = ledgers.transfer_entry(org_id, transfer_id, f"BOX#{box.id}", stamp, box.id,
+        entry = ledger_store.transfer_entry(org_id, transfer_id, f"BOX#{box.id}", stamp, box.id,
                                        {"barcode": box.barcode, "prior_status": box.status})
         store.save_box(after, box, ev, entries=entries, ledger=[entry],
-                       unless_marked=[_marked(org_id, transfer_id, ledgers.CANCELLED)])
+                       unless_marked=[_marked(org_id, transfer_id, ledger_store.CANCELLED)])
         return after.manifest()
 
     return _retrying("transfer_out_boxes", box_id, attempt)
@@ -111,9 +111,9 @@ def _transfer_out(org_id: str, transfer_id: str, box_id: str, execution_id: str 
 def cancel_transfer_out(org_id: str, transfer_id: str, execution_id: str | None = None) -> dict[str, Any]:
     """Compensation: every box this transfer took goes back to the status it had; nothing to undo is fine.
     {"boxes": [{"box_id", "barcode", "status"}]}: the transfer's boxes as they are now."""
-    ledgers.put_marker(org_id, transfer_id, ledgers.CANCELLED, now_iso())  # no box leaves from now on
+    ledger_store.put_marker(org_id, transfer_id, ledger_store.CANCELLED, now_iso())  # no box leaves from now on
     answer = []
-    for entry in ledgers.transfer_entries(org_id, transfer_id, "BOX#"):
+    for entry in ledger_store.transfer_entries(org_id, transfer_id, "BOX#"):
         box = _retrying("cancel_transfer_out", entry.box_id,
                         lambda: _give_back(org_id, transfer_id, entry.box_id, execution_id))
         answer.append({"box_id": entry.box_id, "barcode": entry.data["barcode"], "status": box.status if box else None})
@@ -142,10 +142,10 @@ def release_boxes(org_id: str, transfer_id: str, receiver_org: str | None = None
     """Irreversible, last: the sender's boxes of the transfer leave for good (shelf freed, `transferred`).
     Within one organisation (to its records centre) the boxes stay where they are and only their custody
     is recorded. {"boxes": [{"box_id", "barcode", "status", "location_id"}]} (the shelf each one freed)."""
-    _refuse_if_marked(org_id, transfer_id, ledgers.CANCELLED)
+    _refuse_if_marked(org_id, transfer_id, ledger_store.CANCELLED)
     receiver = receiver_org or _receiver(org_id, transfer_id)
     answer = []
-    for entry in ledgers.transfer_entries(org_id, transfer_id, "BOX#"):
+    for entry in ledger_store.transfer_entries(org_id, transfer_id, "BOX#"):
         box = _retrying("release_boxes", entry.box_id,
                         lambda: _release(org_id, transfer_id, receiver, entry.box_id, execution_id))
         freed = (box.disposition or {}).get("location_id") if box else None
@@ -155,7 +155,7 @@ def release_boxes(org_id: str, transfer_id: str, receiver_org: str | None = None
 
 
 def _receiver(org_id: str, transfer_id: str) -> str:
-    marker = ledgers.marker(org_id, transfer_id, ledgers.RECEIVER)
+    marker = ledger_store.marker(org_id, transfer_id, ledger_store.RECEIVER)
     if marker is None:
         raise InvalidTaskInput(f"release_boxes: transfer {transfer_id} names no receiver; pass receiver_org.")
     return marker.data["receiver_org"]
@@ -201,8 +201,8 @@ def receive_boxes(receiver_org: str, sender_org: str, transfer_id: str, boxes: A
     {"received": [{"box_id", "barcode", "status"}]}. A label the receiver already uses elsewhere refuses
     the whole step (`BoxesNotReceivable`, naming each): a box must never end up in no organisation."""
     manifests = _manifests(boxes)
-    _refuse_if_marked(receiver_org, transfer_id, ledgers.UNRECEIVED)
-    ledgers.put_marker(sender_org, transfer_id, ledgers.RECEIVER, now_iso(), data={"receiver_org": receiver_org})
+    _refuse_if_marked(receiver_org, transfer_id, ledger_store.UNRECEIVED)
+    ledger_store.put_marker(sender_org, transfer_id, ledger_store.RECEIVER, now_iso(), data={"receiver_org": receiver_org})
     answer, refused = [], []
     for manifest in manifests:
         if receiver_org == sender_org:  # the records centre of the same organisation: the box is already here
@@ -245,14 +245,14 @@ def _receive(receiver_org: str, sender_org: str, transfer_id: str, manifest: dic
     box = received_box(receiver_org, manifest, transfer_id, sender_org, stamp)
     ev = event("BoxRegistered", [box_subject(receiver_org, box.id)], box.public(),
                _actor(receiver_org, transfer_id, execution_id))
-    entry = ledgers.transfer_entry(receiver_org, transfer_id, f"IN#{box.id}", stamp, box.id,
+    entry = ledger_store.transfer_entry(receiver_org, transfer_id, f"IN#{box.id}", stamp, box.id,
                                    {"barcode": box.barcode, "sender_org": sender_org})
-    pk, sk = ledgers.transfer_marker(receiver_org, transfer_id, ledgers.UNRECEIVED)
+    pk, sk = ledger_store.transfer_marker(receiver_org, transfer_id, ledger_store.UNRECEIVED)
     try:
         store.receive_box(box, ev, [entry], [(pk, sk, TransferCancelled(
             f"The receipt of transfer {transfer_id} was reverted meanwhile."))])
     except store.BoxExists:
-        raise ledgers.LedgerRecorded() from None  # a concurrent run of this step registered it: decide again
+        raise ledger_store.LedgerRecorded() from None  # a concurrent run of this step registered it: decide again
     return box
 
 
@@ -260,9 +260,9 @@ def unreceive_boxes(receiver_org: str, transfer_id: str, sender_org: str | None 
                     execution_id: str | None = None) -> dict[str, Any]:
     """Compensation: remove every box `receive_boxes` registered for this transfer (with the shelf space
     it took, if it was placed meanwhile). {"removed": [box_id…]}; nothing to undo is fine."""
-    ledgers.put_marker(receiver_org, transfer_id, ledgers.UNRECEIVED, now_iso())  # no box arrives from now on
+    ledger_store.put_marker(receiver_org, transfer_id, ledger_store.UNRECEIVED, now_iso())  # no box arrives from now on
     removed = []
-    for entry in ledgers.transfer_entries(receiver_org, transfer_id, "IN#"):
+    for entry in ledger_store.transfer_entries(receiver_org, transfer_id, "IN#"):
         _retrying("unreceive_boxes", entry.box_id,
                   lambda: _unreceive(receiver_org, transfer_id, entry.box_id, execution_id))
         removed.append(entry.box_id)
