@@ -192,6 +192,16 @@ def test_a_box_whose_files_span_pages_leaves_with_the_page_that_completes_it(sta
     assert stacks.get_box(c["id"])["status"] == "in_transfer"
 
 
+def test_concurrent_pages_completing_one_box_move_it_exactly_once(stacks, boxes):
+    c = boxes["C"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(transfer_out, [["f5"], ["f6"], ["f6"], ["f5"]]))
+    assert any(c["id"] in [m["box_id"] for m in a["boxes"]] for a in answers)  # some page saw it complete
+    assert stacks.get_box(c["id"])["status"] == "in_transfer"
+    moved = [e for e in stacks.events("BoxStatusChanged") if e["payload"]["box"]["id"] == c["id"]]
+    assert len(moved) == 1
+
+
 def test_a_box_held_by_a_transfer_cannot_be_moved_removed_described_or_set_by_hand(stacks, boxes):
     transfer_out(["f1", "f2"])
     box = stacks.get_box(boxes["A"]["id"])

@@ -73,7 +73,8 @@ def transfer_files(org_id: str, transfer_id: str, file_ids: Iterable[str]) -> se
     found: set[str] = set()
     for start in range(0, len(ids), BATCH_GET):
         keys = [(pk, f"FILE#{f}") for f in ids[start:start + BATCH_GET]]
-        found |= {item.sk.removeprefix("FILE#") for item in read(lambda: list(LedgerItem.batch_get(keys)))}
+        found |= {item.sk.removeprefix("FILE#")
+                  for item in read(lambda: list(LedgerItem.batch_get(keys, consistent_read=True)))}
     return found
 
 
