@@ -7,13 +7,18 @@ goes to the compensation path at once. A busy table (`ServiceUnavailable`), any
 `TransientError` subclass (`StepContended`) and the errors a capability names are turned
 into `TransientError` here.
 
+`required` names the keys a step's event must carry (None, an empty string or an empty object is
+missing; an empty list is a value: a page with nothing left in it): one tuple when every step of the
+function takes the same keys, or a mapping of step name → its keys when they differ (a step
+not in the mapping needs none). A missing key is `InvalidTaskInput`, before the step runs.
+
 `retrying` is the one loop for a read-decide-write step that lost a race to a concurrent
 change (its conditional write refused): it decides again, and after so many lost races
 raises `StepContended`, which the saga retries later with backoff.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 from shared.observability import lambda_entry, logger, set_correlation_id
 from shared.problems import ServiceUnavailable
@@ -48,7 +53,8 @@ def retrying(step: Callable[[], T], *, attempts: int, lost: tuple[type[Exception
     raise StepContended(contended)
 
 
-def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None, required: tuple[str, ...] = (),
+def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None,
+                 required: tuple[str, ...] | Mapping[str, tuple[str, ...]] = (),
                  log_keys: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                  transient: tuple[type[Exception], ...] = ()) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda handler of a capability's steps and jobs; each task takes the whole event."""
@@ -68,7 +74,8 @@ def task_handler(*, steps: dict[str, Task], jobs: dict[str, Task] | None = None,
         step = steps.get(event.get("step", ""))
         if step is None:
             raise UnknownTask(f"no step {event.get('step')!r}")
-        missing = [name for name in required if not event.get(name)]
+        needs = required.get(event["step"], ()) if isinstance(required, Mapping) else required
+        missing = [name for name in needs if event.get(name) in (None, "", {})]
         if missing:
             raise InvalidTaskInput(f"{event['step']} needs {', '.join(missing)}")
         logger.append_keys(step=event["step"], execution_id=event.get("execution_id"),

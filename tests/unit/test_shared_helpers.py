@@ -72,3 +72,20 @@ def test_a_contended_step_reaches_the_state_machine_as_transient_error():
     with pytest.raises(TransientError) as raised:
         handler({"step": "s"}, FakeLambdaContext())
     assert type(raised.value) is TransientError and str(raised.value) == "kept changing"
+
+
+def test_each_step_declares_the_keys_it_needs():
+    from shared.tasks import InvalidTaskInput
+    handler = task_handler(steps={"a": lambda e: {"a": e["x"]}, "b": lambda e: {"b": len(e["items"])},
+                                  "c": lambda e: {"c": True}},
+                           required={"a": ("x",), "b": ("items",)})
+    assert handler({"step": "a", "x": "1"}, FakeLambdaContext()) == {"a": "1"}
+    assert handler({"step": "b", "items": []}, FakeLambdaContext()) == {"b": 0}  # an empty page is a value
+    assert handler({"step": "c"}, FakeLambdaContext()) == {"c": True}  # a step not named needs nothing
+    for event, missing in (({"step": "a"}, "x"), ({"step": "a", "x": ""}, "x"), ({"step": "b", "items": None}, "items"),
+                           ({"step": "b", "x": "1"}, "items")):
+        with pytest.raises(InvalidTaskInput, match=f"needs {missing}"):
+            handler(event, FakeLambdaContext())
+    shared_keys = task_handler(steps={"a": lambda e: {}}, required=("x",))  # one tuple: every step
+    with pytest.raises(InvalidTaskInput):
+        shared_keys({"step": "a", "x": {}}, FakeLambdaContext())

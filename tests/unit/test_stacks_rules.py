@@ -170,3 +170,47 @@ def test_readings_are_quantised_to_sensor_precision():
     assert quantise(21.456, "temperature_c") == 21.46
     assert quantise(47.26, "humidity_pct") == 47.3
     assert quantise(None, "humidity_pct") is None
+
+
+# ----------------------------------------------------- destruction and transfer
+@pytest.mark.parametrize("final", status.FINAL)
+def test_a_final_box_refuses_every_change(final):
+    for check in (lambda: status.check_editable(final), lambda: status.check_place(final),
+                  lambda: status.check_place(final, arriving=True), lambda: status.check_remove(final, True),
+                  lambda: status.check_manual(final, "shelved", True)):
+        with pytest.raises(status.TransitionRefused, match=final):
+            check()
+    with pytest.raises(status.TransitionRefused):
+        status.reserve(final, None, "L1")
+
+
+def test_a_box_arriving_in_a_transfer_is_placed_but_one_leaving_is_not_moved_or_removed():
+    status.check_place("in_transfer", arriving=True)
+    with pytest.raises(status.TransitionRefused):
+        status.check_place("in_transfer")
+    with pytest.raises(status.TransitionRefused, match="transfer holds"):
+        status.check_remove("in_transfer", True, leaving=True)
+    status.check_remove("in_transfer", True)  # by hand, without a transfer saga: as before
+    with pytest.raises(status.TransitionRefused, match="transfer holds"):
+        status.check_manual("in_transfer", "shelved", True, in_transfer_saga=True)
+
+
+def test_destroyed_files_leave_and_an_emptied_box_is_destroyed():
+    assert status.destroy_contents(("f1", "f2", "f3"), {"f2", "x"}) == (("f2",), ("f1", "f3"), False)
+    assert status.destroy_contents(("f1", "f2"), {"f1", "f2"}) == (("f1", "f2"), (), True)
+    assert status.destroy_contents(("f1",), {"x"}) == ((), ("f1",), False)
+    assert status.destroy_contents((), {"x"}) == ((), (), False)  # an empty box is not this run's to destroy
+
+
+@pytest.mark.parametrize("box_status, transfer, files, named, verdict", [
+    ("shelved", None, ("f1", "f2"), {"f1", "f2"}, "apply"),
+    ("unplaced", None, ("f1",), {"f1"}, "apply"),
+    ("shelved", None, ("f1", "f2"), {"f1"}, "holds-other-files"),
+    ("checked_out", None, ("f1",), {"f1"}, "box-checked_out"),
+    ("missing", None, ("f1",), {"f1"}, "box-missing"),
+    ("in_transfer", None, ("f1",), {"f1"}, "box-in_transfer"),  # set by hand: not this transfer's
+    ("in_transfer", {"id": "T2", "direction": "out"}, ("f1",), {"f1"}, "box-in_transfer"),
+    ("in_transfer", {"id": "T1", "direction": "out"}, ("f1",), {"f1"}, "already"),
+])
+def test_a_box_goes_with_a_transfer_only_when_all_its_files_do(box_status, transfer, files, named, verdict):
+    assert status.transfer_out(box_status, transfer, "T1", files, named) == verdict

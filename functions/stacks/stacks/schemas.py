@@ -263,7 +263,15 @@ BOX = {
                    "retention": {"type": ["string", "null"], "enum": [*RETENTIONS, None]},
                    "weight_kg": {"type": "number"}, "status": {"type": "string", "enum": list(STATUSES)},
                    "home_location_id": _NULLABLE_STRING, "current_location": CURRENT_LOCATION,
-                   "loan_id": _NULLABLE_STRING, **_STAMPS},
+                   "loan_id": _NULLABLE_STRING,
+                   "transfer": {"type": ["object", "null"], "description": "The transfer holding the box: `id`, "
+                                "`direction` (`out`: leaving; `in`: arrived, waiting for its first shelf)."},
+                   "received_from": {"type": ["object", "null"],
+                                     "description": "It came in a transfer: `org_id`, `transfer_id`."},
+                   "disposition": {"type": ["object", "null"], "description": (
+                       "How a final box ended: `kind` `destroyed` (`run_id`, `executed_by`, `supervisor`, `at`) or "
+                       "`transferred` (`transfer_id`, `receiver_org`, `location_id` freed, `at`).")},
+                   **_STAMPS},
 }
 
 PLACEMENT = {
@@ -291,9 +299,14 @@ BULK_PLACEMENT = {
 HISTORY_ENTRY = {
     "type": "object", "required": ["box_id", "action", "at", "by", "event_id"],
     "properties": {"box_id": {"type": "string"},
-                   "action": {"type": "string", "enum": ["placed", "moved", "found", "removed", "check_out", "return"]},
+                   "action": {"type": "string", "enum": [
+                       "placed", "moved", "found", "removed", "check_out", "return", "contents_destroyed",
+                       "destroyed", "transfer_started", "transfer_cancelled", "transferred", "receipt_reverted"]},
                    "from": CURRENT_LOCATION, "to": CURRENT_LOCATION, "at": {"type": "string"}, "by": {"type": "string"},
-                   "reason": _NULLABLE_STRING, "event_id": {"type": "string"}, "loan_id": _NULLABLE_STRING},
+                   "reason": _NULLABLE_STRING, "event_id": {"type": "string"}, "loan_id": _NULLABLE_STRING,
+                   "detail": {"type": "object", "description": "A saga's particulars: the destruction run "
+                              "(`run_id`, `executed_by`, `supervisor`, `file_ids`) or the transfer "
+                              "(`transfer_id`, `receiver_org`)."}},
 }
 
 SPACE = {

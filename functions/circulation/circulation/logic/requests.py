@@ -23,7 +23,7 @@ from ..integration import workflows
 from .common import request_event, visible_request
 from .queue import promote_next
 
-UNAVAILABLE_BOX_STATUSES = ("unplaced", "missing", "in_transfer")
+UNAVAILABLE_BOX_STATUSES = ("unplaced", "missing", "in_transfer", "destroyed", "transferred")
 
 
 def create_request(caller: Caller, body: dict[str, Any], idempotency_key: str | None,

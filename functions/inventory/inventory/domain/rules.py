@@ -31,7 +31,8 @@ DEFAULT_CYCLE_YEARS = 4
 # The stacks events that carry a box (payload.box, or the payload itself for BoxRegistered).
 REPOSITORY_EVENTS = ("RepositoryCreated", "RepositoryUpdated")  # a repository exists (stacks has no deletion)
 BOX_EVENTS = ("BoxRegistered", "BoxUpdated", "BoxPlaced", "BoxMoved", "BoxFound", "BoxRemoved", "BoxStatusChanged",
-              "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned")
+              "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned",
+              "BoxDestroyed", "BoxTransferred")  # destroyed or transferred: off its shelf for good, expected nowhere
 
 
 def manager_org(caller: Caller) -> str:

@@ -9,7 +9,7 @@ box and shelf involved, the saga-step receipt when a loan drove it, and the even
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -22,8 +22,9 @@ from ..domain.capacity import ShelfDimensions, free_g, free_um, limits_before, U
 from ..domain.codes import parse
 from ..domain.model import Box, Location, Placement
 from .locations import barcode_taken, get_location, location_ref, _claim as barcode_claim
-from .tables import (BoxItem, ClaimItem, HistoryItem, LocationItem, StepReceiptItem, at_key, box_history_key,
-                     box_key, org_key, receipt_key, rfid_key, shelf_history_key)
+from .ledgers import LedgerRecorded
+from .tables import (BoxItem, ClaimItem, HistoryItem, LedgerItem, LocationItem, StepReceiptItem, at_key,
+                     box_history_key, box_key, org_key, receipt_key, rfid_key, shelf_history_key)
 from .tx import Tx, page, read
 
 
@@ -53,6 +54,20 @@ def get_boxes(org_id: str, box_ids: list[str]) -> dict[str, Box]:
             box = item.entity()
             found[box.id] = box
     return found
+
+
+def boxes_holding(org_id: str, file_ids: Iterable[str]) -> list[Box]:
+    """The organisation's boxes whose `files` name any of these files (a strongly consistent read of its
+    boxes, filtered by the table: no index of files to boxes exists, since a box may hold 300 files)."""
+    condition = None
+    for file_id in dict.fromkeys(file_ids):
+        clause = BoxItem.files.contains(file_id)
+        condition = clause if condition is None else condition | clause
+    if condition is None:
+        return []
+    result = BoxItem.query(org_key(org_id), BoxItem.sk.startswith(box_key("")), filter_condition=condition,
+                           consistent_read=True)
+    return read(lambda: [i.entity() for i in result])
 
 
 def rfid_owner(org_id: str, rfid: str) -> str | None:
@@ -89,7 +104,8 @@ def _history(subject_key: str, limit: int, cursor: str | None) -> tuple[list[dic
     """Newest first."""
     return page(HistoryItem, subject_key, "HIST#", limit, cursor, newest_first=True, convert=lambda i: {
         "box_id": i.box_id, "action": i.action, "from": i.from_location, "to": i.to_location, "at": i.at,
-        "by": i.actor, "reason": i.reason, "event_id": i.event_id, "loan_id": i.loan_id})
+        "by": i.actor, "reason": i.reason, "event_id": i.event_id, "loan_id": i.loan_id,
+        **({"detail": i.detail} if i.detail else {})})
 
 
 def get_receipt(org_id: str, box_id: str, loan_id: str, step: str) -> dict[str, Any] | None:
@@ -124,22 +140,23 @@ class HistoryEntry:
     reason: str | None
     event_id: str
     loan_id: str | None = None
+    detail: dict[str, Any] | None = None
 
     def item(self) -> HistoryItem:
         return HistoryItem(pk=self.subject_key, sk=f"HIST#{self.at}#{self.event_id}", box_id=self.box_id,
                            action=self.action, from_location=self.from_location, to_location=self.to_location,
                            at=self.at, actor=self.actor, reason=self.reason, event_id=self.event_id,
-                           loan_id=self.loan_id)
+                           loan_id=self.loan_id, detail=self.detail)
 
 
 def history_entries(org_id: str, box: Box, action: str, from_location: dict | None, to_location: dict | None,
                     at: str, actor: str, reason: str | None, event_id: str,
-                    loan_id: str | None = None) -> list[HistoryEntry]:
+                    loan_id: str | None = None, detail: dict[str, Any] | None = None) -> list[HistoryEntry]:
     """One entry for the box's history, one for each shelf it left or reached."""
     shelves = {loc["id"] for loc in (from_location, to_location) if loc and loc.get("kind") == "shelf"}
     keys = [box_history_key(org_id, box.id)] + [shelf_history_key(org_id, s) for s in sorted(shelves)]
-    return [HistoryEntry(key, box.id, action, from_location, to_location, at, actor, reason, event_id, loan_id)
-            for key in keys]
+    return [HistoryEntry(key, box.id, action, from_location, to_location, at, actor, reason, event_id, loan_id,
+                         detail) for key in keys]
 
 
 def _no_room(org_id: str, change: ShelfChange) -> Problem:
@@ -185,7 +202,7 @@ def create_box(box: Box, event: DomainEvent) -> None:
 
 def stage_new_box(tx: Tx, box: Box, event: DomainEvent) -> Tx:
     """A new box, its label claims and its event, added to `tx` (one registration, or one row of a bulk one)."""
-    tx.put(BoxItem.of(box), condition=BoxItem.pk.does_not_exist(), on_fail=Conflict("That box already exists."))
+    tx.put(BoxItem.of(box), condition=BoxItem.pk.does_not_exist(), on_fail=BoxExists())
     tx.put(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.pk.does_not_exist(),
            on_fail=barcode_taken(box.barcode))
     if box.rfid:
@@ -197,12 +214,15 @@ def stage_new_box(tx: Tx, box: Box, event: DomainEvent) -> Tx:
 def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[ShelfChange] = (),
              entries: list[HistoryEntry] = (), receipt: tuple[str, str, dict[str, Any]] | None = None,
              regroup: tuple[str, str, str] | None = None, unless_step: tuple[str, str] | None = None,
-             on_stale: Problem | None = None) -> None:
+             on_stale: Problem | None = None, more_events: Sequence[DomainEvent] = (),
+             ledger: Sequence[LedgerItem] = (), unless_marked: Sequence[tuple[str, str, Problem]] = ()) -> None:
     """Commit a changed box with everything that changes with it (see the module docstring).
     `receipt` = (loan id, step, result) records a saga step as done, once; `regroup` = (shelf id,
     old holding, new holding) moves a shelved box from one arrangement group to another;
     `unless_step` = (loan id, step) refuses the change if that step already ran (a late retry of a
-    forward step after its compensation)."""
+    forward step after its compensation). A destruction run or transfer records the change in its
+    `ledger` (each entry once: `LedgerRecorded` if another run of the step got there first) and
+    names the markers (pk, sk, problem) that refuse it (`unless_marked`: the transfer was cancelled)."""
     tx = Tx().put(BoxItem.of(box), condition=(BoxItem.version == before.version) & (BoxItem.status == before.status),
                   on_fail=on_stale or stale("box"))
     if box.barcode != before.barcode:
@@ -234,8 +254,43 @@ def save_box(box: Box, before: Box, event: DomainEvent | None, *, shelves: list[
         loan_id, step = unless_step
         tx.check(StepReceiptItem, box_history_key(box.org_id, box.id), receipt_key(loan_id, step),
                  StepReceiptItem.pk.does_not_exist(), on_fail=StepUndone(f"The loan's {step} already ran."))
-    if event is not None:
-        tx.event(event)
+    _stage_saga_records(tx, ledger, unless_marked)
+    for ev in ([event] if event is not None else []) + list(more_events):
+        tx.event(ev)
+    tx.run()
+
+
+def _stage_saga_records(tx: Tx, ledger: Sequence[LedgerItem], unless_marked: Sequence[tuple[str, str, Problem]]
+                        ) -> None:
+    for entry in ledger:
+        tx.put(entry, condition=LedgerItem.pk.does_not_exist(), on_fail=LedgerRecorded())
+    for pk, sk, problem in unless_marked:
+        tx.check(LedgerItem, pk, sk, LedgerItem.pk.does_not_exist(), on_fail=problem)
+
+
+def receive_box(box: Box, event: DomainEvent, ledger: Sequence[LedgerItem],
+                unless_marked: Sequence[tuple[str, str, Problem]]) -> None:
+    """Register a box arriving in a transfer: the box, its label claims, its event and its ledger entry."""
+    tx = stage_new_box(Tx(), box, event)
+    _stage_saga_records(tx, ledger, unless_marked)
+    tx.run()
+
+
+def delete_box(box: Box, event: DomainEvent, *, shelves: Sequence[ShelfChange] = (),
+               entries: Sequence[HistoryEntry] = ()) -> None:
+    """Remove a box that should never have been registered (a transfer's receipt reverted): the box
+    (as read), its label claims and any shelf space it took, with its event."""
+    tx = Tx().delete(BoxItem.of(box), condition=BoxItem.version == box.version, on_fail=stale("box"))
+    tx.delete(barcode_claim(box.org_id, box.barcode, "box", box.id), condition=ClaimItem.owner_id == box.id,
+              on_fail=stale("box"))
+    if box.rfid:
+        tx.delete(_rfid_claim(box.org_id, box.rfid, box.id), condition=ClaimItem.owner_id == box.id,
+                  on_fail=stale("box"))
+    for change in shelves:
+        _shelf_update(tx, box.org_id, change)
+    for entry in entries:
+        tx.put(entry.item(), condition=HistoryItem.pk.does_not_exist())
+    tx.event(event)
     tx.run()
 
 
@@ -246,6 +301,11 @@ def record_receipt(box: Box, loan_id: str, step: str, result: dict[str, Any], at
      .put(StepReceiptItem(pk=box_history_key(box.org_id, box.id), sk=receipt_key(loan_id, step), result=result, at=at),
           condition=StepReceiptItem.pk.does_not_exist(), on_fail=_StepAlreadyRecorded())
      .run())
+
+
+class BoxExists(Conflict):
+    def __init__(self) -> None:
+        super().__init__("That box already exists.")
 
 
 class _StepAlreadyRecorded(Conflict):

@@ -9,6 +9,9 @@
 | barcode / RFID claim         | ORG#<org>#BARCODE#<code> / ORG#<org>#RFID#<tag> | CLAIM      |                             |
 | location history entry       | ORG#<org>#BOX#<id> / ORG#<org>#LOC#<shelf> | HIST#<at>#<event id> |                     |
 | saga step receipt            | ORG#<org>#BOX#<id>              | STEP#<loan id>#<step>       |                             |
+| destruction run ledger       | ORG#<org>#RUN#<run id>          | FILE#<file id>#BOX#<box id> |                             |
+| transfer ledger (sender)     | ORG#<org>#XFER#<transfer id>    | FILE#<file id> / BOX#<box id> / CANCELLED / RECEIVER |  |
+| transfer ledger (receiver)   | ORG#<org>#XFER#<transfer id>    | IN#<box id> / UNRECEIVED    |                             |
 | sensor                       | ORG#<org>                       | SENSOR#<id>                 |                             |
 | sensor claim (partner lookup)| SENSOR#<id>                     | SENSOR                      |                             |
 | environment reading          | ORG#<org>#ENV#<R01>#<yyyy-mm-dd> | <at>#<sensor id>           |                             |
@@ -87,6 +90,8 @@ sensor_claim_key = Key("SENSOR#{sensor_id}")
 readings_key = Key("ORG#{org_id}#ENV#{repository_id}#{day}")
 receipt_key = Key("STEP#{loan_id}#{step}")
 record_file_key = Key("ORG#{org_id}#FILE#{file_id}")
+run_ledger_key = Key("ORG#{org_id}#RUN#{run_id}")
+transfer_ledger_key = Key("ORG#{org_id}#XFER#{transfer_id}")
 applied_event_key = Key("EVENT#{event_id}")
 
 
@@ -165,12 +170,22 @@ class HistoryItem(TABLE.Item):
     reason = UnicodeAttribute(null=True)
     event_id = UnicodeAttribute()
     loan_id = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)  # a saga's particulars: the run, executor and supervisor; the transfer
 
 
 class StepReceiptItem(TABLE.Item):
     """A saga step that has run for a loan, with the answer it gave (steps are idempotent on it)."""
 
     result = JSONAttribute()
+    at = UnicodeAttribute()
+
+
+class LedgerItem(TABLE.Item):
+    """What a destruction run or a transfer did to which box (its steps answer from it when retried),
+    and its markers (a transfer cancelled, its receipt reverted, its receiver)."""
+
+    box_id = UnicodeAttribute(null=True)
+    data = JSONAttribute(null=True)
     at = UnicodeAttribute()
 
 

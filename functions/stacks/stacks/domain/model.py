@@ -170,6 +170,12 @@ class Box:
     home: Placement | None = None
     current: dict[str, Any] | None = None  # {"kind": "shelf", "id": ...} or a destination
     loan_id: str | None = None
+    # the transfer that holds the box: {"id", "direction": "out" | "in", "prior_status"?, "sender_org"?}
+    transfer: dict[str, Any] | None = None
+    received_from: dict[str, Any] | None = None  # {"org_id", "transfer_id"}: it came in a transfer
+    # how it ended (final statuses): {"kind": "destroyed", "run_id", "executed_by", "supervisor", "at"}
+    # or {"kind": "transferred", "transfer_id", "receiver_org", "at"}
+    disposition: dict[str, Any] | None = None
     version: int = 1
     created_at: str = ""
     updated_at: str = ""
@@ -177,6 +183,27 @@ class Box:
     @property
     def arrangement_key(self) -> str:
         return holding_key(self.record_form, self.producing_unit)
+
+    @property
+    def leaving(self) -> bool:
+        """A transfer is taking it out of this organisation's stacks."""
+        return bool(self.transfer) and self.transfer.get("direction") == "out"
+
+    @property
+    def arriving(self) -> bool:
+        """It came in a transfer and waits for its first shelf here."""
+        return bool(self.transfer) and self.transfer.get("direction") == "in"
+
+    def manifest(self) -> dict[str, Any]:
+        """What a receiving organisation needs to register the box (a transfer step's result)."""
+        s = self.size
+        return {"box_id": self.id, "barcode": self.barcode, "rfid": self.rfid, "title": self.title,
+                "container_profile_id": self.container_profile_id,
+                "size": {"width_mm": s.width_mm, "height_mm": s.height_mm, "depth_mm": s.depth_mm,
+                         "weight_kg": s.weight_kg, "stacking_limit": s.stacking_limit},
+                "producing_unit": self.producing_unit, "record_form": self.record_form,
+                "contents": list(self.contents), "files": list(self.files), "note": self.note,
+                "retention": self.retention}
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "barcode": self.barcode, "rfid": self.rfid, "title": self.title,
@@ -186,11 +213,26 @@ class Box:
                 "retention": self.retention,
                 "weight_kg": self.size.weight_kg, "status": self.status,
                 "home_location_id": self.home.shelf_id if self.home else None,
-                "current_location": self.current, "loan_id": self.loan_id, "version": self.version,
+                "current_location": self.current, "loan_id": self.loan_id, "transfer": self.transfer,
+                "received_from": self.received_from, "disposition": self.disposition, "version": self.version,
                 "created_at": self.created_at, "updated_at": self.updated_at}
 
     def with_changes(self, **changes: Any) -> "Box":
         return replace(self, **changes)
+
+
+def received_box(org_id: str, manifest: dict[str, Any], transfer_id: str, sender_org: str, at: str) -> Box:
+    """The box a sender's manifest describes, registered at the receiver: in transfer, with no home yet."""
+    size = manifest["size"]
+    return Box(org_id=org_id, id=manifest["box_id"], barcode=manifest["barcode"], rfid=manifest.get("rfid"),
+               title=manifest.get("title"), container_profile_id=manifest["container_profile_id"],
+               size=BoxSize(int(size["width_mm"]), int(size["height_mm"]), int(size["depth_mm"]),
+                            float(size["weight_kg"]), int(size.get("stacking_limit") or 1)),
+               producing_unit=manifest["producing_unit"], record_form=manifest["record_form"],
+               contents=tuple(manifest.get("contents") or ()), files=tuple(manifest.get("files") or ()),
+               note=manifest.get("note"), retention=manifest.get("retention"), status="in_transfer",
+               transfer={"id": transfer_id, "direction": "in", "sender_org": sender_org},
+               received_from={"org_id": sender_org, "transfer_id": transfer_id}, created_at=at, updated_at=at)
 
 
 def holding_key(record_form: str, producing_unit: str) -> str:

@@ -113,6 +113,12 @@ def update_box(caller: Caller, box_id: str, changes: dict[str, Any], expected_ve
     changing its record form or producing unit moves it to another group in the shelf's holdings."""
     org_id = manager_org(caller)
     before = require_found(store.get_box(org_id, box_id), "box")
+    try:
+        transitions.check_editable(before.status)
+        if before.leaving:
+            raise transitions.TransitionRefused("A transfer holds the box; it is described as it was sent.")
+    except transitions.TransitionRefused as exc:
+        raise Conflict(str(exc)) from None
     if before.version != expected_version:
         raise stale("box")
     fields: dict[str, Any] = {}
@@ -162,7 +168,7 @@ def change_status(caller: Caller, box_id: str, body: dict[str, Any], expected_ve
     before = require_found(store.get_box(org_id, box_id), "box")
     target = body["status"]
     try:
-        transitions.check_manual(before.status, target, before.home is not None)
+        transitions.check_manual(before.status, target, before.home is not None, before.transfer is not None)
     except transitions.TransitionRefused as exc:
         raise Conflict(str(exc)) from None
     if before.version != expected_version:

@@ -1,8 +1,11 @@
-"""What every stacks use case shares: its events and their subjects, and location codes from input."""
+"""What every stacks use case shares: its events and their subjects, location codes from input, saga pages."""
 from __future__ import annotations
+
+from typing import Any
 
 from shared.events import EventFactory, Subject
 from shared.problems import ValidationFailed
+from shared.tasks import InvalidTaskInput
 
 from ..domain.codes import InvalidCode, LocationCode, parse
 
@@ -35,3 +38,21 @@ def code_path(text: str, what: str = "location") -> LocationCode | None:
         return parse(text)
     except InvalidCode:
         return None
+
+
+PAGE = 25  # file ids a saga step takes at once (the sagas iterate pages in a Map)
+
+
+def file_page(step: str, value: Any) -> tuple[str, ...]:
+    """A saga step's page of file ids: a list of at most PAGE ids (else the state machine has a bug)."""
+    if not isinstance(value, list) or len(value) > PAGE or not all(isinstance(f, str) and f for f in value):
+        raise InvalidTaskInput(f"{step}: file_ids must be a list of at most {PAGE} file ids.")
+    return tuple(dict.fromkeys(value))
+
+
+def supervisor_of(step: str, value: Any) -> dict[str, Any]:
+    """The supervising official of a destruction (law art. 27③): a name, and a title when given."""
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
+        raise InvalidTaskInput(f"{step}: supervisor must name the supervising official ({{\"name\", \"title\"?}}).")
+    title = value.get("title")
+    return {"name": value["name"].strip(), **({"title": title} if isinstance(title, str) and title.strip() else {})}

@@ -67,7 +67,7 @@ def _plan(box: Box, shelf: Location, actor: dict[str, Any], reason: str | None) 
     """What placing `box` on `shelf` writes (None: nothing, it is there already); a Conflict if it may not."""
     org_id = box.org_id
     try:
-        transitions.check_place(box.status)
+        transitions.check_place(box.status, box.arriving)
     except transitions.TransitionRefused as exc:
         raise Conflict(str(exc)) from None
     if box.home is not None and box.home.shelf_id == shelf.id:
@@ -90,7 +90,7 @@ def _plan(box: Box, shelf: Location, actor: dict[str, Any], reason: str | None) 
         action = "moved" if box.home is not None else "placed"
     stamp = now_iso()
     after = box.with_changes(status="shelved", home=placement, current=shelf_location(shelf.id),
-                             version=box.version + 1, updated_at=stamp)
+                             transfer=None, version=box.version + 1, updated_at=stamp)  # an arriving box has arrived
     source = box.current if box.status == "shelved" else (shelf_location(box.home.shelf_id) if box.home else None)
     subjects = [box_subject(org_id, box.id), location_subject(org_id, shelf.id)]
     if box.home is not None and box.home.shelf_id != shelf.id:
@@ -164,7 +164,7 @@ def remove_box(caller: Caller, box_id: str, reason: str | None, expected_version
     org_id = manager_org(caller)
     box = require_found(store.get_box(org_id, box_id), "box")
     try:
-        transitions.check_remove(box.status, box.home is not None)
+        transitions.check_remove(box.status, box.home is not None, box.leaving)
     except transitions.TransitionRefused as exc:
         raise Conflict(str(exc)) from None
     if box.version != expected_version:
