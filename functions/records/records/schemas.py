@@ -182,6 +182,13 @@ FILE = {
         "production_year": _NULLABLE_INT, "retention_starts_on": _NULLABLE_STRING,
         "disposal_due": {"type": ["string", "null"], "description": "None for 영구 (permanent)."},
         "access": ACCESS, "review_task_id": _NULLABLE_STRING, "boxes": {"type": "array", "items": BOX_LINK},
+        "prior_status": {"type": ["string", "null"],
+                         "description": "While `being_destroyed`: the status the file goes back to if its run "
+                                        "lets it go."},
+        "destruction": {"type": ["object", "null"],
+                        "description": "The destruction run holding (`being_destroyed`) or that destroyed the file "
+                                       "(a residual record: metadata and history, no content).",
+                        "properties": {"run_id": {"type": "string"}, "destroyed_at": _NULLABLE_STRING}},
         "redacted": _STRINGS, **_STAMPS,
     },
 }
@@ -346,6 +353,12 @@ COMPONENT = {
         "access": {"type": "string", "description": "The item's effective access classification."},
         "downloadable": {"type": "boolean", "description": "Whether the caller may download it."},
         "redacted": {"type": "boolean"}, "version": {"type": "integer"}, "updated_at": {"type": "string"},
+        "status": {"type": "string", "enum": ["captured", "destroyed"],
+                   "description": "`destroyed`: its bytes were deleted by a destruction run; metadata and SHA-256 "
+                                  "remain."},
+        "destruction": {"type": ["object", "null"], "properties": {
+            "run_id": {"type": "string"}, "destroyed_at": {"type": "string"},
+            "versions_deleted": {"type": "integer"}}},
     },
 }
 COMPONENT_DOWNLOAD = {

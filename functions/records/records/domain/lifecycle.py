@@ -5,21 +5,30 @@
                       ▼  │          ▼  │
                       held ◀────────┘
                       closed / under_review ──▶ transferred
+                      closed / under_review ──▶ being_destroyed ──▶ destroyed
+                                    ▲                  │
+                                    └── prior_status ◀─┘  (a run released the file)
 
 Only `open → closed` is reachable through records' own routes; the disposal and transfer
-capabilities will drive the rest (a review, a hold, a transfer, a destruction). Destroyed and
-transferred are final here (a transferred file lives on in the archive that took it).
+capabilities drive the rest (a review, a hold, a transfer, a destruction). Destroyed and
+transferred are final here (a transferred file lives on in the archive that took it; a destroyed
+one as a residual record: metadata and history, no content). `being_destroyed` is reversible: a
+destruction run marked the file (its status before is kept as `prior_status`), and until the
+run destroys it or lets it go the file is frozen (IN_DISPOSITION): no edits, items, components,
+closing or overrides.
 """
 from __future__ import annotations
 
-STATUSES = ("open", "closed", "under_review", "held", "transferred", "destroyed")
+STATUSES = ("open", "closed", "under_review", "held", "being_destroyed", "transferred", "destroyed")
 FINAL = ("transferred", "destroyed")
+IN_DISPOSITION = ("being_destroyed",)  # reversible, but frozen while a run holds the file
 
 MOVES: dict[str, tuple[str, ...]] = {
     "open": ("closed",),
-    "closed": ("under_review", "held", "transferred"),
-    "under_review": ("closed", "held", "transferred", "destroyed"),
+    "closed": ("under_review", "held", "transferred", "being_destroyed"),
+    "under_review": ("closed", "held", "transferred", "destroyed", "being_destroyed"),
     "held": ("closed", "under_review"),
+    "being_destroyed": ("closed", "under_review", "destroyed"),
     "transferred": (),
     "destroyed": (),
 }
@@ -47,5 +56,6 @@ def accepts_items(status: str) -> bool:
 
 
 def editable(status: str) -> bool:
-    """Descriptive metadata can still be corrected once closed, never after the file left."""
-    return status not in FINAL
+    """Descriptive metadata can still be corrected once closed, never after the file left, nor while a
+    disposition (a destruction run) holds it."""
+    return status not in FINAL and status not in IN_DISPOSITION

@@ -109,6 +109,9 @@ class RecordFile:
     disposal_due: str | None = None
     review_task_id: str | None = None  # the open access review, while there is one
     registered_by_job: str | None = None  # the bulk registration that registered it (its items may follow it closed)
+    prior_status: str | None = None  # while being_destroyed: the status it goes back to if the run lets it go
+    destruction_run_id: str | None = None  # the destruction run that last marked it (kept after it let go)
+    destroyed_at: str | None = None
     version: int = 1
     created_by: str = ""
     created_at: str = ""
@@ -129,8 +132,15 @@ class RecordFile:
                 "retention_overridden": self.retention_overridden, "closed_on": self.closed_on,
                 "production_year": self.production_year, "retention_starts_on": self.retention_starts_on,
                 "disposal_due": self.disposal_due, "access": self.access.public(),
-                "review_task_id": self.review_task_id, "version": self.version, "created_by": self.created_by,
+                "review_task_id": self.review_task_id, "prior_status": self.prior_status,
+                "destruction": self.destruction(), "version": self.version, "created_by": self.created_by,
                 "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def destruction(self) -> dict[str, Any] | None:
+        """The run holding (being_destroyed) or that destroyed the file; None otherwise."""
+        if self.status not in ("being_destroyed", "destroyed") or not self.destruction_run_id:
+            return None
+        return {"run_id": self.destruction_run_id, "destroyed_at": self.destroyed_at}
 
 
 @dataclass(frozen=True)
