@@ -47,9 +47,9 @@ def seen(event_id: str) -> bool:
 
 def record_unit_task(task: UnitTask, event_id: str) -> bool:
     """Keep a published unit task once (by event id, and by version and code); False if nothing changed."""
-    receipt = receipt(event_id, "UnitTaskPublished")
+    seen_once = receipt(event_id, "UnitTaskPublished")
     counter = VersionItem(pk=version_key(task.org_id, task.scheme_version), sk="VERSION")
-    tx = (Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
+    tx = (Tx().put(seen_once, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
           .put(UnitTaskItem.of(task), condition=UnitTaskItem.pk.does_not_exist(), on_fail=_Known())
           .update(counter, [VersionItem.received.add(1)]))
     try:
@@ -58,7 +58,7 @@ def record_unit_task(task: UnitTask, event_id: str) -> bool:
         return False
     except _Known:  # another event published the same task of that version: only the receipt is new
         try:
-            Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen()).run()
+            Tx().put(seen_once, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen()).run()
         except _Seen:
             pass
         return False
