@@ -68,10 +68,14 @@ def _status_changed(file: RecordFile, previous: str, run_id: str, actor: dict[st
                                                           "previous": previous, "run_id": run_id}, actor)
 
 
-def _change_file(org_id: str, file_id: str, decide: Callable[[RecordFile | None], Any], contended: str) -> Any:
-    """Read the file, decide, write conditionally; a lost race decides again (then StepContended)."""
+def _change_file(org_id: str, file_id: str, decide: Callable[[RecordFile | None], Any], contended: str,
+                 read: RecordFile | None = None) -> Any:
+    """Read the file (or take the one just `read`), decide, write conditionally; a lost race reads and
+    decides again (then StepContended)."""
+    known = [read] if read is not None else []
+
     def attempt() -> Any:
-        return decide(files_store.get_file(org_id, file_id, consistent=True))
+        return decide(known.pop() if known else files_store.get_file(org_id, file_id, consistent=True))
     return retrying(attempt, attempts=ATTEMPTS, lost=(PreconditionFailed,), contended=contended)
 
 
@@ -192,5 +196,6 @@ def _finish_file(file: RecordFile, components: list[Component], run_id: str, act
         if current is None or current.status == rules.DESTROYED:
             return
         _move(current, {**rules.destroyed(now_iso()), "prior_status": None}, run_id, actor, fact)
-    _change_file(file.org_id, file.id, decide, f"File {file.id} kept changing; it was not recorded destroyed.")
+    _change_file(file.org_id, file.id, decide, f"File {file.id} kept changing; it was not recorded destroyed.",
+                 read=file)
     logger.info("file destroyed", extra={"file_id": file.id, "run_id": run_id, "components": len(components)})
