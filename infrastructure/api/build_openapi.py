@@ -211,6 +211,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "No such resource in the caller's organisation (other organisations' data is never disclosed)."),
     409: ("Conflict", "The change conflicts with the resource's current state, or a request with the same "
                       "Idempotency-Key is still running."),
+    410: ("Gone", "The content is gone for good (destroyed by a destruction run, named in `run_id`); what "
+                  "describes it stays readable."),
     412: ("PreconditionFailed", "If-Match does not match the current ETag: read again and retry."),
     413: ("PayloadTooLarge", "The body is larger than the route accepts."),
     415: ("UnsupportedMediaType", "Send the body as application/json."),

@@ -9,6 +9,7 @@ access to the table edits, re-hashes, truncates or deletes a chain, THEN the rou
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import boto3
@@ -24,8 +25,8 @@ AUDITOR = claims("u-aud", "o1", ["auditor"])
 
 
 class World:
-    def __init__(self, ddb, s3, kms, bucket: str) -> None:
-        self.ddb, self.s3, self.kms, self.bucket = ddb, s3, kms, bucket
+    def __init__(self, ddb, s3, kms, bucket: str, table: str) -> None:
+        self.ddb, self.s3, self.kms, self.bucket, self.table = ddb, s3, kms, bucket, table
 
     def record(self, entity: str, n: int, org: str = "o1", start: int = 0) -> None:
         from audit import logic
@@ -45,16 +46,16 @@ class World:
 
     # --- what an attacker with write access to the table does
     def entries(self, entity: str, org: str = "o1") -> list[dict[str, Any]]:
-        items = self.ddb.query(TableName="audit", KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
+        items = self.ddb.query(TableName=self.table, KeyConditionExpression="pk = :pk AND begins_with(sk, :s)",
                                ExpressionAttributeValues={":pk": {"S": f"ENTITY#{org}#{entity}"},
                                                           ":s": {"S": "SEQ#"}})["Items"]
         return items
 
     def put_entry(self, item: dict[str, Any]) -> None:
-        self.ddb.put_item(TableName="audit", Item=item)
+        self.ddb.put_item(TableName=self.table, Item=item)
 
     def set_head(self, entity: str, seq: int, digest: str, org: str = "o1") -> None:
-        self.ddb.update_item(TableName="audit", Key={"pk": {"S": f"ENTITY#{org}#{entity}"}, "sk": {"S": "HEAD"}},
+        self.ddb.update_item(TableName=self.table, Key={"pk": {"S": f"ENTITY#{org}#{entity}"}, "sk": {"S": "HEAD"}},
                              UpdateExpression="SET seq = :s, #h = :h", ExpressionAttributeNames={"#h": "hash"},
                              ExpressionAttributeValues={":s": {"N": str(seq)}, ":h": {"S": digest}})
 
@@ -74,39 +75,41 @@ class World:
     def truncate(self, entity: str) -> None:
         items = self.entries(entity)
         last = items[-1]
-        self.ddb.delete_item(TableName="audit", Key={"pk": last["pk"], "sk": last["sk"]})
+        self.ddb.delete_item(TableName=self.table, Key={"pk": last["pk"], "sk": last["sk"]})
         self.set_head(entity, int(items[-2]["seq"]["N"]), items[-2]["hash"]["S"])
 
     def delete_chain(self, entity: str, org: str = "o1") -> None:
         pk = {"S": f"ENTITY#{org}#{entity}"}
-        for item in self.ddb.query(TableName="audit", KeyConditionExpression="pk = :pk",
+        for item in self.ddb.query(TableName=self.table, KeyConditionExpression="pk = :pk",
                                    ExpressionAttributeValues={":pk": pk})["Items"]:
-            self.ddb.delete_item(TableName="audit", Key={"pk": item["pk"], "sk": item["sk"]})
+            self.ddb.delete_item(TableName=self.table, Key={"pk": item["pk"], "sk": item["sk"]})
 
 
 @pytest.fixture
 def world(monkeypatch):
-    """Self-contained: the audit table, key and bucket as the template declares them."""
+    """Self-contained: the audit table, key and bucket as the template declares them. The table's name is its
+    own: when a shared moto world is already running in this worker, `mock_aws()` nests inside it (same state)."""
+    table = bucket = f"audit-checkpoints-{uuid.uuid4().hex[:8]}"
     for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "TABLE_NAME": "audit"}.items():
+                        "AWS_SECRET_ACCESS_KEY": "testing", "TABLE_NAME": table}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         ddb, s3, kms = boto3.client("dynamodb"), boto3.client("s3"), boto3.client("kms")
-        create_table(ddb, "AuditTable", "audit")
+        create_table(ddb, "AuditTable", table)
         key_props = resource("AuditSigningKey")["Properties"]
         key = kms.create_key(KeySpec=key_props["KeySpec"], KeyUsage=key_props["KeyUsage"])["KeyMetadata"]
         bucket_props = resource("AuditCheckpointBucket")["Properties"]
-        s3.create_bucket(Bucket="audit-checkpoints", ObjectLockEnabledForBucket=bucket_props["ObjectLockEnabled"])
-        s3.put_bucket_versioning(Bucket="audit-checkpoints", VersioningConfiguration=bucket_props["VersioningConfiguration"])
+        s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=bucket_props["ObjectLockEnabled"])
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration=bucket_props["VersioningConfiguration"])
         lock = bucket_props["ObjectLockConfiguration"]
-        s3.put_object_lock_configuration(Bucket="audit-checkpoints", ObjectLockConfiguration={
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
             "ObjectLockEnabled": lock["ObjectLockEnabled"], "Rule": {"DefaultRetention": {
                 "Mode": lock["Rule"]["DefaultRetention"]["Mode"], "Days": 1}}})
-        monkeypatch.setenv("CHECKPOINT_BUCKET", "audit-checkpoints")
+        monkeypatch.setenv("CHECKPOINT_BUCKET", bucket)
         monkeypatch.setenv("SIGNING_KEY_ID", key["Arn"])
         _forget_clients()
-        yield World(ddb, s3, kms, "audit-checkpoints")
+        yield World(ddb, s3, kms, bucket, table)
     _forget_clients()
 
 

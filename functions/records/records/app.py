@@ -291,31 +291,35 @@ def get_component(ctx: RequestContext, file_id: str, item_id: str, component_id:
 
 @api.route(f"{_ITEM_PATH}/components/{{component_id}}", "PATCH", summary="Describe a digital component",
            response=schemas.COMPONENT, body=schemas.DESCRIBE_COMPONENT, if_match=True, etag=True,
-           errors=(403, 404))
+           errors=(403, 404, 409))
 def describe_component(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
     """Archivists and admins change its `label` and `description` (send `If-Match`); each change is a
-    `ComponentDescribed` event. No route changes a captured component's bytes."""
+    `ComponentDescribed` event. No route changes a captured component's bytes. Refused (409) while a
+    destruction run holds the file, and for a destroyed component (its description is part of the residual
+    record)."""
     component = logic.describe_component(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
                                          _id(component_id, "component"), ctx.json(), ctx.expected_version())
     return Reply(logic.render_component(ctx.require_caller(), component), version=component.version)
 
 
 @api.route(f"{_ITEM_PATH}/components/{{component_id}}/download", "GET", summary="Download a digital component",
-           response=schemas.COMPONENT_DOWNLOAD, errors=(403, 404))
+           response=schemas.COMPONENT_DOWNLOAD, errors=(403, 404, 410))
 def download_component(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
     """A presigned `GET` of the captured version (5 minutes), answered as JSON rather than a redirect so the
     caller's token never travels to S3. Archivists, auditors and admins may download any of their
-    organisation's components; requesters only those of open items (403 otherwise)."""
+    organisation's components; requesters only those of open items (403 otherwise). A component a destruction
+    run destroyed answers 410 `content-destroyed` naming the run (`run_id`); its metadata stays readable."""
     return Reply(logic.download_component(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
                                           _id(component_id, "component")))
 
 
 @api.route(f"{_ITEM_PATH}/components/{{component_id}}/fixity-checks", "POST", summary="Check a component's fixity now",
-           response=schemas.FIXITY_CHECK, idempotent=True, errors=(403, 404))
+           response=schemas.FIXITY_CHECK, idempotent=True, errors=(403, 404, 410))
 def check_component_fixity(ctx: RequestContext, file_id: str, item_id: str, component_id: str) -> Reply:
     """Archivists and admins re-read one component now and recompute its SHA-256, as the daily run does
     (after restoring a copy, or before a transfer): `ok`, or `failed` with the reason, `FixityFailed` and
-    an open follow-up. The check is recorded on the component; its bytes are never changed."""
+    an open follow-up. The check is recorded on the component; its bytes are never changed. A destroyed
+    component has nothing to read: 410 `content-destroyed`."""
     return Reply(logic.check_now(ctx.require_caller(), _id(file_id, "file"), _id(item_id, "item"),
                                  _id(component_id, "component")))
 

@@ -194,6 +194,10 @@ FILE = {
                                                                       "organisation that took the file.",
                            "properties": {"org": {"type": "string"}, "transfer_id": {"type": "string"},
                                           "at": {"type": "string"}}},
+        "destruction": {"type": ["object", "null"],
+                        "description": "The destruction run holding (`being_destroyed`) or that destroyed the file "
+                                       "(a residual record: metadata and history, no content).",
+                        "properties": {"run_id": {"type": "string"}, "destroyed_at": _NULLABLE_STRING}},
         "redacted": _STRINGS, **_STAMPS,
     },
 }
@@ -358,6 +362,12 @@ COMPONENT = {
         "access": {"type": "string", "description": "The item's effective access classification."},
         "downloadable": {"type": "boolean", "description": "Whether the caller may download it."},
         "redacted": {"type": "boolean"}, "version": {"type": "integer"}, "updated_at": {"type": "string"},
+        "status": {"type": "string", "enum": ["captured", "destroyed"],
+                   "description": "`destroyed`: its bytes were deleted by a destruction run; metadata and SHA-256 "
+                                  "remain."},
+        "destruction": {"type": ["object", "null"], "properties": {
+            "run_id": {"type": "string"}, "destroyed_at": {"type": "string"},
+            "versions_deleted": {"type": "integer"}}},
     },
 }
 COMPONENT_DOWNLOAD = {

@@ -1,5 +1,11 @@
 """Records' scheduled jobs and saga steps (Lambda entries; see shared.tasks).
 
+Steps of disposal's destruction saga arrive as {"step", "org_id", "run_id", "file_ids" (at most 25), ...}
+(logic/destruction.py; the irreversible destroy_files runs in RecordsDestructionFunction, destruction.py):
+
+    mark_for_destruction    closed / under_review → being_destroyed -> {"marked", "refused": [{file_id, reason}]}
+    unmark_for_destruction  back to the status before (compensation)  -> {"unmarked"}
+
 Jobs arrive as {"job": name} from their schedules:
 
     open_due_access_reviews    a review task for every non-public file due for its 5-yearly re-review
@@ -32,6 +38,8 @@ JOBS = {
 STEPS = {
     "mark_for_transfer": transfers.mark_for_transfer,
     "unmark_for_transfer": transfers.unmark_for_transfer,
+    "mark_for_destruction": logic.mark_for_destruction,
+    "unmark_for_destruction": logic.unmark_for_destruction,
 }
 
 TRANSFER_STEPS = {
@@ -41,5 +49,6 @@ TRANSFER_STEPS = {
     "release_files": transfers.release_files,
 }
 
-handler = task_handler(steps=STEPS, jobs=JOBS)
+handler = task_handler(steps=STEPS, jobs=JOBS,
+                       log_keys=lambda e: {"run_id": e.get("run_id"), "transfer_id": e.get("transfer_id")})
 transfer_handler = task_handler(steps=TRANSFER_STEPS)

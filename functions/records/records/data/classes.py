@@ -36,7 +36,7 @@ def _get(model, hash_key: str, range_key: str, consistent: bool = True):
         return None
 
 
-def _receipt(event_id: str, type_: str) -> ReceiptItem:
+def receipt(event_id: str, type_: str) -> ReceiptItem:
     return ReceiptItem(pk=receipt_key(event_id), sk="EVENT", type=type_,
                        expiration=int(time.time()) + RECEIPT_DAYS * 86400)
 
@@ -47,9 +47,9 @@ def seen(event_id: str) -> bool:
 
 def record_unit_task(task: UnitTask, event_id: str) -> bool:
     """Keep a published unit task once (by event id, and by version and code); False if nothing changed."""
-    receipt = _receipt(event_id, "UnitTaskPublished")
+    seen_once = receipt(event_id, "UnitTaskPublished")
     counter = VersionItem(pk=version_key(task.org_id, task.scheme_version), sk="VERSION")
-    tx = (Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
+    tx = (Tx().put(seen_once, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
           .put(UnitTaskItem.of(task), condition=UnitTaskItem.pk.does_not_exist(), on_fail=_Known())
           .update(counter, [VersionItem.received.add(1)]))
     try:
@@ -58,7 +58,7 @@ def record_unit_task(task: UnitTask, event_id: str) -> bool:
         return False
     except _Known:  # another event published the same task of that version: only the receipt is new
         try:
-            Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen()).run()
+            Tx().put(seen_once, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen()).run()
         except _Seen:
             pass
         return False
@@ -72,7 +72,7 @@ def record_version(published: VersionPublished, event_id: str) -> bool:
     if published.published_at:
         actions.append(VersionItem.published_at.set(published.published_at))
     try:
-        (Tx().put(_receipt(event_id, "SchemeVersionPublished"), condition=ReceiptItem.pk.does_not_exist(),
+        (Tx().put(receipt(event_id, "SchemeVersionPublished"), condition=ReceiptItem.pk.does_not_exist(),
                   on_fail=_Seen())
          .update(counter, actions).run())
     except _Seen:

@@ -8,7 +8,7 @@
 | fixity run report (an org) | ORG#<org>#FIXITY        | RUN#<run id>                |                                       |
 
 Uploads and components live in their file's partition (tables.py), beside its items. The fixity
-index holds every component once, ordered by when it was last read (never-read ones by their
+index holds every component once (until a destruction run takes it: destruction.py), ordered by when it was last read (never-read ones by their
 capture), so a run takes the oldest first, one Query page at a time, never a scan.
 
 | object                                         | what                                        |
@@ -41,7 +41,8 @@ from shared.storage import Gsi1, Key
 
 from ..domain.components import UPLOAD_TTL_SECONDS, Component, ComponentUpload
 from ..domain.fixity import FollowUp, RunReport
-from .tables import TABLE, file_key
+from ..domain.lifecycle import STATUSES, editable
+from .tables import TABLE, FileItem, file_key, file_sort_key, org_key
 from .tx import Tx, page, read
 
 FIXITY_DUE = "FIXITY_DUE"
@@ -68,8 +69,10 @@ class ComponentItem(TABLE.Item, entity=Component, fields={"org_id": OMITTED, "fi
 
     @classmethod
     def derived(cls, c: Component) -> dict[str, Any]:
-        return {"pk": file_key(c.org_id, c.file_id), "sk": component_key(c.item_id, c.id), "gsi1pk": FIXITY_DUE,
-                "gsi1sk": _due_key(c)}
+        keys = {"pk": file_key(c.org_id, c.file_id), "sk": component_key(c.item_id, c.id)}
+        if c.destruction_run_id is None:  # a component a destruction run took is never checked again
+            keys |= {"gsi1pk": FIXITY_DUE, "gsi1sk": _due_key(c)}
+        return keys
 
 
 def _due_key(c: Component) -> str:
@@ -128,8 +131,12 @@ def list_components(org_id: str, file_id: str, item_id: str, limit: int, cursor:
 
 def capture(component: Component, upload_before: ComponentUpload, upload_after: ComponentUpload,
             event: DomainEvent) -> None:
-    """The component, its upload marked captured and ComponentCaptured: one transaction."""
-    (Tx().put(ComponentItem.of(component), condition=ComponentItem.pk.does_not_exist(),
+    """The component, its upload marked captured and ComponentCaptured: one transaction, while the file still
+    takes components (a destruction run that marked it meanwhile wins: no live component in a destroyed file)."""
+    (Tx().check(FileItem, org_key(component.org_id), file_sort_key(component.file_id),
+                FileItem.status.is_in(*(s for s in STATUSES if editable(s))),
+                on_fail=Conflict("The file stopped taking components meanwhile (a destruction run holds it)."))
+     .put(ComponentItem.of(component), condition=ComponentItem.pk.does_not_exist(),
               on_fail=Conflict("That component is already captured."))
      .put(UploadItem.of(upload_after), condition=(UploadItem.version == upload_before.version)
           & (UploadItem.status == "pending"), on_fail=Conflict("The upload was completed meanwhile."))

@@ -16,9 +16,10 @@ from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, ValidationFailed
 
 from ..domain.model import AccessReview, FileBox, Item, RecordFile
-from .tables import (ACCESS_OPENS, ACCESS_REVIEW, FileBoxItem, FileItem, FileReferenceItem, ItemItem, RegistrationItem,
-                     ReviewItem, box_sort_key, file_key, file_sort_key, item_sort_key, org_key, reference_key,
-                     regno_key, review_sort_key, reviews_index_key)
+from .classes import receipt
+from .tables import (ACCESS_OPENS, ACCESS_REVIEW, FileBoxItem, FileItem, FileReferenceItem, ItemItem, ReceiptItem,
+                     RegistrationItem, ReviewItem, box_sort_key, file_key, file_sort_key, item_sort_key, org_key,
+                     receipt_key, reference_key, regno_key, review_sort_key, reviews_index_key)
 from .tx import Tx, page, read
 
 
@@ -89,12 +90,24 @@ def check_file(tx: Tx, org_id: str, file_id: str, *, registered_by_job: str | No
                     on_fail=Conflict("The file is no longer open; a closed file takes no items."))
 
 
+class AlreadyApplied(Exception):
+    """The consumed event this change carries out was applied before (its receipt exists)."""
+
+
+def applied(event_id: str) -> bool:
+    return _get(ReceiptItem, receipt_key(event_id), "EVENT", consistent=True) is not None
+
+
 def save_file(after: RecordFile, before: RecordFile, events: Iterable[DomainEvent],
-              review: AccessReview | None = None, review_before: AccessReview | None = None) -> None:
+              review: AccessReview | None = None, review_before: AccessReview | None = None,
+              applying: tuple[str, str] | None = None) -> None:
     """The file's new version (conditional on the one read), its events, and the access review it opens or
-    completes, if any."""
+    completes, if any; `applying` (event id, type): another capability's event this change carries out,
+    whose receipt is written with it (AlreadyApplied when it exists)."""
     tx = Tx().put(FileItem.of(after), condition=(FileItem.version == before.version) &
                   (FileItem.status == before.status), on_fail=stale("file"))
+    if applying is not None:
+        tx.put(receipt(*applying), condition=ReceiptItem.pk.does_not_exist(), on_fail=AlreadyApplied())
     if review is not None:
         condition = (ReviewItem.pk.does_not_exist() if review_before is None
                      else ReviewItem.version == review_before.version)

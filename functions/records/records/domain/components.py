@@ -158,14 +158,25 @@ class Component:
     captured_at: str = ""
     fixity_checked_at: str | None = None
     fixity_status: str = "unchecked"  # unchecked | ok | failed
+    status: str = "captured"  # captured | destroyed (metadata and hash kept, no content)
+    destruction_run_id: str | None = None  # set, with the versions, before the first byte is deleted
+    destruction_versions: tuple[str, ...] = ()  # every version id at its key when the run planned it
+    destroyed_at: str | None = None
     version: int = 1
     updated_at: str = ""
+
+    @property
+    def destroyed(self) -> bool:
+        return self.status == "destroyed"
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "file_id": self.file_id, "item_id": self.item_id, "filename": self.filename,
                 "media_type": self.media_type, "size": self.size, "sha256": self.sha256, "label": self.label,
                 "description": self.description, "captured_by": self.captured_by, "captured_at": self.captured_at,
                 "fixity": {"status": self.fixity_status, "checked_at": self.fixity_checked_at},
+                "status": self.status,
+                "destruction": {"run_id": self.destruction_run_id, "destroyed_at": self.destroyed_at,
+                                "versions_deleted": len(self.destruction_versions)} if self.destroyed else None,
                 "version": self.version, "updated_at": self.updated_at}
 
     def with_changes(self, **changes: Any) -> "Component":

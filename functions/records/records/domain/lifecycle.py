@@ -5,26 +5,31 @@
                       ▼  │          ▼  │
                       held ◀────────┘
                       closed / under_review ──▶ transferred
+                      closed / under_review ──▶ being_destroyed ──▶ destroyed
+                                    ▲                  │
+                                    └── prior_status ◀─┘  (a run released the file)
 
 Only `open → closed` is reachable through records' own routes; the disposal and transfer
-capabilities will drive the rest (a review, a hold, a transfer, a destruction). Destroyed and
-transferred are final here (a transferred file lives on in the archive that took it).
-
-A transfer (issue 11) first marks its files `being_transferred`, a reversible status: the file
-keeps the status it had (`prior_status`) and goes back to it when the transfer is undone or the
-receiver rejects it, or on to `transferred` once the receiver accepted it. While being
-transferred a file takes no edits, items, components or overrides (what was packaged stays true).
+capabilities drive the rest (a review, a hold, a transfer, a destruction). Destroyed and
+transferred are final here (a transferred file lives on in the archive that took it; a destroyed
+one as a residual record: metadata and history, no content). `being_destroyed` is reversible: a
+destruction run marked the file (its status before is kept as `prior_status`), and until the
+run destroys it or lets it go the file is frozen (IN_SAGA): no edits, items, components,
+closing or overrides. A transfer (issue 11) likewise marks its files `being_transferred`: back to
+`prior_status` when the transfer is undone or the receiver rejects the file, on to `transferred`
+once the receiver accepted it.
 """
 from __future__ import annotations
 
-STATUSES = ("open", "closed", "under_review", "held", "transferred", "destroyed")
+STATUSES = ("open", "closed", "under_review", "held", "being_destroyed", "transferred", "destroyed")
 FINAL = ("transferred", "destroyed")
 
 MOVES: dict[str, tuple[str, ...]] = {
     "open": ("closed",),
-    "closed": ("under_review", "held", "transferred"),
-    "under_review": ("closed", "held", "transferred", "destroyed"),
+    "closed": ("under_review", "held", "transferred", "being_destroyed"),
+    "under_review": ("closed", "held", "transferred", "destroyed", "being_destroyed"),
     "held": ("closed", "under_review"),
+    "being_destroyed": ("closed", "under_review", "destroyed"),
     "transferred": (),
     "destroyed": (),
 }
@@ -36,7 +41,8 @@ STATUSES += (BEING_TRANSFERRED,)
 MOVES["closed"] += (BEING_TRANSFERRED,)
 MOVES["under_review"] += (BEING_TRANSFERRED,)
 MOVES[BEING_TRANSFERRED] = ("closed", "under_review", "transferred")  # back to prior_status, or on
-IN_SAGA: tuple[str, ...] = (BEING_TRANSFERRED,)  # reserved by a saga: nothing changes them but its steps
+# Reserved by a saga (a destruction run or a transfer): reversible, but frozen; nothing changes them but its steps.
+IN_SAGA: tuple[str, ...] = ("being_destroyed", BEING_TRANSFERRED)
 
 
 class MoveRefused(Exception):
@@ -61,5 +67,6 @@ def accepts_items(status: str) -> bool:
 
 
 def editable(status: str) -> bool:
-    """Descriptive metadata can still be corrected once closed, never after the file left."""
+    """Descriptive metadata can still be corrected once closed, never after the file left, nor while a
+    saga (a destruction run, a transfer) holds it."""
     return status not in FINAL and status not in IN_SAGA

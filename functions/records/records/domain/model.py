@@ -114,6 +114,9 @@ class RecordFile:
     transfer_id: str | None = None  # the transfer that marked it being_transferred (kept once it left)
     custody: dict[str, Any] | None = None  # who keeps it, when a transfer changed that (None: its producing unit)
     transferred_to: dict[str, Any] | None = None  # residual transfer record: {org, transfer_id, at}
+    # ---- destruction (issue 10)
+    destruction_run_id: str | None = None  # the destruction run that last marked it (kept after it let go)
+    destroyed_at: str | None = None
     version: int = 1
     created_by: str = ""
     created_at: str = ""
@@ -137,8 +140,14 @@ class RecordFile:
                 "review_task_id": self.review_task_id, "prior_status": self.prior_status,
                 "transfer_id": self.transfer_id, "custody": self.custody or {"holder": "producing_unit"},
                 "transferred_to": self.transferred_to,
-                "version": self.version, "created_by": self.created_by,
+                "destruction": self.destruction(), "version": self.version, "created_by": self.created_by,
                 "created_at": self.created_at, "updated_at": self.updated_at}
+
+    def destruction(self) -> dict[str, Any] | None:
+        """The run holding (being_destroyed) or that destroyed the file; None otherwise."""
+        if self.status not in ("being_destroyed", "destroyed") or not self.destruction_run_id:
+            return None
+        return {"run_id": self.destruction_run_id, "destroyed_at": self.destroyed_at}
 
 
 @dataclass(frozen=True)

@@ -21,4 +21,22 @@ class FileStateConflict(Problem):
     status = 409
 
 
-PROBLEMS = (UnknownClass, FileStateConflict)
+class FileBeingDestroyed(FileStateConflict):
+    """A destruction run holds the file (`being_destroyed`): nothing of it changes until the run destroys it or
+    lets it go. The problem names the run (`run_id`)."""
+
+    slug = "file-being-destroyed"
+    title = "File being destroyed"
+    status = 409
+
+
+class ContentDestroyed(Problem):
+    """The component's bytes were destroyed by a destruction run (named in `run_id`); its metadata, hash and
+    history stay readable (the residual record)."""
+
+    slug = "content-destroyed"
+    title = "Content destroyed"
+    status = 410
+
+
+PROBLEMS = (UnknownClass, FileStateConflict, FileBeingDestroyed, ContentDestroyed)

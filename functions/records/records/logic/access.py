@@ -14,6 +14,7 @@ from shared.problems import Conflict, PreconditionFailed
 
 from ..data import files as store
 from ..domain import access as access_rules
+from ..domain import destruction as destruction_rules
 from ..domain import lifecycle
 from ..domain.access import overseer_org, professional_org
 from ..domain.model import Access, AccessReview, Item, RecordFile
@@ -42,6 +43,7 @@ def change_file_access(caller: Caller, file_id: str, body: dict[str, Any], expec
     org_id = professional_org(caller)
     before = file_of(org_id, file_id, consistent=True)
     require_version(before, expected_version, "file")
+    destruction_rules.refuse_while_marked(before, "a change of its access")
     if not lifecycle.editable(before.status):
         raise FileStateConflict(f"A {before.status} file's access is no longer records' to change.")
     errors: list[dict[str, Any]] = []
@@ -63,6 +65,7 @@ def change_item_access(caller: Caller, file_id: str, item_id: str, body: dict[st
     file = file_of(org_id, file_id)
     before = item_of(org_id, file_id, item_id, consistent=True)
     require_version(before, expected_version, "item")
+    destruction_rules.refuse_while_marked(file, "a change of an item's access")
     if not lifecycle.editable(file.status):
         raise FileStateConflict(f"A {file.status} file's items are no longer records' to change.")
     errors: list[dict[str, Any]] = []

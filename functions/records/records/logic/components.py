@@ -21,6 +21,7 @@ from ..data import components as store
 from ..data import files as files_store
 from ..domain import access as access_rules
 from ..domain import components as rules
+from ..domain import destruction as destruction_rules
 from ..domain import lifecycle
 from ..domain.components import Component, ComponentUpload
 from ..domain.model import Item, RecordFile
@@ -46,6 +47,8 @@ def _file_and_item(org_id: str, file_id: str, item_id: str, *, capture: bool = F
     organisation's keeping (not transferred or destroyed)."""
     file = require_found(files_store.get_file(org_id, file_id), "file")
     item = require_found(files_store.get_item(org_id, file_id, item_id), "item")
+    if capture:
+        destruction_rules.refuse_while_marked(file, "a new component")
     if capture and not lifecycle.editable(file.status):
         raise Conflict(f"The file is {file.status}: it takes no new components.")
     return file, item
@@ -200,20 +203,23 @@ def render(caller: Caller, component: Component, file: RecordFile, item: Item) -
     """What the caller may see: a component whose bytes it may not have shows no name, label or description
     (they could disclose the closed content)."""
     shown = component.public()
-    downloadable = access_rules.can_download(caller.roles, file, item)
-    if not downloadable:
+    allowed = access_rules.can_download(caller.roles, file, item)
+    if not allowed:
         shown.update({"filename": None, "label": None, "description": None, "redacted": True})
-    return {**shown, "downloadable": downloadable}
+    return {**shown, "downloadable": allowed and not component.destroyed}  # destroyed: no content to have
 
 
 def describe_component(caller: Caller, file_id: str, item_id: str, component_id: str, changes: dict[str, Any],
                        expected_version: int) -> Component:
     org_id = access_rules.registrar_org(caller)
     file, _ = _file_and_item(org_id, file_id, item_id)
+    destruction_rules.refuse_while_marked(file, "a change of a component's description")
     if not lifecycle.editable(file.status):
         raise Conflict(f"The file is {file.status}: its components' descriptions cannot change.")
     before = _component(org_id, file_id, item_id, component_id)
     require_version(before, expected_version, "component")
+    if before.destroyed:
+        raise Conflict("A destroyed component's description is part of its residual record and stays as it is.")
     fields = {name: changes[name] for name in rules.EDITABLE if name in changes}
     after = before.with_changes(**fields, version=before.version + 1, updated_at=now_iso())
     store.save_description(after, before, rules_event(
@@ -228,6 +234,7 @@ def download_component(caller: Caller, file_id: str, item_id: str, component_id:
     org_id = access_rules.reader_org(caller)
     file, item = _file_and_item(org_id, file_id, item_id)
     component = _component(org_id, file_id, item_id, component_id)
+    destruction_rules.refuse_destroyed_content(component, file)
     if not access_rules.can_download(caller.roles, file, item):
         raise Forbidden("This component's file or item is not open: only archivists, auditors and admins may "
                         "download it.")

@@ -1,5 +1,6 @@
 """Records' read models of other capabilities' events: classification's published schemes (which unit
-tasks and rules files are filed under) and stacks' boxes (where a file's boxes are)."""
+tasks and rules files are filed under) and stacks' boxes (where a file's boxes are); and disposal's
+committee decisions records carries out (decisions.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,12 +8,16 @@ from typing import Any
 from ..data import boxes as boxes_store
 from ..data import classes as classes_store
 from ..domain import feeds
+from ..domain.decisions import DISPOSAL
+from .decisions import apply_committee_decision
 
 
 def record_event(envelope: dict[str, Any]) -> bool:
     """Apply one event to the read models; True if it changed what records knows."""
     if envelope.get("source") == feeds.CLASSIFICATION:
         return _classification(envelope)
+    if envelope.get("source") == DISPOSAL:
+        return apply_committee_decision(envelope)
     found = feeds.box(envelope)
     if found is None:
         return False

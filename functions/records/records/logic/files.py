@@ -14,6 +14,7 @@ from shared.idempotency import derived_id
 from ..data import classes as classes_store
 from ..data import files as store
 from ..domain import access as access_rules
+from ..domain import destruction as destruction_rules
 from ..domain import lifecycle, retention
 from ..domain.access import professional_org, reader_org, registrar_org
 from ..domain.model import Access, RecordFile, Rule, UnitTask
@@ -150,6 +151,7 @@ def update_file(caller: Caller, file_id: str, changes: dict[str, Any], expected_
     org_id = registrar_org(caller)
     before = file_of(org_id, file_id, consistent=True)
     require_version(before, expected_version, "file")
+    destruction_rules.refuse_while_marked(before, "a change of its description")
     if not lifecycle.editable(before.status):
         raise FileStateConflict(f"A {before.status} file cannot be changed.")
     errors: list[dict[str, Any]] = []
@@ -169,6 +171,7 @@ def close_file(caller: Caller, file_id: str, body: dict[str, Any], expected_vers
     org_id = registrar_org(caller)
     before = file_of(org_id, file_id, consistent=True)
     require_version(before, expected_version, "file")
+    destruction_rules.refuse_while_marked(before, "closing it")
     if before.status != "open":
         raise FileStateConflict(f"The file is {before.status}; only an open file closes.")
     errors: list[dict[str, Any]] = []
@@ -223,21 +226,30 @@ def override_retention(caller: Caller, file_id: str, body: dict[str, Any], expec
     org_id = professional_org(caller)
     before = file_of(org_id, file_id, consistent=True)
     require_version(before, expected_version, "file")
+    destruction_rules.refuse_while_marked(before, "a retention override")
     if before.status not in ("open", "closed"):
         raise FileStateConflict(f"A {before.status} file's retention is set by its disposal or transfer.")
-    kept_retention = body["retention"]
-    kept_action = body.get("action") or retention.default_action(kept_retention)
+    after, overridden = retention_overridden(before, body["retention"], body.get("action"), body["reason"],
+                                             caller.as_actor())
+    store.save_file(after, before, [overridden])
+    return after
+
+
+def retention_overridden(before: RecordFile, kept_retention: str, kept_action: str | None, reason: str,
+                         actor: dict[str, Any], **more: Any) -> tuple[RecordFile, DomainEvent]:
+    """The file with another retention (and action; the retention's default if none) and its due dates, and
+    the RetentionOverridden event keeping the reason (and `more`) in the file's history."""
+    kept_action = kept_action or retention.default_action(kept_retention)
     changes: dict[str, Any] = {"retention": kept_retention, "action": kept_action, "retention_overridden": True}
     if before.closed_on:
         kept = retention.schedule(date.fromisoformat(before.closed_on), before.rule, kept_retention, kept_action)
         changes |= {"retention_starts_on": kept.retention_starts_on, "disposal_due": kept.disposal_due}
     previous = {"retention": before.public()["retention"], "action": before.public()["action"],
                 "disposal_due": before.disposal_due}
-    after, overridden = _changed(caller, before, "RetentionOverridden",
-                                 {"previous": previous, "retention": kept_retention, "action": kept_action,
-                                  "disposal_due": changes.get("disposal_due"), "reason": body["reason"]}, **changes)
-    store.save_file(after, before, [overridden])
-    return after
+    after = before.with_changes(**changes, version=before.version + 1, updated_at=now_iso())
+    return after, event("RetentionOverridden", subjects_of(after), {
+        "file_id": after.id, "previous": previous, "retention": kept_retention, "action": kept_action,
+        "disposal_due": changes.get("disposal_due"), "reason": reason, **more}, actor)
 
 
 def reapply_rule(caller: Caller, file_id: str, body: dict[str, Any], expected_version: int) -> RecordFile:
@@ -246,6 +258,7 @@ def reapply_rule(caller: Caller, file_id: str, body: dict[str, Any], expected_ve
     org_id = professional_org(caller)
     before = file_of(org_id, file_id, consistent=True)
     require_version(before, expected_version, "file")
+    destruction_rules.refuse_while_marked(before, "re-applying a rule")
     if before.status != "closed":
         raise FileStateConflict("Only a closed file keeps its rule; an open one takes the current rule as it closes.")
     errors: list[dict[str, Any]] = []

@@ -23,6 +23,7 @@ from shared.problems import Conflict
 
 from ..data import components as store
 from ..domain import access as access_rules
+from ..domain import destruction as destruction_rules
 from ..domain import fixity as rules
 from ..domain.components import Component
 from ..domain.fixity import Budget, FollowUp, RunReport
@@ -102,6 +103,7 @@ def check_now(caller: Caller, file_id: str, item_id: str, component_id: str) -> 
     org_id = access_rules.registrar_org(caller)
     component = require_found(store.get_component(org_id, file_id, item_id, component_id, consistent=True),
                               "component")
+    destruction_rules.refuse_destroyed_content(component)  # nothing left to read: 410, not a failed check
     finding, read = check(component)
     stamp = now_iso()
     if finding is None:

@@ -11,6 +11,7 @@ from shared.idempotency import derived_id
 
 from ..data import files as store
 from ..domain import access as access_rules
+from ..domain import destruction as destruction_rules
 from ..domain import lifecycle
 from ..domain.access import reader_org, registrar_org
 from ..domain.model import Access, Item, RecordFile
@@ -31,6 +32,7 @@ def new_item(file: RecordFile, actor: dict[str, Any], body: dict[str, Any], item
              job_id: str | None = None) -> tuple[Item, DomainEvent]:
     """An item of an open file (or of a file the bulk registration `job_id` registered) and its ItemAdded
     event; every bad field refused at once."""
+    destruction_rules.refuse_while_marked(file, "a new item")
     if not lifecycle.accepts_items(file.status) and not (job_id and file.registered_by_job == job_id):
         raise FileStateConflict(f"The file is {file.status}; only an open file takes items.")
     errors: list[dict[str, Any]] = []
@@ -82,6 +84,7 @@ def update_item(caller: Caller, file_id: str, item_id: str, changes: dict[str, A
     file = file_of(org_id, file_id)
     before = item_of(org_id, file_id, item_id, consistent=True)
     require_version(before, expected_version, "item")
+    destruction_rules.refuse_while_marked(file, "a change of its items")
     if not lifecycle.editable(file.status):
         raise FileStateConflict(f"A {file.status} file's items cannot be changed.")
     errors: list[dict[str, Any]] = []
