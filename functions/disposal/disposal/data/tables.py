@@ -121,8 +121,9 @@ class RunItem(TABLE.Item, entity=Run, fields={"supervisor": Json()}):
         return keys
 
 
-class RunFileItem(TABLE.Item, entity=RunFile, fields={"org_id": OMITTED, "run_id": OMITTED, "votes": Json(),
-                                                      "components": Json(), "boxes": Json()}):
+class RunFileItem(TABLE.Item, entity=RunFile, fields={
+        "org_id": OMITTED, "run_id": OMITTED, "votes": Json(when=lambda f: bool(f.votes)),
+        "components": Json(when=lambda f: bool(f.components)), "boxes": Json(when=lambda f: bool(f.boxes))}):
     @classmethod
     def derived(cls, f: RunFile) -> dict[str, Any]:
         return {"pk": run_key(f.org_id, f.run_id), "sk": run_file_key(page=f.page, file_id=f.file_id)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pathlib
+from datetime import datetime
 from typing import Any, Iterable
 
 from .model import Meeting, Member, Run, RunFile
@@ -77,7 +78,8 @@ def render_pdf(certificate: dict[str, Any], json_sha256: str) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_creator("records disposal")
     pdf.set_title(TITLE)
-    pdf.set_creation_date(None)  # no wall-clock date in the file: a rebuilt certificate is byte-identical
+    # the certificate's own instant, not the wall clock: the same certificate always sets the same bytes
+    pdf.set_creation_date(datetime.fromisoformat(certificate["certified_at"].replace("Z", "+00:00")))
     pdf.add_font("RecordsHangul", fname=str(FONT))
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
