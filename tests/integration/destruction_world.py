@@ -28,6 +28,27 @@ MACHINE = "destruction"
 SUPERVISOR = {"name": "Park Ji-won", "title": "기록관리과장"}
 
 
+class Hooks(Faults):
+    """Faults, and things to do just before a step runs (a hold placed while the saga is under way)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_step: dict[str, list] = {}
+
+    def before(self, step: str, action) -> None:
+        self.before_step.setdefault(step, []).append(action)
+
+    def wrap(self, handler):
+        faulty = super().wrap(handler)
+
+        def run(event: dict, context: Any) -> Any:
+            actions = self.before_step.get(event.get("step", ""))
+            if actions:
+                actions.pop(0)()
+            return faulty(event, context)
+        return run
+
+
 class Peers:
     """Records' and stacks' destruction steps as the contracts say they answer, over files the test declares.
 
@@ -242,6 +263,12 @@ class Destruction(Disposal):
                                  UpdateExpression="SET grace_until = :t",
                                  ExpressionAttributeValues={":t": {"S": "2000-01-01T00:00:00Z"}})
 
+    def register_lines(self) -> list[str]:
+        """The register as CSV lines, header left out."""
+        status, csv, _ = self.call("GET", "/disposal/register", query={"format": "csv"})
+        assert status == 200, csv
+        return csv.splitlines()[1:]
+
     def certificate_object(self, run_id: str, ext: str) -> bytes:
         return self.s3.get_object(Bucket=BUCKET, Key=f"certificates/{ORG}/{run_id}/certificate.{ext}")["Body"].read()
 
@@ -292,7 +319,7 @@ def destruction(aws, monkeypatch, peers) -> Destruction:
     monkeypatch.setenv("CERTIFICATES_BUCKET", BUCKET)
     workflows._client.cache_clear()
     certificates._s3.cache_clear()
-    faults = Faults()
+    faults = Hooks()
     aws.router.handlers["DisposalTasksFunction"] = faults.wrap(disposal_tasks.handler)
     aws.router.handlers["RecordsTasksFunction"] = faults.wrap(peers.records_tasks)
     aws.router.handlers["RecordsDestructionFunction"] = faults.wrap(peers.records_destruction)

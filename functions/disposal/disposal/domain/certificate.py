@@ -110,7 +110,7 @@ def render_pdf(certificate: dict[str, Any], json_sha256: str) -> bytes:
     line("폐기 기록물 (files destroyed)", 11, 1)
     for f in c["files"]:
         votes = ", ".join(f"{v.get('member_id')}: {v.get('vote')}" for v in f["votes"])
-        line(f"■ {f['file_id']}  {f['title'] or ''}", 10)
+        line(f"# {f['file_id']}  {f['title'] or ''}", 10)
         line(f"   {f['producing_unit'] or '-'} · {f['class_code'] or '-'} · {f['retention'] or '-'} · "
              f"meeting {f['meeting_id'] or '-'} ({votes}) · destroyed {f['destroyed_at']}", 8)
         for comp in f["components"]:
