@@ -282,7 +282,7 @@ def get_certificate_pdf(ctx: RequestContext, run_id: str) -> Reply:
 @api.route("/disposal/register", "GET", summary="The destruction register (폐기 대장)",
            response=schemas.REGISTER_PAGE, formats=("csv",), errors=(403,),
            query=(*PAGE, schemas.REGISTER_FROM, schemas.REGISTER_TO, schemas.REGISTER_FORMAT))
-def read_register(ctx: RequestContext) -> Reply:
+def read_destruction_register(ctx: RequestContext) -> Reply:
     """One line per destroyed file (when, run, file, title, unit, class, retention, meeting, components,
     executor, supervisor), oldest first, by day of destruction (`from`, `to`). `format=csv` or
     `Accept: text/csv`: the whole selection as CSV."""
