@@ -87,7 +87,10 @@ def render_pdf(certificate: dict[str, Any], json_sha256: str) -> bytes:
 
     def line(text: str, size: float = 9, gap: float = 0) -> None:
         pdf.set_font("RecordsHangul", size=size)
-        pdf.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        if pdf.get_string_width(text) <= width:  # one line: a plain cell (multi_cell's line breaking is slow)
+            pdf.cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         if gap:
             pdf.ln(gap)
 
