@@ -39,7 +39,10 @@ def test_nobody_deletes_or_unlocks_a_certificate_and_only_the_disposal_tasks_wri
     assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention",
             "s3:PutBucketObjectLockConfiguration"} <= denied
     writers = next(s for s in statements if s.get("Sid") == "OnlyTheDisposalTasksWrite")
-    assert writers["Action"] == ["s3:PutObject"] and "DisposalTasksFunctionRole" in json.dumps(writers["Condition"])
+    assert writers["Action"] == ["s3:PutObject"]
+    assert writers["Condition"] == {"StringNotEquals": {"aws:PrincipalTag/disposal-role": "certificates"}}
+    tagged = [n for n, f in FUNCTIONS.items() if (f["Properties"].get("Tags") or {}).get("disposal-role")]
+    assert tagged == ["DisposalTasksFunction"]
     for name, function in FUNCTIONS.items():
         on_bucket = _on_certificates(function)
         assert not on_bucket & FORBIDDEN_S3, name
