@@ -3,8 +3,13 @@ machine built from template.yaml and its ASL really executing in moto, the certi
 
 Records' and stacks' steps (contracts A1, A2) are answered by `Peers`, fakes that follow the contract
 (`mark_for_destruction`, `unmark_for_destruction`, `destroy_files`, `destroy_contents`), because the branches
-that build them land separately. `peers` (fixture) is where an integrator switches to the real handlers: see
-`REAL_PEERS` below. Every step can be made to fail (`Faults`, as the circulation saga tests do).
+that build them land separately. The router names the functions as the template does
+(`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`); switching a step to the real
+handler is one line in the `destruction` fixture (`aws.router.handlers[...] = faults.wrap(records.tasks.handler)`)
+plus files that exist in records: `Destruction.decided` then has to create them through records' API (the
+records world's `scheme`/`file`/`close`) and feed records' published events to disposal's consumer, as
+test_disposal_api's `test_the_read_model_takes_records_real_events` does. Every step can be made to fail
+(`Faults`, as the circulation saga tests do) or have something happen just before it (`Hooks.before`).
 
 TABLE_NAME is unset: in one process each capability uses the table named after it.
 """
