@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.auth import Caller, require_found
 from shared.concurrency import require_version
-from shared.events import now_iso
+from shared.events import Subject, now_iso
 from shared.idempotency import derived_id
 from shared.observability import correlation_id, logger
 from shared.problems import Conflict
@@ -36,7 +36,7 @@ def put_settings(caller: Caller, body: dict[str, Any], expected_version: int) ->
     require_version(before, expected_version, "settings")
     after = before.with_changes(grace_days=body["grace_days"], updated_by=caller.user_id, updated_at=now_iso(),
                                 version=before.version + 1)
-    store.save_settings(after, before, event("DisposalSettingsChanged", [run_subject(org_id, "settings")],
+    store.save_settings(after, before, event("DisposalSettingsChanged", [Subject("organisation", org_id, org_id)],
                                              after.public(), caller.as_actor()))
     return after
 
