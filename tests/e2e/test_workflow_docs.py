@@ -125,4 +125,12 @@ def test_the_disposal_walk_through_runs_as_written(local_system, tmp_path: pathl
         assert '{"held":true,"holds":["Board of Audit and Inspection"]}' in out, attempt
         assert re.search(r'^\{"status":422,"errors":\[\{"field":"file_ids\.1"', out, re.M), attempt  # the held one
         assert '"decision":"destroy"' in out and '{"status":"lifted"' in out, attempt
+        # the run destroyed FILE1 (FILE2 was held), records keeps a residual record, the certificate names it
+        assert '{"status":"completed","destroyed":1}' in out, attempt
+        assert re.search(r'^\{"file_id":"[^"]+","outcome":"destroyed"\}$', out, re.M), attempt
+        assert '{"status":"destroyed"}' in out, attempt
+        assert re.search(r'^\{"files":\[\{"file_id":"[^"]+","components":0,"votes":3\}\],'
+                         r'"supervisor":"Park Ji-won","destroyed":1\}$', out, re.M), attempt
+        assert "certificate PDF: %PDF-" in out, attempt
+        assert re.search(r"^destroyed_at,run_id,file_id,", out, re.M) and re.search(r"^1$", out, re.M), attempt
     assert list(folder.iterdir()) == []

@@ -9,12 +9,18 @@
   /disposal/review-lists/{list_id}/files/{file_id}/decision  step 3, the committee's decision and votes
   /disposal/committee/members[/{member_id}]                  the appraisal committee's named members
   /disposal/committee/meetings[/{meeting_id}]                its meetings (date, members present)
-Not built yet: the destruction run (a saga) and its certificate.
+  /disposal/settings                                         the organisation's grace period (days)
+  /disposal/runs[/{run_id}[/files|/cancel]]                  destruction runs (폐기 집행): ask (a saga), read, cancel
+  /disposal/runs/{run_id}/certificate[.pdf]                  the destruction certificate (폐기 확인서)
+  /disposal/register                                         the destruction register (폐기 대장), JSON or CSV
 """
 from __future__ import annotations
 
 
-from shared.http import Api, Reply, RequestContext, path_ids, page
+from dataclasses import asdict
+
+from shared.http import Api, Reply, RequestContext, file_reply, negotiate, page, path_ids
+from shared.problems import ValidationFailed
 from shared.pagination import PAGE
 
 from . import logic, schemas
@@ -192,6 +198,106 @@ def list_meetings(ctx: RequestContext) -> Reply:
            response=schemas.MEETING, etag=True, errors=(403, 404))
 def get_meeting(ctx: RequestContext, meeting_id: str) -> Reply:
     return _public(logic.get_meeting(ctx.require_caller(), _id(meeting_id, "meeting")))
+
+
+# -------------------------------------------------------------- destruction
+@api.route("/disposal/settings", "GET", summary="Read the disposal settings", response=schemas.SETTINGS, etag=True,
+           errors=(403,))
+def get_settings(ctx: RequestContext) -> Reply:
+    """The organisation's grace period (`grace_days`, default 0): between marking the files of a run in records
+    and destroying them, the run waits that long and can be cancelled."""
+    return _public(logic.get_settings(ctx.require_caller()))
+
+
+@api.route("/disposal/settings", "PUT", summary="Change the disposal settings", response=schemas.SETTINGS,
+           body=schemas.SETTINGS_DOCUMENT, if_match=True, etag=True, errors=(403,))
+def put_settings(ctx: RequestContext) -> Reply:
+    """Archivists and admins. Send `If-Match` (`"0"` before the first change). A run keeps the grace period in
+    force when it was asked for."""
+    body = ctx.json()
+    return _public(logic.put_settings(ctx.require_caller(), body, ctx.expected_version()))
+
+
+@api.route("/disposal/runs", "POST", summary="Start a destruction run", response=schemas.RUN, status=202,
+           body=schemas.START_RUN, idempotent=True, etag=True, errors=(403, 409))
+def start_run(ctx: RequestContext) -> Reply:
+    """Archivists. The files of a review list (`review_list_id`) the appraisal committee decided to destroy,
+    or files named (`file_ids`), each under no hold, in no other run and not destroyed (409
+    `files-not-destroyable` names each one refused); who executes it and the supervising official. Answers 202:
+    a saga re-checks every file's holds, marks the files in records, waits the grace period (cancellable),
+    checks the holds again, then destroys every component version, tells stacks, and makes the certificate."""
+    run = logic.start_run(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply(run.public(), version=run.version, location=f"/disposal/runs/{run.id}")
+
+
+@api.route("/disposal/runs", "GET", summary="List destruction runs", response=schemas.RUN_PAGE, query=PAGE,
+           errors=(403,))
+def list_runs(ctx: RequestContext) -> Reply:
+    """Newest first."""
+    return page(*logic.list_runs(ctx.require_caller(), ctx.query["limit"], ctx.query["cursor"]))
+
+
+@api.route("/disposal/runs/{run_id}", "GET", summary="Read a destruction run", response=schemas.RUN, etag=True,
+           errors=(403, 404))
+def get_run(ctx: RequestContext, run_id: str) -> Reply:
+    """Its status (started → marking → grace → destroying → completed | cancelled | failed) and counts."""
+    return _public(logic.get_run(ctx.require_caller(), _id(run_id, "destruction run")))
+
+
+@api.route("/disposal/runs/{run_id}/files", "GET", summary="List a destruction run's files",
+           response=schemas.RUN_FILE_PAGE, query=PAGE, errors=(403, 404))
+def list_run_files(ctx: RequestContext, run_id: str) -> Reply:
+    """Each file's outcome: `destroyed` (with each component's SHA-256), `held` (a hold landed after the
+    committee), `refused` (records refused it), `released` (the run was cancelled or failed)."""
+    return page(*logic.list_run_files(ctx.require_caller(), _id(run_id, "destruction run"), ctx.query["limit"],
+                                      ctx.query["cursor"]))
+
+
+@api.route("/disposal/runs/{run_id}/cancel", "POST", summary="Cancel a destruction run", response=schemas.RUN,
+           idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
+def cancel_run(ctx: RequestContext, run_id: str) -> Reply:
+    """Archivists, before the irreversible step (while it marks or waits its grace period; 409
+    `run-not-cancellable` after). Every file is released (unmarked in records); the run ends `cancelled`.
+    Send `If-Match`."""
+    return _public(logic.cancel_run(ctx.require_caller(), _id(run_id, "destruction run"), ctx.expected_version()))
+
+
+@api.route("/disposal/runs/{run_id}/certificate", "GET", summary="Read a destruction certificate",
+           response=schemas.CERTIFICATE, errors=(403, 404, 409))
+def get_certificate(ctx: RequestContext, run_id: str) -> Reply:
+    """The certificate (폐기 확인서) of a completed run, as stored write-once: the files destroyed with their
+    decisions, meetings and votes, each destroyed component's SHA-256, the files not destroyed and why, who
+    executed and who supervised, and the timestamps. 409 while the run has not completed."""
+    return Reply(logic.certificate(ctx.require_caller(), _id(run_id, "destruction run")))
+
+
+@api.route("/disposal/runs/{run_id}/certificate.pdf", "GET", summary="Download a destruction certificate as PDF",
+           response=schemas.CERTIFICATE_DOWNLOAD, errors=(403, 404, 409))
+def get_certificate_pdf(ctx: RequestContext, run_id: str) -> Reply:
+    """A presigned `GET` of the certificate's PDF (5 minutes) and its SHA-256, answered as JSON rather than a
+    redirect so the caller's token never travels to S3."""
+    return Reply(logic.certificate_pdf(ctx.require_caller(), _id(run_id, "destruction run")))
+
+
+@api.route("/disposal/register", "GET", summary="The destruction register (폐기 대장)",
+           response=schemas.REGISTER_PAGE, formats=("csv",), errors=(403,),
+           query=(*PAGE, schemas.REGISTER_FROM, schemas.REGISTER_TO, schemas.REGISTER_FORMAT))
+def read_destruction_register(ctx: RequestContext) -> Reply:
+    """One line per destroyed file (when, run, file, title, unit, class, retention, meeting, components,
+    executor, supervisor), oldest first, by day of destruction (`from`, `to`). `format=csv` or
+    `Accept: text/csv`: the whole selection as CSV."""
+    since, until = ctx.query["from"], ctx.query["to"]
+    if since and until and since > until:
+        raise ValidationFailed("from: after to.", errors=[{"field": "from", "message": "after to"}])
+    if negotiate(ctx.query["format"], ctx.header("accept")) == "csv":
+        paging = [name for name in ("cursor", "limit") if ctx.raw_query.get(name)]
+        if paging:
+            raise ValidationFailed("format=csv exports every matching line; it takes no limit or cursor.",
+                                   errors=[{"field": paging[0], "message": "not with format=csv"}])
+        return file_reply(logic.register_csv(ctx.require_caller(), since, until), "csv",
+                          filename="destruction-register.csv", disposition="attachment")
+    return page(*logic.register(ctx.require_caller(), since, until, ctx.query["limit"], ctx.query["cursor"]),
+                render=asdict)
 
 
 handler = api.lambda_handler()

@@ -7,7 +7,9 @@ document publishes; PATH_PARAMETERS describe the routes' path parameters.
 from shared.pagination import page_of
 from shared.query import param
 
-from .domain.model import DECISIONS, HOLD_STATUSES, MEMBER_KINDS, OPINIONS, RECOMMENDATIONS, RETENTIONS, VOTES
+from .domain.destruction import MAX_RUN_FILES, REGISTER_COLUMNS
+from .domain.model import (DECISIONS, HOLD_STATUSES, MAX_GRACE_DAYS, MEMBER_KINDS, OPINIONS, RECOMMENDATIONS,
+                           RETENTIONS, RUN_STATUSES, VOTES)
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": r"\S"}
@@ -84,10 +86,29 @@ RECORD_MEETING = {
     "properties": {"held_on": DATE, "title": NAME, "present": {**_ids(ID, 50), "minItems": 1}},
 }
 
+SETTINGS_DOCUMENT = {
+    "type": "object", "additionalProperties": False, "required": ["grace_days"],
+    "properties": {"grace_days": {"type": "integer", "minimum": 0, "maximum": MAX_GRACE_DAYS,
+                                  "description": "Days between marking the files and destroying them, during which "
+                                                 "a run can be cancelled (0: none)."}},
+}
+START_RUN = {
+    "type": "object", "additionalProperties": False, "required": ["supervisor"],
+    "properties": {
+        "review_list_id": {**ID, "description": "Every file of this list the committee decided to destroy."},
+        "file_ids": {**_ids(ID, MAX_RUN_FILES), "minItems": 1,
+                     "description": "These files (of the review list, when one is named)."},
+        "executed_by": {**NAME, "description": "Who carries out the destruction (default: the caller)."},
+        "supervisor": {"type": "object", "additionalProperties": False, "required": ["name"],
+                       "description": "The official who supervises the destruction (law art. 27③).",
+                       "properties": {"name": NAME, "title": NAME}},
+    },
+}
+
 # ------------------------------------------------------------------ responses
 _FILE = {"type": ["object", "null"], "properties": {
     k: _NS for k in ("id", "title", "producing_unit", "class_code", "status", "closed_on", "retention", "action",
-                     "disposal_due", "listed_in", "deferred_until", "awaiting_reset")}}
+                     "disposal_due", "listed_in", "deferred_until", "awaiting_reset", "in_run")}}
 HOLD = {
     "type": "object", "required": ["id", "status", "mandate", "scope", "placed_by", "placed_at", "version"],
     "properties": {"id": _S, "status": {"type": "string", "enum": list(HOLD_STATUSES)},
@@ -127,14 +148,68 @@ MEETING = {
     "properties": {"id": _S, "held_on": _S, "present": _STRINGS, "title": _NS, "created_by": _S, "created_at": _S,
                    "version": {"type": "integer"}},
 }
+SETTINGS = {"type": "object", "required": ["grace_days", "version"],
+            "properties": {"grace_days": {"type": "integer"}, "updated_by": _NS, "updated_at": _NS,
+                           "version": {"type": "integer"}}}
+_COUNT = {"type": "integer"}
+RUN = {
+    "type": "object", "required": ["id", "status", "file_count", "executed_by", "supervisor", "version"],
+    "properties": {
+        "id": _S, "status": {"type": "string", "enum": list(RUN_STATUSES),
+                             "description": "started → marking → grace → destroying → completed | cancelled | failed"},
+        "review_list_id": _NS, "file_count": _COUNT, "executed_by": _S,
+        "supervisor": {"type": "object", "properties": {"name": _S, "title": _NS}},
+        "started_by": _S, "started_at": _S, "grace_days": _COUNT, "grace_until": _NS,
+        "cancel_requested_by": _NS, "cancel_requested_at": _NS,
+        "counts": {"type": "object", "properties": {k: _COUNT for k in ("destroyed", "held", "refused", "released",
+                                                                        "components")}},
+        "certificate": {"type": ["object", "null"], "properties": {"sha256": _S, "pdf_sha256": _NS}},
+        "completed_at": _NS, "failure": _NS, "version": _COUNT, "updated_at": _S},
+}
+RUN_FILE = {
+    "type": "object", "required": ["file_id", "outcome"],
+    "properties": {
+        "file_id": _S, "page": _COUNT,
+        "outcome": {"type": "string", "enum": ["pending", "destroyed", "held", "refused", "released"],
+                    "description": "destroyed; held (a hold landed after the committee); refused (records refused "
+                                   "it); released (the run was cancelled or failed); pending while the run works."},
+        "state": _S, "reason": _NS, "title": _NS, "producing_unit": _NS, "class_code": _NS, "retention": _NS,
+        "list_id": _NS, "meeting_id": _NS,
+        "components": {"type": "array", "items": {"type": "object"},
+                       "description": "Each destroyed component: component_id, item_id, name, sha256, size, "
+                                      "versions_deleted."},
+        "boxes": {"type": "array", "items": {"type": "object"}}, "destroyed_at": _NS},
+}
+CERTIFICATE = {
+    "type": "object", "required": ["run_id", "files", "totals"],
+    "description": "The destruction certificate (폐기 확인서) as stored (write-once, Object Lock).",
+    "properties": {"document": _S, "title": _S, "org_id": _S, "run_id": _S, "executed_by": _S,
+                   "supervisor": {"type": "object"}, "started_at": _S, "grace_until": _NS, "certified_at": _S,
+                   "meetings": {"type": "array", "items": {"type": "object"}},
+                   "files": {"type": "array", "items": {"type": "object"}},
+                   "not_destroyed": {"type": "array", "items": {"type": "object"}}, "totals": {"type": "object"}},
+}
+CERTIFICATE_DOWNLOAD = {
+    "type": "object", "required": ["url", "expires_in"],
+    "properties": {"url": _S, "expires_in": _COUNT, "sha256": _NS, "media_type": _S},
+}
+REGISTER_LINE = {"type": "object", "properties": {c: ({"type": "integer"} if c == "components" else _NS)
+                                                  for c in REGISTER_COLUMNS}}
 HOLD_PAGE = page_of(HOLD)
 REVIEW_LIST_PAGE = page_of(REVIEW_LIST)
 LISTED_FILE_PAGE = page_of(LISTED_FILE)
 MEMBER_PAGE = page_of(MEMBER)
 MEETING_PAGE = page_of(MEETING)
+RUN_PAGE = page_of(RUN)
+RUN_FILE_PAGE = page_of(RUN_FILE)
+REGISTER_PAGE = page_of(REGISTER_LINE)
 
 # ------------------------------------------------------------ query parameters
 HOLD_STATUS = param("status", {"type": "string", "enum": list(HOLD_STATUSES)}, "Only holds of this status.")
+REGISTER_FROM = param("from", DATE, "First day of destruction (YYYY-MM-DD, UTC).")
+REGISTER_TO = param("to", DATE, "Last day of destruction (YYYY-MM-DD, UTC).")
+REGISTER_FORMAT = param("format", {"type": "string", "enum": ["json", "csv"]},
+                        "`json` (default, paged) or `csv` (the whole selection; also `Accept: text/csv`).")
 
 # ------------------------------------------------------------ published
 COMPONENTS = {
@@ -144,13 +219,19 @@ COMPONENTS = {
     "GiveOpinion": GIVE_OPINION, "GiveReview": GIVE_REVIEW, "RecordDecision": RECORD_DECISION,
     "CommitteeMember": MEMBER, "CommitteeMemberPage": MEMBER_PAGE, "AddCommitteeMember": ADD_MEMBER,
     "UpdateCommitteeMember": UPDATE_MEMBER, "CommitteeMeeting": MEETING, "CommitteeMeetingPage": MEETING_PAGE,
-    "RecordCommitteeMeeting": RECORD_MEETING,
+    "RecordCommitteeMeeting": RECORD_MEETING, "DisposalSettings": SETTINGS, "DisposalSettingsDocument":
+    SETTINGS_DOCUMENT, "DestructionRun": RUN, "DestructionRunPage": RUN_PAGE, "StartDestructionRun": START_RUN,
+    "DestructionRunFile": RUN_FILE, "DestructionRunFilePage": RUN_FILE_PAGE, "DestructionCertificate": CERTIFICATE,
+    "DestructionCertificateDownload": CERTIFICATE_DOWNLOAD, "DestructionRegisterLine": REGISTER_LINE,
+    "DestructionRegisterPage": REGISTER_PAGE,
 }
-PARAMETERS = {"HoldStatus": HOLD_STATUS}
+PARAMETERS = {"HoldStatus": HOLD_STATUS, "DestructionRegisterFrom": REGISTER_FROM,
+              "DestructionRegisterTo": REGISTER_TO, "DestructionRegisterFormat": REGISTER_FORMAT}
 PATH_PARAMETERS = {
     "hold_id": "Hold (보류) id.",
     "file_id": "Record file (기록물철) id, as records names it.",
     "list_id": "Review list (폐기 심의 대상) id.",
     "member_id": "Appraisal committee member id.",
     "meeting_id": "Appraisal committee meeting id.",
+    "run_id": "Destruction run (폐기 집행) id.",
 }

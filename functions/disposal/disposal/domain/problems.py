@@ -38,4 +38,21 @@ class FilesNotListable(Problem):
     status = 422
 
 
-PROBLEMS = (StepOutOfOrder, FileHeld, NoMajority, FilesNotListable)
+class FilesNotDestroyable(Problem):
+    """Some files cannot go into a destruction run (unknown, not decided for destruction, held, in another run
+    or destroyed); `errors[]` names each."""
+
+    slug = "files-not-destroyable"
+    title = "Files not destroyable"
+    status = 409
+
+
+class RunNotCancellable(Problem):
+    """The run is past its grace window (its irreversible step has begun) or has ended."""
+
+    slug = "run-not-cancellable"
+    title = "Destruction run not cancellable"
+    status = 409
+
+
+PROBLEMS = (StepOutOfOrder, FileHeld, NoMajority, FilesNotListable, FilesNotDestroyable, RunNotCancellable)

@@ -22,3 +22,7 @@ def list_subject(org_id: str, list_id: str) -> Subject:
 
 def committee_subject(org_id: str, kind: str, id_: str) -> Subject:
     return Subject(kind, id_, org_id)
+
+
+def run_subject(org_id: str, run_id: str) -> Subject:
+    return Subject("destruction_run", run_id, org_id)
