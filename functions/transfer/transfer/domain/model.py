@@ -173,7 +173,7 @@ class Page(_Entity):
     transfer_id: str
     page: int
     file_ids: tuple[str, ...]
-    boxes: tuple[dict, ...] = ()
+    boxes: tuple[dict, ...] | None = None
 
 
 @dataclass(frozen=True)

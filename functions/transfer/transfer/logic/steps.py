@@ -175,7 +175,8 @@ def _release(transfer: Transfer, returned: bool) -> None:
         files = _page_files(transfer, number)
         ids += [f.file_id for f in files]
         if returned:
-            store.set_states([f for f in files if f.state not in ("transferred", "returned")], "returned")
+            store.set_states([f for f in files if f.state not in ("transferred", "returned", "failed_verification")],
+                             "returned")
     store.release_claims(transfer.sender_org, transfer.id, ids)
 
 
@@ -196,8 +197,8 @@ def page_boxes(step: dict[str, Any]) -> dict[str, Any]:
     page_ = store.get_page(transfer.sender_org, transfer.id, number)
     accepted = {f.file_id for f in _page_files(transfer, number)
                 if f.inspection is not None and f.inspection.outcome == "accept"}
-    boxes = [b for b in page_.boxes if set(b.get("files") or ()) <= accepted] if page_ else []
-    return {"page": number, "boxes": boxes, "count": len(boxes)}
+    boxes = [b for b in (page_.boxes or ()) if set(b.get("files") or ()) <= accepted] if page_ else []
+    return {"page": number, "boxes": boxes, "box_ids": [b.get("box_id") for b in boxes], "count": len(boxes)}
 
 
 def record_received(step: dict[str, Any]) -> dict[str, Any]:
