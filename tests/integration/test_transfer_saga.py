@@ -178,3 +178,31 @@ def test_rejecting_every_file_gives_everything_back_to_the_sender(three):
     assert run["status"] == "SUCCEEDED" and after["status"] == "rejected", (run, after)
     _sender_consistent(transfer, ["F-1", "F-2", "F-3"])
     assert {f["state"] for f in transfer.files(sent["id"])} == {"returned"}
+
+
+def test_an_export_is_a_standard_bag_of_any_selection_and_moves_nothing(three, tmp_path):
+    import io
+    import urllib.parse
+    import zipfile
+
+    transfer = three
+    transfer.hold(["F-2"])  # a copy: a hold does not stop an export
+    started = transfer.post("/transfers/exports", {"file_ids": ["F-1", "F-2"]}, expect=202)
+    assert started["kind"] == "export" and started["download"] is None
+    run = transfer.wait("transfer-package", f"package-{started['id']}")
+    assert run["status"] == "SUCCEEDED", run
+    assert "MarkPages" not in transfer.states_entered(run)
+    ready = transfer.ok("GET", "/transfers/exports/{export_id}", path={"export_id": started["id"]})
+    assert ready["status"] == "ready" and ready["download"]["bag"].startswith("https://")
+    key = urllib.parse.unquote(urllib.parse.urlparse(ready["download"]["bag"]).path).lstrip("/")
+    key = key.removeprefix(BUCKET + "/")  # path-style URLs name the bucket first
+    data = boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
+    bag = bagit.Bag(str(tmp_path / started["id"]))
+    bag.validate()
+    assert "data/files/F-2/items/i1/components/c1/page-1.txt" in bag.payload_entries()
+    assert (tmp_path / started["id"] / "ead3.xml").read_text().count('level="file"') == 2
+    _sender_consistent(transfer, ["F-1", "F-2", "F-3"])  # nothing marked, nothing moved
+    status, _, _ = transfer.call("GET", "/transfers/exports/{export_id}", path={"export_id": started["id"]},
+                                 who=ARCHIVE_ARCHIVIST)
+    assert status == 404

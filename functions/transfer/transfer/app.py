@@ -7,6 +7,7 @@
   /transfers/{transfer_id}/cancel                      the sender withdraws a draft
   /transfers/{transfer_id}/files/{file_id}/inspection  the receiver's word on a file (검수)
   /transfers/{transfer_id}/accept                      the receiver accepts (a saga: receive, release)
+  /transfers/exports[/{export_id}]                     a bag of any selection of files, then its download
 """
 from __future__ import annotations
 
@@ -109,6 +110,26 @@ def accept(ctx: RequestContext, transfer_id: str) -> Reply:
     rejected ones go back to the sender unchanged, and last, irreversibly, the sender's files become residual
     transfer records. All rejected: `rejected`, nothing moves. Send `If-Match`."""
     return _transfer(logic.accept(ctx.require_caller(), _id(transfer_id, "transfer"), ctx.expected_version()))
+
+
+# -------------------------------------------------------------------- exports
+@api.route("/transfers/exports", "POST", summary="Export files as a bag", response=schemas.EXPORT, status=202,
+           body=schemas.CREATE_EXPORT, idempotent=True, etag=True, errors=(403, 422))
+def create_export(ctx: RequestContext) -> Reply:
+    """Archivists. A BagIt bag with its EAD3 description of any selection of your files (each unknown one
+    named), built by the package saga without marking anything; poll its `Location` until `ready`, then
+    download it."""
+    export = logic.create_export(ctx.require_caller(), ctx.json(), ctx.header("idempotency-key"))
+    return Reply({**export.public(), "download": None}, version=export.version,
+                 location=f"/transfers/exports/{export.id}")
+
+
+@api.route("/transfers/exports/{export_id}", "GET", summary="Read an export", response=schemas.EXPORT, etag=True,
+           errors=(403, 404))
+def get_export(ctx: RequestContext, export_id: str) -> Reply:
+    """Once `ready`, `download` holds presigned GETs (15 minutes) of the zipped bag and of its EAD3 description."""
+    export, download = logic.get_export(ctx.require_caller(), _id(export_id, "export"))
+    return Reply({**export.public(), "download": download}, version=export.version)
 
 
 handler = api.lambda_handler()

@@ -7,7 +7,7 @@ document publishes; PATH_PARAMETERS describe the routes' path parameters.
 from shared.pagination import page_of
 from shared.query import param
 
-from .domain.model import KINDS, OUTCOMES, ROLES, STATUSES
+from .domain.model import EXPORT as EXPORT_KIND, KINDS, OUTCOMES, ROLES, STATUSES
 
 NAME = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"}
 REASON = {"type": "string", "minLength": 3, "maxLength": 2000, "pattern": r"\S", "description": "Why (kept in the history)."}
@@ -32,6 +32,12 @@ CREATE_TRANSFER = {
                                     "the last 5 years."},
     },
 }
+CREATE_EXPORT = {
+    "type": "object", "additionalProperties": False, "required": ["file_ids"],
+    "properties": {"title": NAME,
+                   "file_ids": {"type": "array", "minItems": 1, "maxItems": MAX_FILES, "uniqueItems": True,
+                                "items": ID, "description": "Any files of your organisation (not destroyed)."}},
+}
 INSPECT_FILE = {
     "type": "object", "additionalProperties": False, "required": ["outcome"],
     "properties": {"outcome": {"type": "string", "enum": list(OUTCOMES)},
@@ -43,13 +49,16 @@ _PROBLEM = {"type": ["object", "null"], "properties": {"slug": _S, "detail": _S,
 TRANSFER = {
     "type": "object", "required": ["id", "kind", "role", "sender_org", "receiver_org", "status", "file_count",
                                    "version"],
-    "properties": {"id": _S, "kind": {"type": "string", "enum": list(KINDS)},
+    "properties": {"id": _S, "kind": {"type": "string", "enum": [*KINDS, EXPORT_KIND]},
                    "role": {"type": "string", "enum": list(ROLES)}, "sender_org": _S, "receiver_org": _S,
                    "title": _S, "status": {"type": "string", "enum": list(STATUSES)}, "file_count": _INT,
                    "page_count": _INT, "created_by": _S, "created_at": _S, "sent_by": _NS, "sent_at": _NS,
                    "verified_at": _NS, "payload_oxum": _NS, "accepted_count": _INT, "rejected_count": _INT,
                    "accepted_by": _NS, "finished_at": _NS, "error": _PROBLEM, "version": _INT, "updated_at": _S},
 }
+EXPORT = {**TRANSFER, "properties": {**TRANSFER["properties"], "download": {
+    "type": ["object", "null"], "description": "Once ready: presigned GETs (15 minutes) of the zipped bag and its EAD3.",
+    "properties": {"bag": _S, "ead3": _S}}}}
 TRANSFER_FILE = {
     "type": "object", "required": ["file_id", "state", "version"],
     "properties": {"file_id": _S, "page": _INT, "title": _NS, "producing_unit": _NS, "class_code": _NS,
@@ -76,10 +85,11 @@ KIND = param("kind", {"type": "string", "enum": list(KINDS)}, "Only files due fo
 COMPONENTS = {
     "Transfer": TRANSFER, "TransferPage": TRANSFER_PAGE, "CreateTransfer": CREATE_TRANSFER,
     "TransferFile": TRANSFER_FILE, "TransferFilePage": TRANSFER_FILE_PAGE, "InspectTransferFile": INSPECT_FILE,
-    "TransferDueEntry": DUE_ENTRY, "TransferDuePage": DUE_PAGE,
+    "TransferDueEntry": DUE_ENTRY, "TransferExport": EXPORT, "CreateTransferExport": CREATE_EXPORT, "TransferDuePage": DUE_PAGE,
 }
 PARAMETERS = {"TransferStatus": STATUS, "TransferRole": ROLE, "TransferKind": KIND}
 PATH_PARAMETERS = {
     "transfer_id": "Transfer (이관) id.",
     "file_id": "Record file (기록물철) id, as records names it.",
+    "export_id": "Export id.",
 }

@@ -15,6 +15,7 @@ STEPS = {
     "fail_transfer": logic.fail_transfer, "begin_accept": logic.begin_accept, "page_boxes": logic.page_boxes,
     "record_received": logic.record_received, "finish_accept": logic.finish_accept,
     "finish_rejected": logic.finish_rejected, "accept_failed": logic.accept_failed,
+    "finish_export": logic.finish_export,
 }
 JOBS = {"build_due_lists": lambda event: logic.build_due_lists(event.get("today"))}
 

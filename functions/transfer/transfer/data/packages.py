@@ -165,3 +165,33 @@ def presign_get(bucket: str, key: str, filename: str) -> str:
         "get_object", Params={"Bucket": bucket, "Key": key,
                               "ResponseContentDisposition": f'attachment; filename="{filename}"'},
         ExpiresIn=URL_TTL_SECONDS)
+
+
+class _Sink:
+    """A write-only file object over a Writer, for zipfile (which needs no seeking when it cannot seek)."""
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+
+    def write(self, data: bytes) -> int:
+        self.writer.write(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def zip_prefix(bucket: str, prefix: str, key: str) -> tuple[str, int]:
+    """Every object under `prefix/` into one zip at `key` (paths relative to the prefix, under a folder named
+    after it), streamed object by object, CHUNK bytes at a time."""
+    import zipfile
+
+    writer = Writer(bucket, key, "application/zip")
+    folder = prefix.rsplit("/", 1)[-1]
+    with zipfile.ZipFile(_Sink(writer), "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for name in iter_keys(bucket, prefix + "/"):
+            body = _client().get_object(Bucket=bucket, Key=name)["Body"]
+            with archive.open(f"{folder}/{name[len(prefix) + 1:]}", "w", force_zip64=True) as entry:
+                for chunk in body.iter_chunks(CHUNK):
+                    entry.write(chunk)
+    return writer.close()

@@ -6,13 +6,12 @@
 | hold (read model of disposal)         | ORG#<org>                        | HOLD#<id>             |                 |
 | claim: the file is in a transfer      | ORG#<org>                        | CLAIM#<file>          |                 |
 | organisation (read model of identity) | ORGANISATION                     | ORG#<id>              |                 |
-| transfer (sender's and receiver's)    | ORG#<org>                        | TRANSFER#<id>         |                 |
+| transfer (sender's and receiver's; an export is a transfer of kind `export`, one copy) | ORG#<org> | TRANSFER#<id> | |
 | file of a transfer, its inspection    | ORG#<sender>#TRANSFER#<id>       | FILE#<file>           |                 |
 | page of a transfer (≤ 25 files)       | ORG#<sender>#TRANSFER#<id>       | PAGE#<nnnnn>          |                 |
 | bag entries of a page (≤ 500 each)    | ORG#<sender>#TRANSFER#<id>#BAG   | <nnnnn>#<source>#<nnn> |                |
 | due list pointer (the latest day)     | ORG#<org>                        | DUE                   |                 |
 | due list entry                        | ORG#<org>#DUE#<day>              | <kind>#<file>         |                 |
-| export                                | ORG#<org>                        | EXPORT#<id>           |                 |
 | consumed event (receipt)              | RECEIPT#<event id>               | EVENT                 |                 |
 | outbox event                          | OUTBOX#<event id>                | EVENT                 |                 |
 | idempotency record                    | IDEMPOTENCY#<function>           | <key hash>            |                 |
@@ -34,7 +33,7 @@ from shared.outbox import outbox_model
 from shared.storage import Gsi1, Key, Table
 
 from ..domain import rules
-from ..domain.model import DueEntry, Export, FileView, HoldView, Organisation, Page, Transfer, TransferFile
+from ..domain.model import DueEntry, FileView, HoldView, Organisation, Page, Transfer, TransferFile
 
 TABLE = Table("transfer")
 TRANSFER_DUE = "TRANSFER_DUE"
@@ -53,7 +52,6 @@ bag_sort_key = Key("{page:05d}#{source}#{chunk:03d}")
 DUE_POINTER = "DUE"
 due_key = Key("ORG#{org_id}#DUE#{as_of}")
 due_sort_key = Key("{kind}#{file_id}")
-export_sort_key = Key("EXPORT#{export_id}")
 receipt_key = Key("RECEIPT#{event_id}")
 
 
@@ -121,12 +119,6 @@ class DueEntryItem(TABLE.Item, entity=DueEntry, fields={"org_id": OMITTED, "as_o
 
 class DuePointerItem(TABLE.Item):
     as_of = UnicodeAttribute()
-
-
-class ExportItem(TABLE.Item, entity=Export, fields={"error": Json()}):
-    @classmethod
-    def derived(cls, e: Export) -> dict[str, Any]:
-        return {"pk": org_key(e.org_id), "sk": export_sort_key(e.id)}
 
 
 class ReceiptItem(TABLE.Item):

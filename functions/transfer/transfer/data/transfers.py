@@ -51,9 +51,10 @@ def _copies(transfer: Transfer) -> list[Transfer]:
     return [transfer.copy_for(transfer.sender_org, "sender"), transfer.copy_for(transfer.receiver_org, "receiver")]
 
 
-def create(transfer: Transfer, files: list[TransferFile], pages: list[Page], event: DomainEvent) -> None:
-    """The files, pages and claims in chunks, then both copies and the event; a file claimed by another
-    transfer meanwhile undoes what was written (409)."""
+def create(transfer: Transfer, files: list[TransferFile], pages: list[Page], event: DomainEvent,
+           claims: bool = True) -> None:
+    """The files, pages and claims in chunks (an export claims nothing), then both copies and the event; a
+    file claimed by another transfer meanwhile undoes what was written (409)."""
     sender, tid = transfer.sender_org, transfer.id
     not_yet = TransferItem.pk.does_not_exist()
     page_of = {p.page: p for p in pages}
@@ -64,9 +65,10 @@ def create(transfer: Transfer, files: list[TransferFile], pages: list[Page], eve
                             on_fail=Conflict("That transfer exists."))
             for f in files[start:start + FILES_PER_WRITE]:
                 tx.put(TransferFileItem.of(f))
-                tx.put(ClaimItem(pk=org_key(sender), sk=claim_sort_key(f.file_id), transfer_id=tid),
-                       condition=ClaimItem.pk.does_not_exist() | (ClaimItem.transfer_id == tid),
-                       on_fail=Conflict(f"File {f.file_id} went into another transfer meanwhile."))
+                if claims:
+                    tx.put(ClaimItem(pk=org_key(sender), sk=claim_sort_key(f.file_id), transfer_id=tid),
+                           condition=ClaimItem.pk.does_not_exist() | (ClaimItem.transfer_id == tid),
+                           on_fail=Conflict(f"File {f.file_id} went into another transfer meanwhile."))
                 if f.page in page_of:
                     tx.put(PageItem.of(page_of.pop(f.page)))
             tx.run()

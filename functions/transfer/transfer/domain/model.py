@@ -7,7 +7,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 KINDS = ("to_archive", "to_records_centre")
-STATUSES = ("draft", "packaging", "awaiting_inspection", "accepting", "accepted", "rejected", "failed", "cancelled")
+STATUSES = ("draft", "packaging", "awaiting_inspection", "accepting", "accepted", "rejected", "failed", "cancelled",
+            "ready")  # ready: an export's bag, downloadable
+EXPORT = "export"  # the kind of an export: a bag of any selection, nothing moves
 FINAL_STATUSES = ("accepted", "rejected", "failed", "cancelled")
 ROLES = ("sender", "receiver")
 OUTCOMES = ("accept", "reject")
@@ -198,25 +200,3 @@ class DueEntry(_Entity):
         data = asdict(self)
         data.pop("org_id")
         return data
-
-
-@dataclass(frozen=True)
-class Export(_Entity):
-    """A bag and EAD3 description of a selection of files, built for download (no custody changes)."""
-
-    org_id: str
-    id: str
-    file_count: int
-    page_count: int
-    created_by: str
-    created_at: str
-    status: str = "packaging"  # packaging → ready | failed
-    bucket: str | None = None
-    prefix: str | None = None
-    error: Problem | None = None
-    version: int = 1
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "file_count": self.file_count, "created_by": self.created_by,
-                "created_at": self.created_at, "error": asdict(self.error) if self.error else None,
-                "version": self.version}

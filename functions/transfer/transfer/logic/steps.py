@@ -17,7 +17,7 @@ from ..data import transfers as store
 from ..data import views as views_store
 from ..domain import rules
 from ..domain.bag import Entry, safe_path
-from ..domain.model import Problem, Transfer, TransferFile
+from ..domain.model import EXPORT, Problem, Transfer, TransferFile
 from ..domain.problems import ComponentCorrupt, FilesRefused, HeldSinceCreated, StepRefused
 from .common import event, subjects
 
@@ -51,6 +51,8 @@ def prepare(step: dict[str, Any]) -> dict[str, Any]:
     transfer = transfer_of(step)
     if transfer.status != "packaging":
         raise StepRefused(f"The transfer is {transfer.status}, not packaging.")
+    if transfer.kind == EXPORT:  # a copy: holds do not stop it
+        return {"pages": [{"page": n} for n in range(transfer.page_count)]}
     holds = views_store.active_holds(transfer.sender_org)
     held = [f.file_id for f in store.iter_files(transfer.sender_org, transfer.id)
             if rules.held(holds, f.file_id, views_store.get_file(transfer.sender_org, f.file_id))]

@@ -18,7 +18,7 @@ from ..data import transfers as store
 from ..data import views as views_store
 from ..domain import rules
 from ..domain.access import professional_org, reader_org
-from ..domain.model import Inspection, Page, Transfer, TransferFile
+from ..domain.model import EXPORT, Inspection, Page, Transfer, TransferFile
 from ..domain.problems import (AccessReviewStale, FileHeld, FilesNotTransferable, InspectionIncomplete,
                                TransferStateConflict, UnknownOrganisation)
 from ..integration import workflows
@@ -121,10 +121,10 @@ def _expect(transfer: Transfer, role: str, status: str, action: str) -> None:
         raise TransferStateConflict(f"The transfer is {transfer.status}; {action} needs it {status.replace('_', ' ')}.")
 
 
-def _saga_input(transfer: Transfer) -> dict[str, Any]:
+def saga_input(transfer: Transfer) -> dict[str, Any]:
     return {"org_id": transfer.sender_org, "receiver_org": transfer.receiver_org, "sender_org": transfer.sender_org,
             "transfer_id": transfer.id, "kind": transfer.kind, "bucket": transfer.bucket, "prefix": transfer.prefix,
-            "correlation_id": correlation_id()}
+            "export": transfer.kind == EXPORT, "correlation_id": correlation_id()}
 
 
 def send(caller: Caller, transfer_id: str, expected_version: int) -> Transfer:
@@ -134,7 +134,7 @@ def send(caller: Caller, transfer_id: str, expected_version: int) -> Transfer:
     before = _own(org_id, transfer_id, consistent=True)
     require_version(before, expected_version, "transfer")
     if before.status == "packaging" and before.role == "sender":
-        workflows.start_package(_saga_input(before))
+        workflows.start_package(saga_input(before))
         return before
     _expect(before, "sender", "draft", "sending")
     after = before.with_changes(status="packaging", sent_by=caller.user_id, sent_at=now_iso(),
@@ -143,7 +143,7 @@ def send(caller: Caller, transfer_id: str, expected_version: int) -> Transfer:
     after = store.save(after, before, [event("TransferSent", subjects(after), {"transfer_id": after.id,
                                                                               "status": after.status},
                                              caller.as_actor())])
-    workflows.start_package(_saga_input(after))
+    workflows.start_package(saga_input(after))
     return after.copy_for(org_id, before.role)
 
 
@@ -200,5 +200,5 @@ def accept(caller: Caller, transfer_id: str, expected_version: int) -> Transfer:
                        [event("TransferAcceptanceStarted", subjects(before),
                               {"transfer_id": before.id, "accepted": accepted, "rejected": rejected},
                               caller.as_actor())])
-    workflows.start_accept(_saga_input(after), after.accept_attempts)
+    workflows.start_accept(saga_input(after), after.accept_attempts)
     return after.copy_for(org_id, before.role)
