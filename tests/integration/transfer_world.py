@@ -12,7 +12,6 @@ the outbox relay publishes (`closed_file`, `hold`, `archive`).
 """
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -24,7 +23,7 @@ from tests.integration.inventory_world import sqs_event
 from tests.integration.records_world import envelope
 from tests.integration.transfer_fakes import FakeAudit, FakeRecords, FakeStacks
 from tests.support.events import FakeLambdaContext, claims
-from tests.support.worlds import CapabilityWorld, empty_table
+from tests.support.worlds import CapabilityWorld, empty_table, wait_for_execution
 
 ORG = "org-centre"  # a records centre
 ARCHIVE = "org-archive"  # a permanent archive
@@ -140,17 +139,7 @@ class TransferWorld(CapabilityWorld):
     # ------------------------------------------------------------------ sagas
     def wait(self, machine: str, name: str, deadline_s: float = 120.0) -> dict[str, Any]:
         """Poll one execution to its end (synchronisation with a deadline, not a sleep)."""
-        arn = self.aws.machine_arns[machine].replace(":stateMachine:", ":execution:") + ":" + name
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            try:
-                run = self.aws.sfn.describe_execution(executionArn=arn)
-            except self.aws.sfn.exceptions.ExecutionDoesNotExist:
-                run = {"status": "RUNNING"}
-            if run["status"] != "RUNNING":
-                return run
-            time.sleep(0.02)
-        raise AssertionError(f"{machine} execution {name} did not end within {deadline_s}s")
+        return wait_for_execution(self.aws, machine, name, deadline_s)
 
     def states_entered(self, run: dict) -> list[str]:
         return [e["stateEnteredEventDetails"]["name"] for e in self.aws.history(run["executionArn"])

@@ -52,7 +52,7 @@ def create_transfer(ctx: RequestContext) -> Reply:
 @api.route("/transfers", "GET", summary="List transfers", response=schemas.TRANSFER_PAGE,
            query=(*PAGE, schemas.STATUS, schemas.ROLE), errors=(403,))
 def list_transfers(ctx: RequestContext) -> Reply:
-    """Those your organisation sends and those it receives, newest first."""
+    """Those your organisation sends and those it receives (and its exports), by id."""
     return page(*logic.list_transfers(ctx.require_caller(), ctx.query["status"], ctx.query["role"],
                                       ctx.query["limit"], ctx.query["cursor"]))
 

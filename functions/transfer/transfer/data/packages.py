@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 import hashlib
 import os
-from typing import Iterator
+from typing import Any, Iterator
 
 from botocore.exceptions import ClientError
 
@@ -109,14 +109,21 @@ def upload_file(bucket: str, key: str, path: str, content_type: str) -> tuple[st
     return writer.close()
 
 
-def hash_object(bucket: str, key: str) -> tuple[str, int] | None:
-    """(sha256, size) of an object, read CHUNK bytes at a time; None when it is not there."""
+def _body(bucket: str, key: str) -> Any | None:
+    """The streaming body of an object; None when it is not there."""
     try:
-        body = _client().get_object(Bucket=bucket, Key=key)["Body"]
+        return _client().get_object(Bucket=bucket, Key=key)["Body"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
             return None
         raise _unavailable(exc) from exc
+
+
+def hash_object(bucket: str, key: str) -> tuple[str, int] | None:
+    """(sha256, size) of an object, read CHUNK bytes at a time; None when it is not there."""
+    body = _body(bucket, key)
+    if body is None:
+        return None
     digest, size = hashlib.sha256(), 0
     for chunk in body.iter_chunks(CHUNK):
         digest.update(chunk)
@@ -125,23 +132,14 @@ def hash_object(bucket: str, key: str) -> tuple[str, int] | None:
 
 
 def read_text(bucket: str, key: str) -> str | None:
-    try:
-        return _client().get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
-            return None
-        raise _unavailable(exc) from exc
+    body = _body(bucket, key)
+    return None if body is None else body.read().decode("utf-8")
 
 
 def iter_lines(bucket: str, key: str) -> Iterator[str] | None:
     """The lines of a text object, streamed; None when it is not there."""
-    try:
-        body = _client().get_object(Bucket=bucket, Key=key)["Body"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
-            return None
-        raise _unavailable(exc) from exc
-    return (line.decode("utf-8") for line in body.iter_lines(CHUNK) if line)
+    body = _body(bucket, key)
+    return None if body is None else (line.decode("utf-8") for line in body.iter_lines(CHUNK) if line)
 
 
 def tally(bucket: str, prefix: str) -> tuple[int, int]:
