@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.integration.records_world",
     "tests.integration.disposal_world",
     "tests.integration.destruction_world",
+    "tests.integration.transfer_world",
 ]
 
 # A layer's tests run only after every cheaper layer's: a broken rule fails in seconds, not after the sagas.

@@ -12,7 +12,6 @@ TABLE_NAME is unset: in one process every capability then uses the table named a
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import date, timedelta
 from typing import Any, Callable
@@ -21,6 +20,7 @@ import pytest
 
 from tests.integration.stacks_world import MANAGER as STACK_MANAGER, ORG, OTHER_ORG, Stacks, _serialise_moto_writes
 from tests.support.events import FakeLambdaContext, call_api, claims
+from tests.support.worlds import wait_for_execution
 
 MANAGER = claims("u-manager", ORG, ["stack_manager"])
 REQUESTER = claims("u-reader", ORG, ["requester"])
@@ -131,17 +131,7 @@ class Circulation:
 
     def wait(self, machine: str, name: str, deadline_s: float = 60.0) -> dict[str, Any]:
         """Poll one execution to its end (synchronisation with a deadline, not a sleep)."""
-        arn = self.aws.machine_arns[machine].replace(":stateMachine:", ":execution:") + ":" + name
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            try:
-                run = self.aws.sfn.describe_execution(executionArn=arn)
-            except self.aws.sfn.exceptions.ExecutionDoesNotExist:
-                run = {"status": "RUNNING"}
-            if run["status"] != "RUNNING":
-                return run
-            time.sleep(0.02)
-        raise AssertionError(f"{machine} execution {name} did not end within {deadline_s}s")
+        return wait_for_execution(self.aws, machine, name, deadline_s)
 
     def check_out(self, request: dict, who=MANAGER) -> tuple[dict, dict]:
         """POST check-out (202), wait for the saga; (the request after it, the execution)."""

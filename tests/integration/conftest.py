@@ -41,7 +41,8 @@ TABLES = {"IdentityTable": "identity", "AuditTable": "audit", "StacksTable": "st
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 # each state machine (named records-test-<short name>) and its logical id in template.yaml
 MACHINES = {"provision-user": "ProvisionUserStateMachine", "check-out": "CheckOutStateMachine",
-            "return": "ReturnStateMachine", "stock-take": "StockTakeStateMachine"}
+            "return": "ReturnStateMachine", "stock-take": "StockTakeStateMachine",
+            "transfer-package": "TransferPackageStateMachine", "transfer-accept": "TransferAcceptStateMachine"}
 
 
 class LambdaRouter(InProcessInvoke):

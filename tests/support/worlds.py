@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import time
 from typing import Any
 
 from tests.support.events import call_api
@@ -61,3 +62,18 @@ def empty_table(aws, monkeypatch, logical_id: str, name: str) -> None:
     if name in aws.ddb.list_tables()["TableNames"]:
         aws.ddb.delete_table(TableName=name)
     create_table(aws.ddb, logical_id, name)
+
+
+def wait_for_execution(aws, machine: str, name: str, deadline_s: float = 60.0) -> dict[str, Any]:
+    """Poll one execution of a world's state machine to its end (synchronisation with a deadline, not a sleep)."""
+    arn = aws.machine_arns[machine].replace(":stateMachine:", ":execution:") + ":" + name
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            run = aws.sfn.describe_execution(executionArn=arn)
+        except aws.sfn.exceptions.ExecutionDoesNotExist:
+            run = {"status": "RUNNING"}
+        if run["status"] != "RUNNING":
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"{machine} execution {name} did not end within {deadline_s}s")

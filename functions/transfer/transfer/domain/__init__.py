@@ -1,0 +1,1 @@
+"""Transfer's rules and entities: no AWS, no HTTP."""

@@ -1,0 +1,1 @@
+"""Transfer's calls to other systems (Step Functions)."""
