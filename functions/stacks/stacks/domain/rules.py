@@ -22,3 +22,8 @@ def reader_org(caller: Caller) -> str:
 def manager_org(caller: Caller) -> str:
     """The organisation whose stacks the caller may change."""
     return caller.require_org(*MANAGERS, holdings="stacks")
+
+
+# A bulk placement of at most this many boxes is placed within the call; a larger one is a job. Chosen so
+# the call answers well inside StacksFunction's 28 s on a loaded machine (docs/workflows/stacks.md, "Bulk work").
+MAX_SYNC_PLACEMENTS = 500

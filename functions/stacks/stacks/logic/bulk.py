@@ -1,10 +1,18 @@
-"""Bulk work of stacks that outlives a request: box registration from CSV or JSON, as a job.
+"""Bulk work of stacks that outlives a request, as jobs: box registration from CSV or JSON, and a
+bulk placement above the synchronous maximum (`MAX_SYNC_PLACEMENTS`).
 
 Each row is one box registered with exactly the rules of `POST /boxes` (`boxes.new_box`: the
 container profile must exist, the barcode and RFID tag must be free; the row is validated against
 the same JSON Schema as the route's body), all-or-nothing: the box, its label claims and its
 `BoxRegistered` event land together or the row is reported with its problem. The job runs in
 stacks' jobs function (shared.jobs); its rows land a group per transaction.
+
+A placement row is one box placed (or moved) exactly as `PUT /boxes/{id}/placement` would: its own
+transaction (box, the shelves' counters under their capacity condition, history, event), so its
+shelf's counters are never moved twice in one transaction whatever the rows share. The job's progress
+follows a group of rows in the next transaction; a row redone after a crash in between finds its box
+already there and answers `unchanged` (nothing written twice, no second event). A refused row (no such
+box or shelf, a full shelf, a box that cannot move) is reported with its problem.
 """
 from __future__ import annotations
 
@@ -14,14 +22,18 @@ from typing import Any, Callable
 from shared.auth import Caller
 from shared.idempotency import derived_id
 from shared.jobs import Job, JobKind, RowError
-from shared.problems import NotFound
+from shared.problems import NotFound, Problem
 
 from ..data import boxes as box_store
 from ..data import jobs as store
-from ..domain.rules import manager_org, reader_org
+from ..domain.codes import parse
+from ..domain.model import Location
+from ..domain.rules import MAX_SYNC_PLACEMENTS, manager_org, reader_org
 from .boxes import _container, new_box
+from .placement import _plan, _shelf, _ShelfBook, bulk_place, check_placements
 
 REGISTER_BOXES = "register_boxes"
+PLACE_BOXES = "place_boxes"
 CSV_LIST_SEPARATOR = "|"  # a CSV cell holding a list (contents, files): items separated by |
 CSV_NUMBERS = ("weight_kg",)
 CSV_LISTS = ("contents", "files")
@@ -69,6 +81,49 @@ def register_row(tx: Any, job: Job, row_no: int, row: dict[str, Any], *,
     box_store.stage_new_box(tx, box, registered)
 
 
+def place_in_bulk(caller: Caller, body: dict[str, Any], time_left_ms: Callable[[], int] | None,
+                  idempotency_key: str | None) -> dict[str, Any] | Job:
+    """`POST /placements/bulk`: up to MAX_SYNC_PLACEMENTS boxes within the call (every box's result), more as
+    a `place_boxes` job (202). Either way a bad list is refused whole first (400), nothing written."""
+    if len(body["placements"]) <= MAX_SYNC_PLACEMENTS:
+        return bulk_place(caller, body, time_left_ms)
+    org_id = manager_org(caller)
+    check_placements(body["placements"])
+    job_id = derived_id(f"stacks-job|{caller.user_id}", idempotency_key)
+    if idempotency_key:
+        try:
+            return store.JOBS.get(org_id, job_id)
+        except NotFound:
+            pass
+    params = {"reason": body["reason"]} if body.get("reason") else {}
+    return store.JOBS.submit(org_id, PLACE_BOXES, body["placements"], actor=caller.as_actor(), job_id=job_id,
+                             params=params)
+
+
+def place_row(tx: Any, job: Job, row_no: int, row: dict[str, Any], *, shelves: Callable[[str, str], Location],
+              book: _ShelfBook) -> None:
+    """One row of a placement job: the box placed in its own transaction, as `_place` does (`tx`, the
+    group's, carries only the job's progress). Shelves are read once per run and kept up to date with the
+    run's own placements; a refusal on a shelf (or box) changed by others meanwhile is tried once more on
+    fresh reads."""
+    for attempt in (1, 2):
+        box = box_store.get_box(job.org_id, row["box_id"])
+        if box is None:
+            raise NotFound(f"No box {row['box_id']} in your organisation.")
+        shelf_id = str(parse(row["location_id"]))
+        try:
+            _, change = _plan(box, shelves(job.org_id, shelf_id), job.created_by, job.params.get("reason"))
+            if change is not None:
+                box_store.save_box(change.after, box, change.event, shelves=list(change.shelves),
+                                   entries=list(change.entries))
+                book.reserve(change, +1)
+            return
+        except Problem as problem:
+            if attempt == 2 or problem.status not in (409, 412):
+                raise
+            book.load(job.org_id, [shelf_id])  # the shelf as it is now, then once more
+
+
 def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms: int, *,
             row_schemas: dict[str, dict[str, Any]]) -> bool:
     """Work on a job until done (False) or time runs short (True: continue it). `row_schemas` are the
@@ -80,8 +135,22 @@ def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms:
             profiles[(org, profile_id)] = _container(org, profile_id)
         return profiles[(org, profile_id)]
 
+    book = _ShelfBook()
+
+    def shelves(org: str, shelf_id: str) -> Location:  # one read per shelf per run, then kept up to date
+        try:
+            shelf = book.get(shelf_id)
+        except KeyError:
+            book.load(org, [shelf_id])
+            shelf = book.get(shelf_id)
+        if isinstance(shelf, dict):  # the problem every box bound for it gets
+            _shelf(org, shelf_id)
+        return shelf
+
     kinds = {REGISTER_BOXES: JobKind(REGISTER_BOXES, partial(register_row, container=container),
-                                     row_schemas.get(REGISTER_BOXES))}
+                                     row_schemas.get(REGISTER_BOXES)),
+             PLACE_BOXES: JobKind(PLACE_BOXES, partial(place_row, shelves=shelves, book=book),
+                                  row_schemas.get(PLACE_BOXES))}
     return store.JOBS.run(org_id, job_id, kinds, time_left_ms=time_left_ms, lease_ms=lease_ms)
 
 
