@@ -30,7 +30,7 @@ def test_above_the_maximum_the_call_answers_a_job_at_once(stacks, laid_out):
     status, job, headers = stacks.call("POST", "/placements/bulk", body={"placements": placements})
     assert status == 202, job
     assert headers["location"].endswith(f"/stacks/jobs/{job['id']}")
-    assert (job["kind"], job["status"], job["total"], job["done"]) == ("place_boxes", "queued", 501, 0)
+    assert (job["kind"], job["status"], job["total"], job["done"]) == ("place_boxes", "queued", MAX_SYNC_PLACEMENTS + 1, 0)
     assert stacks.ok("GET", "/stacks/jobs/{job_id}", path={"job_id": job["id"]})["status"] == "queued"
 
 

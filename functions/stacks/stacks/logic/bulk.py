@@ -7,12 +7,12 @@ the same JSON Schema as the route's body), all-or-nothing: the box, its label cl
 `BoxRegistered` event land together or the row is reported with its problem. The job runs in
 stacks' jobs function (shared.jobs); its rows land a group per transaction.
 
-A placement row is one box placed (or moved) exactly as `PUT /boxes/{id}/placement` would: its own
-transaction (box, the shelves' counters under their capacity condition, history, event), so its
-shelf's counters are never moved twice in one transaction whatever the rows share. The job's progress
-follows a group of rows in the next transaction; a row redone after a crash in between finds its box
-already there and answers `unchanged` (nothing written twice, no second event). A refused row (no such
-box or shelf, a full shelf, a box that cannot move) is reported with its problem.
+A placement job places a group of rows (GROUP_ROWS) at a time exactly as a synchronous bulk call
+does (`place_many`: a shelf's boxes in one transaction, its counters moved once under the capacity
+condition, each box's history and event with it); the group's progress and row errors follow in the
+next transaction. A group redone after a crash in between finds its boxes already there and answers
+`unchanged` (nothing written twice, no second event). A refused row (no such box or shelf, a full
+shelf, a box that cannot move) is reported with its problem.
 """
 from __future__ import annotations
 
@@ -22,15 +22,13 @@ from typing import Any, Callable
 from shared.auth import Caller
 from shared.idempotency import derived_id
 from shared.jobs import Job, JobKind, RowError
-from shared.problems import NotFound, Problem
+from shared.problems import NotFound, ServiceUnavailable
 
 from ..data import boxes as box_store
 from ..data import jobs as store
-from ..domain.codes import parse
-from ..domain.model import Location
 from ..domain.rules import MAX_SYNC_PLACEMENTS, manager_org, reader_org
 from .boxes import _container, new_box
-from .placement import _plan, _shelf, _ShelfBook, bulk_place, check_placements
+from .placement import bulk_place, check_placements, place_many
 
 REGISTER_BOXES = "register_boxes"
 PLACE_BOXES = "place_boxes"
@@ -100,28 +98,19 @@ def place_in_bulk(caller: Caller, body: dict[str, Any], time_left_ms: Callable[[
                              params=params)
 
 
-def place_row(tx: Any, job: Job, row_no: int, row: dict[str, Any], *, shelves: Callable[[str, str], Location],
-              book: _ShelfBook) -> None:
-    """One row of a placement job: the box placed in its own transaction, as `_place` does (`tx`, the
-    group's, carries only the job's progress). Shelves are read once per run and kept up to date with the
-    run's own placements; a refusal on a shelf (or box) changed by others meanwhile is tried once more on
-    fresh reads."""
-    for attempt in (1, 2):
-        box = box_store.get_box(job.org_id, row["box_id"])
-        if box is None:
-            raise NotFound(f"No box {row['box_id']} in your organisation.")
-        shelf_id = str(parse(row["location_id"]))
-        try:
-            _, change = _plan(box, shelves(job.org_id, shelf_id), job.created_by, job.params.get("reason"))
-            if change is not None:
-                box_store.save_box(change.after, box, change.event, shelves=list(change.shelves),
-                                   entries=list(change.entries))
-                book.reserve(change, +1)
-            return
-        except Problem as problem:
-            if attempt == 2 or problem.status not in (409, 412):
-                raise
-            book.load(job.org_id, [shelf_id])  # the shelf as it is now, then once more
+def place_rows(job: Job, rows: list[tuple[int, dict[str, Any]]]) -> list[RowError | None]:
+    """A group of a placement job's rows, placed as a synchronous bulk call places them (`place_many`: the
+    boxes read together, each shelf's boxes written together, a refused group redone box by box); a row
+    placed before (a group redone after a crash) answers `unchanged`. A refused box is its row's error;
+    a 5xx leaves the whole group to be redone."""
+    results = place_many(job.org_id, [row for _, row in rows], job.created_by, job.params.get("reason"))["results"]
+    errors: list[RowError | None] = []
+    for (row_no, _), result in zip(rows, results, strict=True):
+        problem = result.get("problem") if result["outcome"] == "failed" else None
+        if problem and problem.get("status", 500) >= 500:
+            raise ServiceUnavailable(f"Row {row_no}: {problem.get('detail')}")
+        errors.append(RowError(row_no, problem.get("detail", ""), problem.get("errors", [])) if problem else None)
+    return errors
 
 
 def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms: int, *,
@@ -135,22 +124,9 @@ def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms:
             profiles[(org, profile_id)] = _container(org, profile_id)
         return profiles[(org, profile_id)]
 
-    book = _ShelfBook()
-
-    def shelves(org: str, shelf_id: str) -> Location:  # one read per shelf per run, then kept up to date
-        try:
-            shelf = book.get(shelf_id)
-        except KeyError:
-            book.load(org, [shelf_id])
-            shelf = book.get(shelf_id)
-        if isinstance(shelf, dict):  # the problem every box bound for it gets
-            _shelf(org, shelf_id)
-        return shelf
-
     kinds = {REGISTER_BOXES: JobKind(REGISTER_BOXES, partial(register_row, container=container),
                                      row_schemas.get(REGISTER_BOXES)),
-             PLACE_BOXES: JobKind(PLACE_BOXES, partial(place_row, shelves=shelves, book=book),
-                                  row_schemas.get(PLACE_BOXES))}
+             PLACE_BOXES: JobKind(PLACE_BOXES, row_schema=row_schemas.get(PLACE_BOXES), apply_group=place_rows)}
     return store.JOBS.run(org_id, job_id, kinds, time_left_ms=time_left_ms, lease_ms=lease_ms)
 
 
