@@ -399,7 +399,7 @@ def test_bad_bodies_are_400_problems_and_write_nothing(stacks, laid_out, resourc
 
 def test_oversized_and_non_json_bodies_are_refused(stacks, laid_out):
     before = stacks.snapshot()
-    big = '{"placements": [' + ",".join(['{"box_id": "%s", "location_id": "R01-01-01-1"}' % ("x" * 60)] * 4000) + "]}"
+    big = '{"placements": [' + ",".join(['{"box_id": "%s", "location_id": "R01-01-01-1"}' % ("x" * 60)] * 70_000) + "]}"
     assert stacks.call("POST", "/placements/bulk", raw_body=big)[0] == 413
     assert stacks.call("POST", "/boxes", raw_body="barcode=1", headers={"Content-Type": "text/plain"})[0] == 415
     assert stacks.call("GET", "/boxes", query={"status": "lost"})[0] == 400
