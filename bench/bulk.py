@@ -1,19 +1,22 @@
 """Bulk work through the local gateway, as a ratio to the same work in process (run on its own).
 
-    .venv/bin/python -m bench.bulk [--boxes 500] [--singles 20]
+    .venv/bin/python -m bench.bulk [--boxes 200] [--singles 20]
 
 The same steps twice, first in process (the real handlers against moto with DynamoDB's atomicity,
 bench.inprocess), then over HTTP against the local system (`python -m infrastructure.local`, fresh
-data in a temporary folder, free ports), each on a fresh range of 8 sections × 10 shelves:
+data in a temporary folder, free ports), each on a fresh range of 8 sections × 10 shelves (2 m, 20 boxes each):
 
 - **registration job**: `POST /boxes/bulk` of N rows (JSON) until the job is `completed` (in process:
   the route, then the JobSubmitted event handed to StacksJobsFunction's handler; through the gateway:
   bus → queue → jobs function, polled with GET /stacks/jobs/{id});
 - **single registrations**: `POST /boxes` one at a time (the way boxes were registered before), a few
   of them, as boxes per second;
-- **bulk placement**: `POST /placements/bulk` of the N new boxes, ten per shelf; boxes the call did not
+- **bulk placement**: `POST /placements/bulk` of the N new boxes, twenty per shelf; boxes the call did not
   attempt in time (503: the function keeps 6 s to answer) are sent again, and the time is until all are
-  placed (the first answer's time and count are shown too).
+  placed (the first answer's time and count are shown too);
+- **bulk placement as a job**: `POST /placements/bulk` of more boxes than the synchronous maximum
+  (`MAX_SYNC_PLACEMENTS` + 1, registered by the same job) answers 202 with a `place_boxes` job; the time
+  is until the job is `completed` (in process: handed to StacksJobsFunction's handler as above).
 
 Printed: seconds, boxes per second, and gateway ÷ in process for each; the bulk placement's first answer
 as a share of StacksFunction's timeout (28 s). Figures only: nothing here passes or fails.
@@ -34,8 +37,12 @@ from bench.coldstart import free_port
 from bench.gateway import _request, _stop
 from bench.template import ROOT
 
+sys.path.insert(0, str(ROOT / "functions" / "stacks"))
+from stacks.domain.rules import MAX_SYNC_PLACEMENTS  # noqa: E402 — the route's own threshold
+
 FUNCTION_TIMEOUT_S = 28
-SHELF = {"name": "Bulk shelf", "width_mm": 1000, "height_mm": 350, "depth_mm": 400, "load_limit_kg": 120}
+PER_SHELF = 20  # 8 sections × 10 shelves of 20 boxes: room for the synchronous placement and the job's
+SHELF = {"name": "Bulk shelf", "width_mm": 2000, "height_mm": 350, "depth_mm": 400, "load_limit_kg": 240}
 BOX = {"name": "Bulk box", "width_mm": 100, "height_mm": 300, "depth_mm": 380, "weight_kg": 6}
 
 Call = Callable[..., tuple[int, Any]]  # (method, path, body=None, headers=None) -> (status, json)
@@ -68,16 +75,21 @@ def _steps(call: Call, run_jobs: Callable[[], None], boxes: int, singles: int, t
     job_s = time.perf_counter() - started
     assert job["status"] == "completed" and job["succeeded"] == boxes, job
     log(f"    registration job of {boxes}: {job_s:.1f} s")
+    # the boxes for the placement job (not timed: the registration job's figure is the one above)
+    status, more = call("POST", "/boxes/bulk", {"rows": [{**row, "barcode": f"K{tag}-{n:05d}"}
+                                                         for n in range(MAX_SYNC_PLACEMENTS + 1)]})
+    assert status == 202 and run_jobs(more["id"])["status"] == "completed", more
 
-    ids, cursor = [], None
+    ids, job_ids, cursor = [], [], None
     while True:
         _, page = call("GET", "/boxes?limit=100&status=unplaced" + (f"&cursor={cursor}" if cursor else ""))
         ids += [b["id"] for b in page["items"] if b["barcode"].startswith(f"J{tag}-")]
+        job_ids += [b["id"] for b in page["items"] if b["barcode"].startswith(f"K{tag}-")]
         cursor = page["next_cursor"]
         if not cursor:
             break
     shelves = [f"B{tag}-01-{s:02d}-{n}" for s in range(1, 9) for n in range(1, 11)]
-    placements = [{"box_id": b, "location_id": shelves[i // 10]} for i, b in enumerate(sorted(ids)[:boxes])]
+    placements = [{"box_id": b, "location_id": shelves[i // PER_SHELF]} for i, b in enumerate(sorted(ids)[:boxes])]
     started = time.perf_counter()
     status, placed = call("POST", "/placements/bulk", {"reason": "bench", "placements": placements})
     place_s = time.perf_counter() - started
@@ -93,11 +105,22 @@ def _steps(call: Call, run_jobs: Callable[[], None], boxes: int, singles: int, t
     all_s = time.perf_counter() - started
     log(f"    bulk placement of {boxes}: first answer {place_s:.1f} s ({first_placed} placed), "
         f"all placed after {rounds} call(s), {all_s:.1f} s")
+
+    rest = shelves[-(-boxes // PER_SHELF):]  # the shelves the first placement left empty
+    placements = [{"box_id": b, "location_id": rest[i // PER_SHELF]} for i, b in enumerate(sorted(job_ids))]
+    started = time.perf_counter()
+    status, placing = call("POST", "/placements/bulk", {"reason": "bench", "placements": placements})
+    assert status == 202, (status, placing)
+    placing = run_jobs(placing["id"])
+    place_job_s = time.perf_counter() - started
+    assert placing["status"] == "completed" and placing["succeeded"] == len(placements), placing
+    log(f"    placement job of {len(placements)}: {place_job_s:.1f} s")
     return {"boxes": boxes, "singles": singles, "single_s": round(single_s, 2),
             "single_boxes_per_s": round(singles / single_s, 1), "job_submit_s": round(submit_s, 2),
             "job_s": round(job_s, 2), "job_boxes_per_s": round(boxes / job_s, 1), "place_s": round(all_s, 2),
             "place_boxes_per_s": round(boxes / all_s, 1), "first_answer_s": round(place_s, 2),
-            "first_answer_placed": first_placed, "place_calls": rounds}
+            "first_answer_placed": first_placed, "place_calls": rounds, "place_job_boxes": len(placements),
+            "place_job_s": round(place_job_s, 2), "place_job_boxes_per_s": round(len(placements) / place_job_s, 1)}
 
 
 # ------------------------------------------------------------------ in process
@@ -180,8 +203,11 @@ def _gateway_steps(port: int, boxes: int, singles: int, log) -> dict[str, Any]:
 def report(inproc: dict[str, Any], gateway: dict[str, Any]) -> str:
     rows = [("registration job (N rows, submit → completed)", "job_s", "job_boxes_per_s"),
             ("single POST /boxes (one at a time)", "single_s", "single_boxes_per_s"),
-            ("bulk placement (until every box is placed)", "place_s", "place_boxes_per_s")]
-    lines = [f"Bulk work: {inproc['boxes']} boxes ({inproc['singles']} single registrations)",
+            ("bulk placement (until every box is placed)", "place_s", "place_boxes_per_s"),
+            (f"bulk placement of {MAX_SYNC_PLACEMENTS + 1} as a job (202 -> completed)", "place_job_s",
+             "place_job_boxes_per_s")]
+    lines = [f"Bulk work: {inproc['boxes']} boxes ({inproc['singles']} single registrations); load average "
+             f"{' '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs",
              f"{'':48} {'in process':>18} {'local gateway':>18} {'gateway ÷ in process':>22}"]
     for label, seconds, rate in rows:
         lines.append(f"{label:48} {inproc[seconds]:>7.2f} s {inproc[rate]:>6.1f}/s "
@@ -198,7 +224,8 @@ def report(inproc: dict[str, Any], gateway: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--boxes", type=int, default=500)
+    parser.add_argument("--boxes", type=int, default=MAX_SYNC_PLACEMENTS,
+                        help="boxes registered and placed in one call (at most the synchronous maximum)")
     parser.add_argument("--singles", type=int, default=20)
     args = parser.parse_args(argv)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731

@@ -38,7 +38,7 @@ def settings(quick: bool) -> dict:
         "growth_repetitions": 5 if quick else 20,
         "gateway_repetitions": 20 if quick else 100,
         "sizes": {"users": (100, 1000), "events": (10, 200)},
-        "bulk_sizes": (100, 500),
+        "bulk_sizes": (100, 200),  # at most the synchronous maximum (MAX_SYNC_PLACEMENTS): above it a job answers
     }
 
 

@@ -139,10 +139,17 @@ class RowError:
 @dataclass(frozen=True)
 class JobKind:
     """A kind of job: `apply(tx, job, row_no, row)` adds one row's writes and events to `tx` or raises a Problem.
-    `row_schema` (optional) validates each row first; its errors become the row's errors."""
+    `row_schema` (optional) validates each row first; its errors become the row's errors.
+
+    A kind whose rows are not independent writes (many boxes onto one shelf move one counter: one
+    transaction cannot update an item twice) gives `apply_group(job, [(row_no, row), ...])` instead: it
+    applies a group's rows itself, each idempotent by the state it leaves (a row redone after a crash
+    changes nothing), and answers a RowError or None per row; the group's progress and row errors are
+    then one transaction. A 5xx Problem from it leaves the group to be redone."""
     name: str
-    apply: Callable[[Any, Job, int, dict[str, Any]], None]
+    apply: Callable[[Any, Job, int, dict[str, Any]], None] | None = None
     row_schema: dict[str, Any] | None = None
+    apply_group: Callable[[Job, list[tuple[int, dict[str, Any]]]], list["RowError | None"]] | None = None
 
 
 # --------------------------------------------------------------------- reading rows
@@ -410,6 +417,8 @@ class JobStore:
 
     def _group(self, job: Job, kind: JobKind, rows: list[tuple[int, dict[str, Any]]]) -> Job:
         """Apply the next rows: as many as fit in one transaction with the progress; on failure row by row."""
+        if kind.apply_group is not None:
+            return self._applied_group(job, kind, rows[:GROUP_ROWS])
         tx, taken, errors = self.tx(), 0, []
         for index, row in rows[:GROUP_ROWS]:
             before, error = tx.size, None
@@ -436,6 +445,21 @@ class JobStore:
         for index, row in rows[:taken]:
             job = self._one(job, kind, index, row)
         return job
+
+    def _applied_group(self, job: Job, kind: JobKind, rows: list[tuple[int, dict[str, Any]]]) -> Job:
+        """A group a kind applies itself (`apply_group`), then its progress and row errors in one transaction."""
+        errors: dict[int, RowError] = {}
+        valid = []
+        for index, row in rows:
+            try:
+                valid.append((index + 1, validate(row, kind.row_schema) if kind.row_schema else row))
+            except Problem as problem:
+                errors[index + 1] = RowError(index + 1, problem.detail, problem.errors)
+        assert kind.apply_group is not None
+        for (row_no, _), error in zip(valid, kind.apply_group(job, valid), strict=True):
+            if error is not None:
+                errors[row_no] = error
+        return self._commit(self.tx(), job, len(rows), [errors[n] for n in sorted(errors)])
 
     def _one(self, job: Job, kind: JobKind, index: int, row: dict[str, Any]) -> Job:
         tx = self.tx()

@@ -5,7 +5,10 @@ batches of at most BatchSize, are retried on failure (from the first failed reco
 with ReportBatchItemFailures, halving the batch with BisectBatchOnFunctionError) up
 to MaximumRetryAttempts, then described to the OnFailure destination. Queue messages
 are deleted when handled (QUEUE_BATCHES batches of a queue in flight at once, as an SQS
-event source runs several; a stream's shard is read one batch at a time, as in AWS);
+event source runs several; a stream's shard is read one batch at a time, as in AWS); a queue's
+batch gathers up to BatchSize messages (SQS hands out at most 10 per receive) for as long as its
+MaximumBatchingWindowInSeconds, as Lambda's poller does, so a consumer that applies a batch at
+once sees batches of that size under load;
 failed ones are made visible again after a second (not the queue's VisibilityTimeout,
 so retries and the redrive to a dead-letter queue happen in seconds locally).
 
@@ -37,6 +40,7 @@ log = logging.getLogger("local.pollers")
 STREAM_IDLE_SECONDS = 0.25
 QUEUE_WAIT_SECONDS = 1
 RETRY_VISIBILITY_SECONDS = 1
+BATCH_GATHER_PAUSE_SECONDS = 0.1  # between receives while a batching window is open and the queue is empty
 PARK_TIMEOUT_SECONDS = 60  # a batch in flight may take up to its function's timeout
 # Batches of one queue in flight at once, as an SQS event source runs several (MaximumConcurrency is at
 # least 2; Lambda starts with 5); never more than the function's environments.
@@ -255,16 +259,30 @@ class QueuePoller(EventSource):
         sqs = client("sqs")
         while self._wait_enabled():
             try:
-                messages = sqs.receive_message(
-                    QueueUrl=self.url, MaxNumberOfMessages=min(self.source.batch_size, 10),
-                    WaitTimeSeconds=QUEUE_WAIT_SECONDS, AttributeNames=["All"],
-                    MessageAttributeNames=["All"]).get("Messages", [])
+                messages = self._receive(sqs)
                 if messages:
                     self._deliver(messages)
             except Exception:  # noqa: BLE001 — the poller outlives any one failure, as Lambda's does
                 if not self.stop.is_set():
                     log.exception("queue poller %s", self.name)
                     self.stop.wait(1)
+
+    def _receive(self, sqs) -> list[dict[str, Any]]:
+        """One batch: the first receive waits for messages; with a batching window, more are gathered
+        until the batch is full or the window has passed since the first arrived."""
+        def receive(count: int, wait: int) -> list[dict[str, Any]]:
+            return sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=min(count, 10), WaitTimeSeconds=wait,
+                                       AttributeNames=["All"], MessageAttributeNames=["All"]).get("Messages", [])
+
+        messages = receive(self.source.batch_size, QUEUE_WAIT_SECONDS)
+        deadline = time.monotonic() + self.source.batching_window_s
+        while messages and len(messages) < self.source.batch_size and time.monotonic() < deadline:
+            more = receive(self.source.batch_size - len(messages), 0)
+            if more:
+                messages += more
+            elif self.stop.wait(min(BATCH_GATHER_PAUSE_SECONDS, max(0.0, deadline - time.monotonic()))):
+                break
+        return messages
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
         records = [self._record(m) for m in messages]
@@ -276,10 +294,10 @@ class QueuePoller(EventSource):
                 if m["MessageId"] not in failed]
         retry = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": RETRY_VISIBILITY_SECONDS}
                  for i, m in enumerate(messages) if m["MessageId"] in failed]
-        if done:
-            sqs.delete_message_batch(QueueUrl=self.url, Entries=done)
-        if retry:
-            sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=retry)
+        for start in range(0, len(done), 10):  # SQS takes at most 10 entries per batch call
+            sqs.delete_message_batch(QueueUrl=self.url, Entries=done[start:start + 10])
+        for start in range(0, len(retry), 10):
+            sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=retry[start:start + 10])
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {k: v for k, v in (message.get("Attributes") or {}).items() if k in _SQS_RECORD_ATTRIBUTES}

@@ -101,6 +101,7 @@ class QueueSource:
     queue_arn: str
     batch_size: int
     report_failures: bool
+    batching_window_s: float = 0.0  # MaximumBatchingWindowInSeconds: gather up to batch_size for this long
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,8 @@ class Template:
     def queue_sources(self) -> list[QueueSource]:
         return [QueueSource(function=fn.logical_id, event_id=event_id, queue_arn=props["Queue"],
                             batch_size=int(props.get("BatchSize", 10)),
-                            report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []))
+                            report_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                            batching_window_s=float(props.get("MaximumBatchingWindowInSeconds", 0)))
                 for fn, event_id, props in self._events("SQS") if props.get("Enabled", True)]
 
     def stream_sources(self) -> list[StreamSource]:

@@ -9,6 +9,7 @@ THEN every answer is the same.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import boto3
@@ -104,3 +105,79 @@ def test_compiled_event_input_paths_are_kept(monkeypatch, path):
     emulator.install(monkeypatch.setattr)
     assert jsonpath_ng.ext.parse(path) is jsonpath_ng.ext.parse(path)
     assert [m.value for m in jsonpath_ng.ext.parse(path).find({"detail": 1, "source": 1})] == [1]
+
+
+def _data_plane_answers(ddb, streams) -> list[Any]:
+    """Every data-plane answer the fast JSON path writes, of items holding every attribute type."""
+    key = {"pk": {"S": "T#1"}, "sk": {"S": "S#001"}}
+    answers: list[Any] = [
+        ddb.get_item(TableName=TABLE, Key=key),
+        ddb.get_item(TableName=TABLE, Key={"pk": {"S": "T#404"}, "sk": {"S": "x"}}),
+        ddb.query(TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "T#1"}},
+                  Limit=2),
+        ddb.scan(TableName=TABLE, Limit=3),
+        ddb.batch_get_item(RequestItems={TABLE: {"Keys": [key, {"pk": {"S": "T#1"}, "sk": {"S": "S#404"}}]}}),
+        ddb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET n = n + :one",
+                        ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW"),
+        ddb.delete_item(TableName=TABLE, Key={"pk": {"S": "T#1"}, "sk": {"S": "S#002"}}, ReturnValues="ALL_OLD"),
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}]),
+    ]
+    try:
+        ddb.transact_write_items(TransactItems=[{"Put": {
+            "TableName": TABLE, "Item": key, "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
+    except ddb.exceptions.TransactionCanceledException as exc:  # errors keep moto's own serializer
+        answers.append(exc.response["CancellationReasons"])
+    arn = ddb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]
+    # ids, sequence numbers and times differ per write (their types must not); the images are what is written
+    answers.append([(r["eventName"], type(r["eventID"]), type(r["dynamodb"]["SequenceNumber"]),
+                     type(r["dynamodb"]["ApproximateCreationDateTime"]), r["dynamodb"]["Keys"],
+                     r["dynamodb"].get("NewImage"), r["dynamodb"].get("OldImage")) for r in records])
+    return [{k: v for k, v in a.items() if k != "ResponseMetadata"} if isinstance(a, dict) else a for a in answers]
+
+
+def test_data_plane_answers_written_as_plain_json_are_the_same(monkeypatch):
+    """GIVEN a table with a stream, holding items of every attribute type (binary sets, maps, lists,
+    numbers, booleans, nulls) WHEN the data-plane calls and a stream read run before and after
+    `emulator.install()` THEN boto3 reads the same answers (blobs, timestamps and all)."""
+    from moto.server import ThreadedMotoServer
+
+    from bench.coldstart import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(port=port, verbose=False)
+    server.start()
+    try:
+        def world(name: str):
+            options = {"region_name": "us-east-1", "endpoint_url": f"http://127.0.0.1:{port}",
+                       "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+            ddb, streams = boto3.client("dynamodb", **options), boto3.client("dynamodbstreams", **options)
+            ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                        {"AttributeName": "sk", "KeyType": "RANGE"}],
+                             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                   {"AttributeName": "sk", "AttributeType": "S"}],
+                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+            for s in range(4):
+                ddb.put_item(TableName=name, Item={
+                    "pk": {"S": "T#1"}, "sk": {"S": f"S#{s:03d}"}, "n": {"N": "1.50"}, "b": {"B": b"\x00\xff" * s},
+                    "bs": {"BS": [b"\x01", b"\x02\x03"]}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2.5"]},
+                    "l": {"L": [{"S": "x"}, {"N": "2"}, {"NULL": True}]}, "m": {"M": {"q": {"BOOL": False}}}})
+            return ddb, streams
+
+        monkeypatch.setattr(sys.modules[__name__], "TABLE", "plain-before")
+        before = _data_plane_answers(*world("plain-before"))
+        emulator.install(monkeypatch.setattr)
+        monkeypatch.setattr(sys.modules[__name__], "TABLE", "plain-after")
+        after = _data_plane_answers(*world("plain-after"))
+    finally:
+        server.stop()
+
+    def renamed(answers):
+        return json.loads(json.dumps(answers, default=str).replace("plain-before", "T").replace("plain-after", "T"))
+
+    assert renamed(after) == renamed(before)
+    assert after[0]["Item"]["b"]["B"] == b"\x00\xff" and after[-1][0][5]["bs"]["BS"] == [b"\x01", b"\x02\x03"]

@@ -35,7 +35,7 @@ def test_bad_bodies_are_400_problems_and_write_nothing(offline, resource, raw, f
 @pytest.mark.parametrize("placements, field", [
     ([{"box_id": "a", "location_id": "R01-01-01"}], "placements.0.location_id"),
     ([{"box_id": "a", "location_id": "not a code"}], "placements.0.location_id"),
-    ([{"box_id": f"b{n}", "location_id": "R01-01-01-1"} for n in range(501)], "placements"),
+    ([{"box_id": f"b{n}", "location_id": "R01-01-01-1"} for n in range(20_001)], "placements"),  # above a job's
     ([], "placements"),
 ])
 def test_bad_bulk_input_refuses_the_whole_call(offline, placements, field):

@@ -12,6 +12,7 @@ Resources (ids of locations are their codes, e.g. `R01-03-05-2`):
 from __future__ import annotations
 
 from shared.http import Api, Reply, RequestContext, file_reply, negotiate, page
+from shared.jobs import MAX_UPLOAD_BYTES, Job
 from shared.pagination import PAGE
 
 from . import logic, schemas
@@ -297,18 +298,25 @@ def box_history(ctx: RequestContext, box_id: str) -> Reply:
     return page(*logic.box_history(ctx.require_caller(), box_id, ctx.query["limit"], ctx.query["cursor"]))
 
 
-@api.route("/placements/bulk", "POST", summary="Place or move many boxes", response=schemas.BULK_PLACEMENT,
-           body=schemas.BULK_PLACE, idempotent=True, errors=(403,))
+@api.route("/placements/bulk", "POST", summary="Place or move many boxes (above 200: a job)",
+           response=schemas.BULK_PLACEMENT_OR_JOB, also=(202,), body=schemas.BULK_PLACE, idempotent=True,
+           errors=(403,), max_body=MAX_UPLOAD_BYTES)
 def bulk_place(ctx: RequestContext) -> Reply:
-    """Stack managers and admins: up to 500 boxes, each reported in `results` (`placed`, `moved`, `found`,
-    `unchanged` or `failed` with a problem); a full shelf fails only the boxes that do not fit. The boxes
-    bound for one shelf are written together (a transaction per group of about 20, redone box by box if the
-    table refuses it), so 500 boxes take a few seconds. Should the function run short of time (an overloaded
-    system), the boxes not yet attempted fail with 503 and the call still answers: send them again. Bad input
-    (a malformed code, a box listed twice) refuses the whole call before anything is written. With an
-    `Idempotency-Key` a retry returns the first results."""
+    """Stack managers and admins. Up to 200 boxes are placed within the call (200), each reported in `results`
+    (`placed`, `moved`, `found`, `unchanged` or `failed` with a problem); a full shelf fails only the boxes
+    that do not fit. The boxes bound for one shelf are written together (a transaction per group of about
+    20, redone box by box if the table refuses it), so 200 boxes take a few seconds. Should the function run
+    short of time (an overloaded system), the boxes not yet attempted fail with 503 and the call still
+    answers: send them again. More than 200 boxes (up to 20,000) answer 202 with a job placing them in the
+    background, 40 at a time exactly as this call would; `GET /stacks/jobs/{job_id}` shows its progress and
+    `/errors` each box refused. Bad input (a malformed code, a box listed twice) refuses the
+    whole call before anything is written. With an `Idempotency-Key` a retry returns the first results (or
+    the same job)."""
     remaining = getattr(ctx.lambda_context, "get_remaining_time_in_millis", None)
-    return Reply(logic.bulk_place(ctx.require_caller(), ctx.json(), remaining))
+    outcome = logic.place_in_bulk(ctx.require_caller(), ctx.json(), remaining, ctx.header("idempotency-key"))
+    if isinstance(outcome, Job):
+        return Reply(outcome.public(), status=202, location=f"/stacks/jobs/{outcome.id}")
+    return Reply(outcome)
 
 
 # ---------------------------------------------------------------------- space

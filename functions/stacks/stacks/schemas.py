@@ -10,6 +10,7 @@ from shared.query import param
 
 from .domain.environment import MEDIA
 from .domain.model import DESTINATION_KINDS, LOCATION_STATUSES, RECORD_FORMS, RETENTIONS
+from .domain.rules import MAX_SYNC_PLACEMENTS
 from .domain.status import MANUAL_TARGETS, STATUSES
 
 MAX_BULK = 500
@@ -147,12 +148,16 @@ CHANGE_BOX_STATUS = {
     "properties": {"status": {"type": "string", "enum": list(MANUAL_TARGETS)}, "reason": REASON},
 }
 
+# Up to MAX_SYNC_PLACEMENTS boxes are placed within the call (200 with every box's result); more, up to
+# MAX_ROWS, become a job (202; GET /stacks/jobs/{id}). See docs/workflows/stacks.md, "Bulk work".
+PLACEMENT_ROW = {"type": "object", "additionalProperties": False, "required": ["box_id", "location_id"],
+                 "properties": {"box_id": ID, "location_id": LOCATION_CODE}}
 BULK_PLACE = {
     "type": "object", "additionalProperties": False, "required": ["placements"],
     "properties": {
-        "placements": {"type": "array", "minItems": 1, "maxItems": MAX_BULK,
-                       "items": {"type": "object", "additionalProperties": False, "required": ["box_id", "location_id"],
-                                 "properties": {"box_id": ID, "location_id": LOCATION_CODE}}},
+        "placements": {"type": "array", "minItems": 1, "maxItems": MAX_ROWS, "items": PLACEMENT_ROW,
+                       "description": f"Up to {MAX_SYNC_PLACEMENTS} are placed within the call (200); more, up "
+                                      f"to {MAX_ROWS:,}, are placed by a job (202)."},
         "reason": REASON,
     },
 }
@@ -464,7 +469,9 @@ BULK_REGISTER_BOXES = {
                    "naming those fields (`contents`, `files`: items separated by `|`; empty cells are absent).",
     "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": MAX_JOB_ROWS, "items": REGISTER_BOX}},
 }
-JOB_ROWS = {"register_boxes": REGISTER_BOX}  # the row schema of each kind of job (stacks.jobs)
+JOB_ROWS = {"register_boxes": REGISTER_BOX, "place_boxes": PLACEMENT_ROW}  # each kind of job's rows (stacks.jobs)
+# POST /placements/bulk answers the results (200, within the call) or the job placing them (202, above the maximum).
+BULK_PLACEMENT_OR_JOB = {"anyOf": [BULK_PLACEMENT, JOB]}
 COMPONENTS |= {"StacksJob": JOB, "StacksJobPage": JOB_PAGE, "StacksJobRowErrorPage": ROW_ERROR_PAGE,
-               "BulkRegisterBoxes": BULK_REGISTER_BOXES}
+               "BulkRegisterBoxes": BULK_REGISTER_BOXES, "BulkPlacementOrJob": BULK_PLACEMENT_OR_JOB}
 PATH_PARAMETERS |= {"job_id": "Job id (from the 202 answer's `id` or `Location`)."}

@@ -215,23 +215,105 @@ def apply_holding(h: Holding) -> bool:
     current = get_holding(h.org_id, h.box_id)
     if current is not None and current.version >= h.version:
         return False
-    tx = Tx().put(HoldingItem.of(h), condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
-                  on_fail=_Older())
-    tx.put(BarcodeItem(pk=barcode_key(h.org_id, h.barcode), sk="BOX", box_id=h.box_id, home_id=h.home_id,
-                       status=h.status, version=h.version))
+    old_label = None
     if current is not None and current.barcode != h.barcode:
-        old = _get(BarcodeItem, barcode_key(h.org_id, current.barcode), "BOX", consistent=True)
-        if old is not None and old.box_id == h.box_id:
-            tx.delete(BarcodeItem(pk=barcode_key(h.org_id, current.barcode), sk="BOX"),
-                      condition=BarcodeItem.box_id == h.box_id, on_fail=_Older())
-    if h.home_id:
-        rng = range_of(h.home_id)
-        tx.put(RangeItem(pk=ranges_key(h.org_id, h.home_id.split("-")[0]), sk=f"RANGE#{rng}", range_id=rng))
+        old_label = _get(BarcodeItem, barcode_key(h.org_id, current.barcode), "BOX", consistent=True)
+    tx = Tx()
+    _stage_holding(tx, h, current, old_label, set())
     try:
         tx.run()
     except _Older:
         return False
     return True
+
+
+HOLDINGS_PER_TX = 25  # at most 4 operations each (holding, label, old label, range): within DynamoDB's 100
+
+
+def apply_holdings(holdings: list[Holding]) -> dict[tuple[str, str], bool | Exception]:
+    """`apply_holding` for many boxes (one holding each) at once: the stored holdings (and the labels a
+    relabelled box leaves) read with one consistent BatchGetItem per 100, the newer ones written
+    HOLDINGS_PER_TX boxes to a transaction. A transaction the table refuses (a newer version written
+    meanwhile, a busy table) is redone box by box, so each box gets its own outcome: True if it
+    changed, False if the model already had that version or a newer one, or the Exception that
+    stopped it."""
+    keyed = {(h.org_id, h.box_id): h for h in holdings}
+    stored = {(c.org_id, c.box_id): c
+              for c in _consistent_batch(HoldingItem, [(holding_key(*k), "HOLDING") for k in keyed], HoldingItem.entity)}
+    outcomes: dict[tuple[str, str], bool | Exception] = {}
+    fresh = []
+    for key, h in keyed.items():
+        current = stored.get(key)
+        if current is not None and current.version >= h.version:
+            outcomes[key] = False
+        else:
+            fresh.append((h, current))
+    relabelled = [(barcode_key(h.org_id, c.barcode), "BOX") for h, c in fresh if c is not None and c.barcode != h.barcode]
+    old_labels = {(i.pk, i.sk): i for i in _consistent_batch(BarcodeItem, relabelled, lambda i: i)}
+
+    group: list[Holding] = []
+    tx, staged = Tx(), set()
+
+    def commit() -> None:
+        nonlocal tx, staged
+        if group:
+            try:
+                tx.run()
+                outcomes.update({(h.org_id, h.box_id): True for h in group})
+            except Exception:  # noqa: BLE001 — redone one by one below, each with its own outcome
+                for h in group:
+                    try:
+                        outcomes[(h.org_id, h.box_id)] = apply_holding(h)
+                    except Exception as exc:  # noqa: BLE001 — this box's events come again
+                        outcomes[(h.org_id, h.box_id)] = exc
+        group.clear()
+        tx, staged = Tx(), set()
+
+    for h, current in fresh:
+        old_label = old_labels.get((barcode_key(h.org_id, current.barcode), "BOX")) if current is not None else None
+        if len(group) == HOLDINGS_PER_TX or _own_keys(h, current) & staged:  # one operation per item per transaction
+            commit()
+        _stage_holding(tx, h, current, old_label, staged)
+        group.append(h)
+    commit()
+    return outcomes
+
+
+def _own_keys(h: Holding, current: Holding | None) -> set[str]:
+    """The items a box's holding writes that no other box's may share in one transaction."""
+    keys = {holding_key(h.org_id, h.box_id), barcode_key(h.org_id, h.barcode)}
+    if current is not None:
+        keys.add(barcode_key(h.org_id, current.barcode))
+    return keys
+
+
+def _stage_holding(tx: Tx, h: Holding, current: Holding | None, old_label: BarcodeItem | None,
+                   staged: set[str]) -> None:
+    """Add a box's newer holding to `tx`: the holding (only over an older version), its label, the
+    release of the label it had (if still its own) and its range; `staged` collects the keys (a
+    range already staged is not put twice)."""
+    tx.put(HoldingItem.of(h), condition=HoldingItem.pk.does_not_exist() | (HoldingItem.version < h.version),
+           on_fail=_Older())
+    tx.put(BarcodeItem(pk=barcode_key(h.org_id, h.barcode), sk="BOX", box_id=h.box_id, home_id=h.home_id,
+                       status=h.status, version=h.version))
+    staged |= _own_keys(h, current)
+    if current is not None and current.barcode != h.barcode and old_label is not None and old_label.box_id == h.box_id:
+        tx.delete(BarcodeItem(pk=barcode_key(h.org_id, current.barcode), sk="BOX"),
+                  condition=BarcodeItem.box_id == h.box_id, on_fail=_Older())
+    if h.home_id:
+        rng = range_of(h.home_id)
+        range_item = RangeItem(pk=ranges_key(h.org_id, h.home_id.split("-")[0]), sk=f"RANGE#{rng}", range_id=rng)
+        if f"{range_item.pk}|{range_item.sk}" not in staged:
+            staged.add(f"{range_item.pk}|{range_item.sk}")
+            tx.put(range_item)
+
+
+def _consistent_batch(model, keys: list[tuple[str, str]], convert) -> list[Any]:
+    found = []
+    for start in range(0, len(keys), BATCH_GET):
+        chunk = keys[start:start + BATCH_GET]
+        found += read(lambda: [convert(i) for i in model.batch_get(chunk, consistent_read=True)])
+    return found
 
 
 def record_repository(org_id: str, repository_id: str) -> bool:

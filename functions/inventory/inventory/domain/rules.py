@@ -122,3 +122,14 @@ def repository_from_event(envelope: dict[str, Any]) -> tuple[str, str] | None:
     if subject is None or not subject.get("org_id") or not subject.get("id"):
         return None
     return subject["org_id"], subject["id"]
+
+
+def newest_holdings(holdings: Iterable[Holding]) -> dict[tuple[str, str], Holding]:
+    """The newest state of each box (organisation, box id) among many events' holdings: a batch may
+    carry a box's events twice or out of order, and only its highest version can change the model."""
+    newest: dict[tuple[str, str], Holding] = {}
+    for h in holdings:
+        known = newest.get((h.org_id, h.box_id))
+        if known is None or h.version > known.version:
+            newest[(h.org_id, h.box_id)] = h
+    return newest

@@ -15,7 +15,7 @@ from .counting import (PAGE_SIZE, CountSuperseded, begin_count, classify_page, c
                        start_count, sweep_page)
 from .cycles import get_cycle, list_cycles, open_due_campaigns, set_cycle
 from .findings import get_finding, list_findings, record_finding, update_finding
-from .read_model import record_stacks_event
+from .read_model import record_stacks_event, record_stacks_events
 from .results import report, report_csv, report_svg, results
 from .scans import list_sessions, open_session, partner_scans, post_scans
 
@@ -23,6 +23,6 @@ __all__ = [
     "close_campaign", "create_campaign", "expected", "get_campaign", "list_campaigns", "PAGE_SIZE", "CountSuperseded",
     "begin_count", "classify_page", "compare_page", "fail_count", "finish_count", "start_count", "sweep_page",
     "get_cycle", "list_cycles", "open_due_campaigns", "set_cycle", "get_finding", "list_findings", "record_finding",
-    "update_finding", "record_stacks_event", "report", "report_csv", "report_svg", "results", "list_sessions",
+    "update_finding", "record_stacks_event", "record_stacks_events", "report", "report_csv", "report_svg", "results", "list_sessions",
     "open_session", "partner_scans", "post_scans",
 ]

@@ -22,3 +22,9 @@ def reader_org(caller: Caller) -> str:
 def manager_org(caller: Caller) -> str:
     """The organisation whose stacks the caller may change."""
     return caller.require_org(*MANAGERS, holdings="stacks")
+
+
+# A bulk placement of at most this many boxes is placed within the call; a larger one is a job. Chosen so
+# the call answers well inside StacksFunction's 28 s on a loaded machine, without the 6 s guard answering
+# boxes 503 (500 took 20 s at load 12-16, 73 % of the timeout): docs/workflows/stacks.md, "Bulk work".
+MAX_SYNC_PLACEMENTS = 200

@@ -1,10 +1,18 @@
-"""Bulk work of stacks that outlives a request: box registration from CSV or JSON, as a job.
+"""Bulk work of stacks that outlives a request, as jobs: box registration from CSV or JSON, and a
+bulk placement above the synchronous maximum (`MAX_SYNC_PLACEMENTS`).
 
 Each row is one box registered with exactly the rules of `POST /boxes` (`boxes.new_box`: the
 container profile must exist, the barcode and RFID tag must be free; the row is validated against
 the same JSON Schema as the route's body), all-or-nothing: the box, its label claims and its
 `BoxRegistered` event land together or the row is reported with its problem. The job runs in
 stacks' jobs function (shared.jobs); its rows land a group per transaction.
+
+A placement job places a group of rows (GROUP_ROWS) at a time exactly as a synchronous bulk call
+does (`place_many`: a shelf's boxes in one transaction, its counters moved once under the capacity
+condition, each box's history and event with it); the group's progress and row errors follow in the
+next transaction. A group redone after a crash in between finds its boxes already there and answers
+`unchanged` (nothing written twice, no second event). A refused row (no such box or shelf, a full
+shelf, a box that cannot move) is reported with its problem.
 """
 from __future__ import annotations
 
@@ -14,14 +22,16 @@ from typing import Any, Callable
 from shared.auth import Caller
 from shared.idempotency import derived_id
 from shared.jobs import Job, JobKind, RowError
-from shared.problems import NotFound
+from shared.problems import NotFound, ServiceUnavailable
 
 from ..data import boxes as box_store
 from ..data import jobs as store
-from ..domain.rules import manager_org, reader_org
+from ..domain.rules import MAX_SYNC_PLACEMENTS, manager_org, reader_org
 from .boxes import _container, new_box
+from .placement import bulk_place, check_placements, place_many
 
 REGISTER_BOXES = "register_boxes"
+PLACE_BOXES = "place_boxes"
 CSV_LIST_SEPARATOR = "|"  # a CSV cell holding a list (contents, files): items separated by |
 CSV_NUMBERS = ("weight_kg",)
 CSV_LISTS = ("contents", "files")
@@ -69,6 +79,40 @@ def register_row(tx: Any, job: Job, row_no: int, row: dict[str, Any], *,
     box_store.stage_new_box(tx, box, registered)
 
 
+def place_in_bulk(caller: Caller, body: dict[str, Any], time_left_ms: Callable[[], int] | None,
+                  idempotency_key: str | None) -> dict[str, Any] | Job:
+    """`POST /placements/bulk`: up to MAX_SYNC_PLACEMENTS boxes within the call (every box's result), more as
+    a `place_boxes` job (202). Either way a bad list is refused whole first (400), nothing written."""
+    if len(body["placements"]) <= MAX_SYNC_PLACEMENTS:
+        return bulk_place(caller, body, time_left_ms)
+    org_id = manager_org(caller)
+    check_placements(body["placements"])
+    job_id = derived_id(f"stacks-job|{caller.user_id}", idempotency_key)
+    if idempotency_key:
+        try:
+            return store.JOBS.get(org_id, job_id)
+        except NotFound:
+            pass
+    params = {"reason": body["reason"]} if body.get("reason") else {}
+    return store.JOBS.submit(org_id, PLACE_BOXES, body["placements"], actor=caller.as_actor(), job_id=job_id,
+                             params=params)
+
+
+def place_rows(job: Job, rows: list[tuple[int, dict[str, Any]]]) -> list[RowError | None]:
+    """A group of a placement job's rows, placed as a synchronous bulk call places them (`place_many`: the
+    boxes read together, each shelf's boxes written together, a refused group redone box by box); a row
+    placed before (a group redone after a crash) answers `unchanged`. A refused box is its row's error;
+    a 5xx leaves the whole group to be redone."""
+    results = place_many(job.org_id, [row for _, row in rows], job.created_by, job.params.get("reason"))["results"]
+    errors: list[RowError | None] = []
+    for (row_no, _), result in zip(rows, results, strict=True):
+        problem = result.get("problem") if result["outcome"] == "failed" else None
+        if problem and problem.get("status", 500) >= 500:
+            raise ServiceUnavailable(f"Row {row_no}: {problem.get('detail')}")
+        errors.append(RowError(row_no, problem.get("detail", ""), problem.get("errors", [])) if problem else None)
+    return errors
+
+
 def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms: int, *,
             row_schemas: dict[str, dict[str, Any]]) -> bool:
     """Work on a job until done (False) or time runs short (True: continue it). `row_schemas` are the
@@ -81,7 +125,8 @@ def run_job(org_id: str, job_id: str, time_left_ms: Callable[[], int], lease_ms:
         return profiles[(org, profile_id)]
 
     kinds = {REGISTER_BOXES: JobKind(REGISTER_BOXES, partial(register_row, container=container),
-                                     row_schemas.get(REGISTER_BOXES))}
+                                     row_schemas.get(REGISTER_BOXES)),
+             PLACE_BOXES: JobKind(PLACE_BOXES, row_schema=row_schemas.get(PLACE_BOXES), apply_group=place_rows)}
     return store.JOBS.run(org_id, job_id, kinds, time_left_ms=time_left_ms, lease_ms=lease_ms)
 
 

@@ -28,7 +28,6 @@ from ..domain.model import Box, Location, Placement, shelf_location
 from ..domain.rules import manager_org
 from .common import box_subject, event, location_subject
 
-MAX_BULK = 500
 BULK_WORKERS = 8  # shelves written at once (each shelf's groups in order)
 MAX_GROUP_OPERATIONS = 100  # DynamoDB's limit for one transaction
 ANSWER_RESERVE_MS = 6_000  # time kept to answer (results, idempotency record) when a bulk call runs long
@@ -184,24 +183,32 @@ def remove_box(caller: Caller, box_id: str, reason: str | None, expected_version
 
 def bulk_place(caller: Caller, body: dict[str, Any], time_left_ms: Callable[[], int] | None = None
                ) -> dict[str, Any]:
-    """Place or move many boxes; each box gets its own result (see `place_many`)."""
+    """Place or move many boxes within the call; each box gets its own result (see `place_many`)."""
     org_id = manager_org(caller)
-    items = body["placements"]
+    check_placements(body["placements"])
+    return place_many(org_id, body["placements"], caller.as_actor(), body.get("reason"), time_left_ms)
+
+
+def check_placements(items: list[dict[str, Any]]) -> None:
+    """Refuse the whole list (400, every bad item named, nothing written) if a box is listed twice or a
+    location is not a shelf's code."""
     seen: set[str] = set()
+    errors = []
     for index, item in enumerate(items):
         if item["box_id"] in seen:
-            raise ValidationFailed(f"placements[{index}].box_id: box {item['box_id']} is listed twice.",
-                                   errors=[{"field": f"placements.{index}.box_id", "message": "listed twice"}])
+            errors.append({"field": f"placements.{index}.box_id", "message": f"box {item['box_id']} is listed twice"})
         seen.add(item["box_id"])
         try:
             code = parse(item["location_id"])
         except InvalidCode as exc:
-            raise ValidationFailed(f"placements[{index}].location_id: {exc}",
-                                   errors=[{"field": f"placements.{index}.location_id", "message": str(exc)}]) from None
+            errors.append({"field": f"placements.{index}.location_id", "message": str(exc)})
+            continue
         if code.kind != "shelf":
-            raise ValidationFailed(f"placements[{index}].location_id: {code} is a {code.kind}, not a shelf.",
-                                   errors=[{"field": f"placements.{index}.location_id", "message": "not a shelf"}])
-    return place_many(org_id, items, caller.as_actor(), body.get("reason"), time_left_ms)
+            errors.append({"field": f"placements.{index}.location_id", "message": f"{code} is a {code.kind}, not a shelf"})
+    if errors:
+        first = errors[0]
+        raise ValidationFailed(f"{first['field']}: {first['message']}" + (
+            f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""), errors=errors[:100])
 
 
 def place_many(org_id: str, items: list[dict[str, Any]], actor: dict[str, Any], reason: str | None,
