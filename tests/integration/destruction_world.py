@@ -4,7 +4,8 @@ machine built from template.yaml and its ASL really executing in moto, the certi
 Two ways: `destruction` answers records' and stacks' steps (contracts A1, A2) with `Peers`, fakes that follow
 the contract (`mark_for_destruction`, `unmark_for_destruction`, `destroy_files`, `destroy_contents`): the
 failure-injection matrix runs on them (test_disposal_destruction). `real_destruction` wires the REAL handlers
-(`Real`: files made and filled through records, boxes through stacks; test_disposal_destruction_real). The router names the functions as the template does
+(`Real`: files made and filled through records, boxes through stacks; test_disposal_destruction_real).
+The router names the functions as the template does
 (`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`); switching a step to the real
 handler is one line in the `destruction` fixture (`aws.router.handlers[...] = faults.wrap(records.tasks.handler)`)
 plus files that exist in records: `Destruction.decided` then has to create them through records' API (the
