@@ -6,11 +6,7 @@ the contract (`mark_for_destruction`, `unmark_for_destruction`, `destroy_files`,
 failure-injection matrix runs on them (test_disposal_destruction). `real_destruction` wires the REAL handlers
 (`Real`: files made and filled through records, boxes through stacks; test_disposal_destruction_real).
 The router names the functions as the template does
-(`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`); switching a step to the real
-handler is one line in the `destruction` fixture (`aws.router.handlers[...] = faults.wrap(records.tasks.handler)`)
-plus files that exist in records: `Destruction.decided` then has to create them through records' API (the
-records world's `scheme`/`file`/`close`) and feed records' published events to disposal's consumer, as
-test_disposal_api's `test_the_read_model_takes_records_real_events` does. Every step can be made to fail
+(`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`). Every step can be made to fail
 (`Faults`, as the circulation saga tests do) or have something happen just before it (`Hooks.before`).
 
 TABLE_NAME is unset: in one process each capability uses the table named after it.
