@@ -1,14 +1,12 @@
 """Shared set-up of the destruction saga's integration tests: disposal's real handlers, the destruction state
 machine built from template.yaml and its ASL really executing in moto, the certificates bucket (Object Lock).
 
-Records' and stacks' steps (contracts A1, A2) are answered by `Peers`, fakes that follow the contract
-(`mark_for_destruction`, `unmark_for_destruction`, `destroy_files`, `destroy_contents`), because the branches
-that build them land separately. The router names the functions as the template does
-(`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`); switching a step to the real
-handler is one line in the `destruction` fixture (`aws.router.handlers[...] = faults.wrap(records.tasks.handler)`)
-plus files that exist in records: `Destruction.decided` then has to create them through records' API (the
-records world's `scheme`/`file`/`close`) and feed records' published events to disposal's consumer, as
-test_disposal_api's `test_the_read_model_takes_records_real_events` does. Every step can be made to fail
+Two ways: `destruction` answers records' and stacks' steps (contracts A1, A2) with `Peers`, fakes that follow
+the contract (`mark_for_destruction`, `unmark_for_destruction`, `destroy_files`, `destroy_contents`): the
+failure-injection matrix runs on them (test_disposal_destruction). `real_destruction` wires the REAL handlers
+(`Real`: files made and filled through records, boxes through stacks; test_disposal_destruction_real).
+The router names the functions as the template does
+(`RecordsTasksFunction`, `RecordsDestructionFunction`, `StacksTasksFunction`). Every step can be made to fail
 (`Faults`, as the circulation saga tests do) or have something happen just before it (`Hooks.before`).
 
 TABLE_NAME is unset: in one process each capability uses the table named after it.
@@ -157,12 +155,15 @@ class Destruction(Disposal):
     def __init__(self, aws, peers: Peers, faults: Faults, machine_arn: str, s3) -> None:
         super().__init__(aws)
         self.peers, self.faults, self.machine_arn, self.s3 = peers, faults, machine_arn, s3
+        self.real: Real | None = None
 
     # --------------------------------------------------------------- set-up
     def decided(self, *file_ids: str, decision: str = "destroy", **file_kwargs) -> str:
         """Files known to disposal (records' events), listed, through the three steps to the committee's
         decision; the fake records knows them too. The review list's id."""
         for f in file_ids:
+            if self.real is not None:
+                continue  # known to disposal from records' own events (Real.closed_file)
             self.closed_file(f, **file_kwargs)
             if (ORG, f) not in self.peers.files:
                 self.peers.add(f)
@@ -333,6 +334,63 @@ def destruction(aws, monkeypatch, peers) -> Destruction:
     aws.wait_until_idle(deadline_s=120)
     workflows._client.cache_clear()
     certificates._s3.cache_clear()
+
+
+class Real:
+    """Records and stacks for real: files created, filled (components uploaded) and closed through records'
+    API; their events fed to disposal's consumer and stacks' (its read model of records' files); boxes made
+    and placed through stacks' API. `destruction.real` is this when the `real_destruction` fixture is used."""
+
+    def __init__(self, destruction: Destruction, components, stacks, box_profile: str) -> None:
+        self.destruction, self.components, self.stacks, self.box_profile = destruction, components, stacks, box_profile
+        self.fed: set[str] = set()
+
+    @property
+    def records(self):
+        return self.components.records
+
+    def closed_file(self, components: int = 2) -> str:
+        """A closed file with one item of `components` uploaded components; disposal and stacks told."""
+        from tests.integration.test_records_destruction import closed_file
+        file, _, _ = closed_file(self.components, components=components)
+        self.publish()
+        return file["id"]
+
+    def publish(self) -> None:
+        """Records' events not fed yet, to disposal's consumer and stacks' consumer (as the bus would)."""
+        from tests.integration.test_stacks_record_files import feed
+        fresh = [e for e in self.records.events() if e["id"] not in self.fed]
+        self.fed |= {e["id"] for e in fresh}
+        assert self.destruction.feed(fresh) == {"batchItemFailures": []}
+        assert feed(fresh) == {"batchItemFailures": []}
+
+    def box(self, barcode: str, file_ids: list[str], shelf: str) -> dict:
+        box = self.stacks.box(barcode, self.box_profile, files=file_ids)
+        status, body, _ = self.stacks.place(box, shelf)
+        assert status == 200, body
+        return body["box"]
+
+    def versions(self, file_id: str) -> list:
+        listed = self.components.s3.list_object_versions(Bucket=self.components.bucket,
+                                                         Prefix=f"components/{ORG}/{file_id}/")
+        return listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+
+
+@pytest.fixture
+def real_destruction(world, stacks, laid_out, destruction) -> Destruction:
+    """The destruction saga with records' and stacks' REAL handlers: RecordsTasksFunction (mark, unmark),
+    RecordsDestructionFunction (destroy_files), StacksTasksFunction (destroy_contents), each wrapped by the
+    faults. Fixture order matters: records' and stacks' worlds set TABLE_NAME, `destruction` unsets it."""
+    from records import destruction as records_destruction
+    from records import tasks as records_tasks
+    from stacks import tasks as stacks_tasks
+
+    handlers, faults = destruction.aws.router.handlers, destruction.faults
+    handlers["RecordsTasksFunction"] = faults.wrap(records_tasks.handler)
+    handlers["RecordsDestructionFunction"] = faults.wrap(records_destruction.handler)
+    handlers["StacksTasksFunction"] = faults.wrap(stacks_tasks.handler)
+    destruction.real = Real(destruction, world, stacks, laid_out["box_profile"]["id"])
+    return destruction
 
 
 def new_key() -> str:

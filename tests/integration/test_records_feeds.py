@@ -54,3 +54,38 @@ def test_a_file_shows_where_its_boxes_are(records):
     assert records.get(second["id"])["boxes"][0]["location"] == {"kind": "shelf", "id": "R01-01-02-1"}
     described = records.ok("GET", "/records/files/{file_id}/description", path={"file_id": second["id"]})
     assert described["boxes"][0]["box_id"] == "box-1"
+
+
+def disposition_event(type_: str, version: int, files: list[str], status: str, **more) -> dict:
+    """Stacks' disposition events as stacks publishes them: the box after (files left in it) under `box`."""
+    box = {"id": "box-1", "barcode": "FIN-2026-01", "status": status, "version": version, "home_location_id": None,
+           "current_location": None, "files": files}
+    return envelope("records.stacks", type_, {"box_id": "box-1", "box": box, **more},
+                    [{"kind": "box", "id": "box-1", "org_id": "org-alpha"}])
+
+
+def test_destroyed_files_leave_the_box_and_a_transferred_box_shows_its_status(records):
+    records.scheme(1)
+    first, second = records.file("FIN-01", key="a"), records.file("FIN-01", key="b")
+    assert records.feed([box_event("BoxRegistered", 1, files=[first["id"], second["id"]]),
+                         box_event("BoxPlaced", 2, location="R01-01-01-1")]) == {"batchItemFailures": []}
+    # WHEN a destruction run destroys the first file (the box keeps the second, on its shelf)
+    left = disposition_event("BoxContentsDestroyed", 3, [second["id"]], "shelved", run_id="run-1",
+                             file_ids=[first["id"]])
+    left["payload"]["box"] |= {"home_location_id": "R01-01-01-1",
+                               "current_location": {"kind": "shelf", "id": "R01-01-01-1"}}
+    assert records.feed([left]) == {"batchItemFailures": []}
+    assert records.get(first["id"])["boxes"] == []
+    assert records.get(second["id"])["boxes"][0]["status"] == "shelved"
+    # THEN the box is transferred (records shows its status, no place), then destroyed with its last file
+    assert records.feed([disposition_event("BoxTransferred", 4, [second["id"]], "transferred",
+                                           transfer_id="tr-1")]) == {"batchItemFailures": []}
+    assert records.get(second["id"])["boxes"] == [{"box_id": "box-1", "barcode": "FIN-2026-01",
+                                                   "status": "transferred", "location": None}]
+    gone = [disposition_event("BoxContentsDestroyed", 5, [], "destroyed", run_id="run-2", file_ids=[second["id"]]),
+            disposition_event("BoxDestroyed", 5, [], "destroyed", run_id="run-2", location_id=None)]
+    assert records.feed(gone + gone[:1]) == {"batchItemFailures": []}  # one delivered twice
+    assert records.get(second["id"])["boxes"] == []
+    # an older event arriving late changes nothing
+    assert records.feed([left]) == {"batchItemFailures": []}
+    assert records.get(first["id"])["boxes"] == [] and records.get(second["id"])["boxes"] == []

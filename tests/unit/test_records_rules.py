@@ -182,6 +182,16 @@ def test_box_events_carry_files_only_when_they_list_them():
     assert feeds.box({**moved, "source": "records.inventory"}) is None
 
 
+@pytest.mark.parametrize("type_", ["BoxContentsDestroyed", "BoxDestroyed", "BoxTransferred"])
+def test_disposition_events_say_which_files_the_box_still_holds(type_):
+    event = {"id": "e", "type": type_, "source": "records.stacks",
+             "subjects": [{"kind": "box", "id": "b1", "org_id": "o"}],
+             "payload": {"box_id": "b1", "file_ids": ["f1"], "box": {
+                 "id": "b1", "barcode": "BC-1", "status": "destroyed", "version": 5, "files": ["f2"]}}}
+    box, lists = feeds.box(event)
+    assert (box.files, lists, box.status, box.version) == (("f2",), True, "destroyed", 5)
+
+
 # --------------------------------------------------------------------- exports
 def test_csv_exports_redacted_views_and_defuses_formulas():
     views = [access.file_view(REQUESTER, a_file(title="=HYPERLINK(1)")),

@@ -6,7 +6,8 @@ classification (source `records.classification`):
   and n unit tasks of V (events come in any order, some twice); the newest usable version is current.
 
 stacks (source `records.stacks`): a box's events carry the box (payload.box, or the payload itself
-for BoxRegistered); BoxRegistered and BoxUpdated also say which record files it holds (`files`).
+for BoxRegistered); BoxRegistered and BoxUpdated also say which record files it holds (`files`), and so do
+the disposition events (BoxContentsDestroyed, BoxDestroyed, BoxTransferred: the box after, files left in it).
 """
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ CLASSIFICATION = "records.classification"
 STACKS = "records.stacks"
 CLASSIFICATION_EVENTS = ("UnitTaskPublished", "SchemeVersionPublished")
 BOX_EVENTS = ("BoxRegistered", "BoxUpdated", "BoxPlaced", "BoxMoved", "BoxFound", "BoxRemoved", "BoxStatusChanged",
-              "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned")
-FILE_LISTS = ("BoxRegistered", "BoxUpdated")  # the events that say which files a box holds
+              "BoxReserved", "BoxReservationReleased", "BoxCheckedOut", "BoxReturned", "BoxContentsDestroyed",
+              "BoxDestroyed", "BoxTransferred")
+# the events that say which files a box holds (the disposition events carry the box after: files left in it)
+FILE_LISTS = ("BoxRegistered", "BoxUpdated", "BoxContentsDestroyed", "BoxDestroyed", "BoxTransferred")
 
 
 @dataclass(frozen=True)
