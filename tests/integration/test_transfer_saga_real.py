@@ -24,7 +24,7 @@ import requests
 
 from tests.integration.records_world import rule, scheme_events
 from tests.integration.test_stacks_record_files import feed as feed_stacks
-from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, ARCHIVIST, ORG
+from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, ARCHIVIST, BUCKET, ORG
 from tests.support.events import claims
 
 MANAGER = claims("u-centre-stacks", ORG, ["stack_manager"])
@@ -171,3 +171,37 @@ def test_a_transfer_moves_real_files_with_verified_components_and_their_box(real
     assert arrived["status"] == "in_transfer" and sorted(arrived["files"]) == sorted([kept["id"], other["id"]])
     assert real.stacks.get_box(staying["id"], who=MANAGER)["status"] != "transferred"
     assert real.stacks.call("GET", "/boxes/{box_id}", path={"box_id": staying["id"]}, who=ARCHIVE_MANAGER)[0] == 404
+    states = {f["file_id"]: f["state"] for f in transfer.files(draft["id"])}
+    assert states == {kept["id"]: "transferred", other["id"]: "transferred", rejected["id"]: "returned"}
+    assert {"TransferCreated", "TransferSent", "TransferPackageVerified", "FileInspected", "TransferAccepted"} <= \
+        {e["type"] for e in transfer.events()}
+    real.publish()  # records' events of the transfer reach transfer's read model: the rejected file is free again
+    assert transfer.draft([rejected["id"]])["file_count"] == 1
+
+
+def test_a_component_tampered_in_the_bag_stops_the_transfer_and_gives_the_real_files_back(real):
+    transfer = real.transfer
+    files = [real.closed_file(f"report {n}".encode() * 500) for n in range(2)]
+    real.publish()
+    box = real.shelved_box(f"BX-{uuid.uuid4().hex[:6]}", [f["id"] for f in files])
+    draft = transfer.draft([f["id"] for f in files])
+    bad = files[1]
+    path = f"data/files/{bad['id']}/items/{bad['item_id']}/components/{bad['component']['id']}/minutes.pdf"
+    from records import tasks as records_tasks
+
+    def tampering(event, context):  # the bag is altered after records wrote it, before the receiver verifies it
+        result = records_tasks.transfer_handler(event, context)
+        if event["step"] == "package_files" and bad["id"] in event["file_ids"]:
+            boto3.client("s3").put_object(Bucket=BUCKET, Key=f"transfers/{ORG}/{draft['id']}/{path}", Body=b"altered")
+        return result
+
+    transfer.use_real("RecordsTransferFunction", tampering)
+    failed, run = transfer.send(draft)
+    assert run["status"] == "FAILED", run
+    assert failed["status"] == "failed" and failed["error"]["slug"] == "bag-invalid", failed
+    assert path in failed["error"]["detail"]
+    assert {f["file_id"]: f["state"] for f in transfer.files(draft["id"])}[bad["id"]] == "failed_verification"
+    # compensated for real: records' files closed again, stacks' box back on its shelf
+    assert {real.file_of(ORG, f["id"])[1]["status"] for f in files} == {"closed"}
+    back = real.stacks.get_box(box["id"], who=MANAGER)
+    assert back["status"] == "shelved" and back["home_location_id"] == SHELF
