@@ -202,6 +202,22 @@ def test_packaging_writes_each_document_and_verified_component_once(world):
     assert not world.package_keys(f"{PREFIX}/data/files/{unmarked['id']}")
 
 
+def test_an_export_packages_unmarked_files_and_leaves_them_as_they_were(world):
+    file = world.closed_file()
+    before = world.records.get(file["id"])
+    events = len(world.records.events())
+    exported = world.step("package_files", org_id=ORG, transfer_id="x-1", file_ids=[file["id"]],
+                          bucket=world.packages, prefix=PREFIX, export=True)
+    assert exported["refused"] == []
+    assert f"data/files/{file['id']}/file.json" in {e["path"] for e in exported["entries"]}
+    after = world.records.get(file["id"])
+    assert (after["status"], after["version"]) == (before["status"], before["version"]) == ("closed", before["version"])
+    assert len(world.records.events()) == events  # read-only: nothing recorded
+    # without `export` the same unmarked file is refused
+    assert world.step("package_files", org_id=ORG, transfer_id="x-2", file_ids=[file["id"]], bucket=world.packages,
+                      prefix="transfers/x-2")["refused"] == [{"file_id": file["id"], "reason": "not-marked"}]
+
+
 def test_a_component_whose_bytes_differ_from_its_checksum_is_refused_by_name_and_leaves_nothing(world, monkeypatch):
     from records.data import transfers as store
     monkeypatch.setattr(store, "PART", 5 * 1024 * 1024)  # a multipart copy, aborted at the end

@@ -315,6 +315,26 @@ def test_release_frees_the_shelf_once_and_the_box_ends_transferred(stacks, boxes
     assert stacks.get_box(box["id"], who=OTHER_MANAGER)["status"] == "in_transfer"
 
 
+def test_release_with_box_ids_releases_only_those_boxes_of_the_transfer(stacks, boxes, receiver_shelves):
+    """What transfer's acceptance sends: the boxes the receiver took; the others of the transfer stay put."""
+    sent = transfer_out(["f1", "f2", "f5", "f6"])["boxes"]
+    receive(sent)
+    answer = step("release_boxes", org_id=ORG, transfer_id="tr-1", receiver_org=OTHER_ORG,
+                  box_ids=[boxes["A"]["id"]])
+    assert [b["box_id"] for b in answer["boxes"]] == [boxes["A"]["id"]]
+    assert stacks.get_box(boxes["A"]["id"])["status"] == "transferred"
+    assert stacks.get_box(boxes["C"]["id"])["status"] == "in_transfer"
+    assert refused("release_boxes", org_id=ORG, transfer_id="tr-1", receiver_org=OTHER_ORG,
+                   box_ids="not-a-list") == "InvalidTaskInput"
+
+
+def test_unreceive_accepts_the_sender_org_id_the_saga_sends(stacks, boxes, receiver_shelves):
+    receive(transfer_out(["f1", "f2"])["boxes"])
+    answer = step("unreceive_boxes", org_id=ORG, receiver_org=OTHER_ORG, sender_org=ORG, transfer_id="tr-1")
+    assert answer == {"removed": [boxes["A"]["id"]]}
+    assert stacks.get_box(boxes["A"]["id"])["status"] == "in_transfer"  # the sender's box: untouched
+
+
 def test_within_one_organisation_the_box_stays_and_only_its_custody_is_recorded(stacks, boxes):
     sent = transfer_out(["f1", "f2"], transfer_id="tr-rc")["boxes"]
     assert step("receive_boxes", receiver_org=ORG, sender_org=ORG, transfer_id="tr-rc", boxes=sent)["received"][0][

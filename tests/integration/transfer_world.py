@@ -180,6 +180,7 @@ def transfer(aws, monkeypatch) -> TransferWorld:
     faults, records, audit, stacks = Faults(), FakeRecords(), FakeAudit(), FakeStacks()
     aws.router.handlers["TransferTasksFunction"] = faults.wrap(tasks.handler)
     aws.router.handlers["RecordsTasksFunction"] = faults.wrap(records.handler)
+    aws.router.handlers["RecordsTransferFunction"] = faults.wrap(records.handler)
     aws.router.handlers["AuditTasksFunction"] = faults.wrap(lambda e, c: audit.handler(e, c))
     aws.router.handlers["StacksTasksFunction"] = faults.wrap(stacks.handler)
     world = TransferWorld(aws, faults, records, audit, stacks)

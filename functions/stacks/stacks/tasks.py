@@ -20,8 +20,10 @@ Transfer (transfer), idempotent on the transfer id (logic/transfer.py):
     transfer_out_boxes   {org_id, transfer_id, file_ids (≤ 25)}: boxes whose files all go → in_transfer
     cancel_transfer_out  {org_id, transfer_id}: compensation, back to their prior status
     receive_boxes        {receiver_org, sender_org, transfer_id, boxes}: registered at the receiver
-    unreceive_boxes      {receiver_org, transfer_id}: compensation, removes what receive_boxes registered
-    release_boxes        {org_id, transfer_id, receiver_org?}: irreversible, last: → transferred
+    unreceive_boxes      {receiver_org, transfer_id, sender_org?, org_id?}: compensation, removes what
+                         receive_boxes registered (org_id, the sender, is accepted and not needed)
+    release_boxes        {org_id, transfer_id, receiver_org?, box_ids?}: irreversible, last: → transferred
+                         (only box_ids of the transfer's boxes when given)
 """
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ STEPS = {
     "unreceive_boxes": lambda e: logic.unreceive_boxes(e["receiver_org"], e["transfer_id"], e.get("sender_org"),
                                                        e.get("execution_id")),
     "release_boxes": lambda e: logic.release_boxes(e["org_id"], e["transfer_id"], e.get("receiver_org"),
-                                                   e.get("execution_id")),
+                                                   e.get("execution_id"), e.get("box_ids")),
 }
 
 LOG_KEYS = ("box_id", "loan_id", "run_id", "transfer_id", "org_id", "receiver_org", "sender_org")

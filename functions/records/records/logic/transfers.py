@@ -124,13 +124,16 @@ def unmark_for_transfer(step: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ packaging
 def package_files(step: dict[str, Any]) -> dict[str, Any]:
     """Each file this transfer marked, into the package: its components (streamed, verified), each item's
-    document, then its own. A refused file leaves nothing in the package."""
+    document, then its own. A refused file leaves nothing in the package. With `export: true` (transfer's
+    exports: a bag of any selection, nothing leaves) the files are read as they are, unmarked, and not
+    changed. """
     org_id, transfer_id, file_ids = _input(step, "org_id", "transfer_id", "file_ids")
     bucket, prefix = _package(step)
+    export = step.get("export") is True
     entries, refused = [], []
     for file_id in dict.fromkeys(file_ids):
         file = files_store.get_file(org_id, file_id, consistent=True)
-        if file is None or not rules.marked_by(file, transfer_id):
+        if file is None or (not export and not rules.marked_by(file, transfer_id)):
             refused.append({"file_id": file_id, "reason": rules.UNKNOWN if file is None else rules.NOT_MARKED})
             continue
         written: list[str] = []

@@ -138,14 +138,21 @@ def _give_back(org_id: str, transfer_id: str, box_id: str, execution_id: str | N
 
 
 def release_boxes(org_id: str, transfer_id: str, receiver_org: str | None = None,
-                  execution_id: str | None = None) -> dict[str, Any]:
+                  execution_id: str | None = None, box_ids: Any = None) -> dict[str, Any]:
     """Irreversible, last: the sender's boxes of the transfer leave for good (shelf freed, `transferred`).
-    Within one organisation (to its records centre) the boxes stay where they are and only their custody
-    is recorded. {"boxes": [{"box_id", "barcode", "status", "location_id"}]} (the shelf each one freed)."""
+    `box_ids` (what transfer's acceptance sends: the boxes the receiver took) limits the release to those
+    of the transfer's boxes; without it every box of the transfer leaves. Within one organisation (to its
+    records centre) the boxes stay where they are and only their custody is recorded.
+    {"boxes": [{"box_id", "barcode", "status", "location_id"}]} (the shelf each one freed)."""
     _refuse_if_marked(org_id, transfer_id, ledger_store.CANCELLED)
+    if box_ids is not None and (not isinstance(box_ids, list) or not all(isinstance(b, str) for b in box_ids)):
+        raise InvalidTaskInput("release_boxes: box_ids must be a list of box ids.")
+    only = None if box_ids is None else set(box_ids)
     receiver = receiver_org or _receiver(org_id, transfer_id)
     answer = []
     for entry in ledger_store.transfer_entries(org_id, transfer_id, "BOX#"):
+        if only is not None and entry.box_id not in only:
+            continue
         box = _retrying("release_boxes", entry.box_id,
                         lambda: _release(org_id, transfer_id, receiver, entry.box_id, execution_id))
         freed = (box.disposition or {}).get("location_id") if box else None
