@@ -65,7 +65,7 @@ def get_transfer(ctx: RequestContext, transfer_id: str) -> Reply:
 
 @api.route(ONE + "/files", "GET", summary="List a transfer's files", response=schemas.TRANSFER_FILE_PAGE,
            query=PAGE, errors=(403, 404))
-def list_files(ctx: RequestContext, transfer_id: str) -> Reply:
+def list_transfer_files(ctx: RequestContext, transfer_id: str) -> Reply:
     """Each file's state (listed, marked, packaged, verified, received, transferred, returned,
     failed_verification), its components and the receiver's inspection."""
     return page(*logic.list_files(ctx.require_caller(), _id(transfer_id, "transfer"), ctx.query["limit"],
