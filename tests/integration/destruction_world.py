@@ -24,7 +24,7 @@ from tests.integration.circulation_world import Faults
 from tests.integration.conftest import _create_machine
 from tests.integration.disposal_world import ARCHIVIST, ORG, Disposal
 from tests.support.events import FakeLambdaContext
-from tests.support.worlds import empty_table
+from tests.support.worlds import empty_table, wait_for_execution
 
 BUCKET = "records-test-disposal-certificates"
 MACHINE = "destruction"
@@ -219,14 +219,7 @@ class Destruction(Disposal):
             return None
 
     def wait(self, name: str, deadline_s: float = 90.0) -> dict:
-        """Poll one execution to its end (synchronisation with a deadline, not a sleep)."""
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            run = self.execution(name)
-            if run is not None and run["status"] != "RUNNING":
-                return run
-            time.sleep(0.02)
-        raise AssertionError(f"destruction execution {name} did not end within {deadline_s}s")
+        return wait_for_execution(self.aws, MACHINE, name, deadline_s)
 
     def wait_for_status(self, run_id: str, status: str, deadline_s: float = 60.0) -> dict:
         end = time.monotonic() + deadline_s
