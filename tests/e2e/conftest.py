@@ -128,9 +128,14 @@ def _demo_user_with_role(role: str) -> str:
     return (exact or having)[0]
 
 
-def wait_for(probe: Callable[[], T | None], *, timeout: float = 30.0, interval: float = 0.2,
+def wait_for(probe: Callable[[], T | None], *, timeout: float = 120.0, interval: float = 0.2,
              what: str = "condition") -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
+    """Poll `probe` until it returns something truthy; fail after `timeout` seconds.
+
+    The default bounds delivery (stream → relay → bus → queue → consumer), not speed: on a
+    loaded 2-core CI machine booting two local systems, a fresh start's demo events took
+    over 30 s to reach audit. A product promise with a time in it (revocation within a
+    minute) passes its own, tighter `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         value = probe()

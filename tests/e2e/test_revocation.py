@@ -73,11 +73,11 @@ def test_role_removal_then_deactivation_then_reinstatement_apply_to_a_token_alre
     cut = system.request("PATCH", path, token=admin, json_body={"roles": ["requester"]},
                          headers={"If-Match": f'"{current()["version"]}"'})
     assert cut.status == 200, cut.body
-    wait_for(lambda: write() == 403, what="the removed role to end (authorizer cache window)")
+    wait_for(lambda: write() == 403, timeout=60, what="the removed role to end (authorizer cache window)")
 
     off = system.request("POST", f"{path}/deactivate", token=admin, headers={"If-Match": f'"{current()["version"]}"'})
     assert off.status == 200, off.body
-    wait_for(lambda: system.request("GET", "/me", token=token).status == 401, what="the deactivation to end access")
+    wait_for(lambda: system.request("GET", "/me", token=token).status == 401, timeout=60, what="the deactivation to end access")
     assert write() == 401
 
     on = system.request("POST", f"{path}/reactivate", token=admin, headers={"If-Match": f'"{current()["version"]}"'})
@@ -105,7 +105,7 @@ def test_a_revoked_partner_key_is_refused_once_the_key_cache_window_has_passed(q
     assert directory() == 200  # a partner route moved onto partner keys, through the local gateway
     revoked = system.request("POST", f"{keys}/{issued['key']['id']}/revoke", token=admin)
     assert revoked.status == 200 and revoked.json()["status"] == "revoked"
-    wait_for(lambda: directory() == 401, what="the revoked key to be refused (key cache window)")
+    wait_for(lambda: directory() == 401, timeout=60, what="the revoked key to be refused (key cache window)")
     listed = system.request("GET", keys, token=admin).json()["items"]
     assert [(k["id"], k["status"]) for k in listed] == [(issued["key"]["id"], "revoked")]
     assert listed[0]["last_used_at"] is not None and "secret" not in listed[0]

@@ -67,7 +67,7 @@ def test_an_event_reaches_the_receiver_signed_and_verifiable(local_system, recei
     def logged():
         page = local_system.request("GET", f"/partners/webhooks/{sub['id']}/deliveries", headers=partner).json()
         return [d for d in page["items"] if d["id"] == headers["webhook-id"] and d["status"] == "delivered"]
-    delivery, = wait_for(logged, timeout=30, what="the delivery log")
+    delivery, = wait_for(logged, what="the delivery log")
     detail = local_system.request("GET", f"/partners/webhooks/{sub['id']}/deliveries/{delivery['id']}",
                                   headers=partner).json()
     attempt = detail["attempts"][0]
