@@ -16,8 +16,11 @@ disposal, transfer and search), written once here:
    recorded as row errors (an error item in the same transaction as the progress) and the
    others land.
 3. **Continue.** Before the function's time runs out the worker gives up its lease and sends
-   its queue a continuation; if it dies instead, SQS redelivers after the visibility timeout
-   and the lease has expired by then.
+   its queue a continuation; if it fails, it gives the lease back before the message is retried;
+   if it dies instead, SQS redelivers after the visibility timeout and the lease has expired by
+   then. A worker that meets a lease still running (its holder may have died, and a retry can
+   come sooner than the lease's end) sends a continuation delayed until the lease's end
+   (`LeaseHeld`), so a job is never dropped while unfinished.
 4. **Status**: `queued` → `running` → `completed` (every row processed; `failed` counts the
    rejected rows, listed at `/<cap>/jobs/{id}/errors`) | `failed` (the job itself could not run).
 
@@ -225,6 +228,15 @@ chunk_sort_key = Key("CHUNK#{start:07d}")
 error_sort_key = Key("ERROR#{row:07d}")
 
 
+class LeaseHeld(Exception):
+    """Another worker's lease on the job runs for `wait_ms` more: look again after it (the worker sends
+    itself a delayed continuation), since that worker may have died holding it."""
+
+    def __init__(self, org_id: str, job_id: str, wait_ms: int) -> None:
+        super().__init__(f"job {job_id} is leased for {wait_ms} ms more")
+        self.org_id, self.job_id, self.wait_ms = org_id, job_id, wait_ms
+
+
 class _Superseded(Problem):
     """Another worker moved the job on (or holds it): stop, do not redo (a Problem, so a transaction's
     named failure can be this)."""
@@ -341,10 +353,23 @@ class JobStore:
         if kind is None:
             self._finish(job, "failed", detail=f"No worker for jobs of kind {job.kind!r}.")
             return False
+        job = self._claim_or_defer(job, lease_ms)
+        if job is None:
+            return False
         try:
-            job = self._claim(job, lease_ms)
+            return self._work(job, kind, time_left_ms)
         except _Superseded:
-            return False  # another worker holds it and will continue it itself
+            return False  # another worker moved it on and holds it now
+        except Exception:
+            # give the lease back, so the message's redelivery can claim the job at once instead of
+            # finding it held by a worker that is no longer working on it
+            try:
+                self._release(self.get(org_id, job_id))
+            except Exception:  # noqa: BLE001 — the lease then runs out by itself; the first failure is the one to see
+                logger.exception("could not give the job's lease back", extra={"job_id": job_id})
+            raise
+
+    def _work(self, job: Job, kind: "JobKind", time_left_ms: Callable[[], int]) -> bool:
         chunks = self._chunks_from(job)
         while job.done < job.total:
             if time_left_ms() < STOP_BEFORE_TIMEOUT_MS:
@@ -354,12 +379,27 @@ class JobStore:
             if rows is None:
                 self._finish(job, "failed", detail="The job's rows are missing (expired or never stored).")
                 return False
-            try:
-                job = self._group(job, kind, rows)
-            except _Superseded:
-                return False
+            job = self._group(job, kind, rows)
         self._finish(job, "completed")
         return False
+
+    def _claim_or_defer(self, job: Job, lease_ms: int) -> Job | None:
+        """The claimed job; None when it is finished; LeaseHeld when another worker's lease runs.
+
+        A lease may belong to a worker that died or timed out holding it (its message's
+        redelivery then finds it held): whoever meets a held lease looks again once it has
+        run out, through LeaseHeld, instead of dropping the job for good."""
+        for _ in range(3):
+            try:
+                return self._claim(job, lease_ms)
+            except _Superseded:
+                job = self.get(job.org_id, job.id)
+                if job.finished:
+                    return None
+                wait_ms = job.lease_until - int(time.time() * 1000)
+                if wait_ms > 0:
+                    raise LeaseHeld(job.org_id, job.id, wait_ms)
+        raise LeaseHeld(job.org_id, job.id, 1_000)  # claims keep racing: look again shortly
 
     def _claim(self, job: Job, lease_ms: int) -> Job:
         now_ms = int(time.time() * 1000)
@@ -511,8 +551,11 @@ def worker(run: Callable[[str, str, Callable[[], int], int], bool], *, queue_url
                     ref = {"org_id": envelope["subjects"][0]["org_id"], "job_id": envelope["payload"]["job_id"]}
                 time_left = getattr(context, "get_remaining_time_in_millis", lambda: 900_000)
                 lease_ms = time_left() + 5_000
-                if run(ref["org_id"], ref["job_id"], time_left, lease_ms):
-                    _continue(ref, queue_url_env)
+                try:
+                    if run(ref["org_id"], ref["job_id"], time_left, lease_ms):
+                        _continue(ref, queue_url_env)
+                except LeaseHeld as held:
+                    _continue(ref, queue_url_env, delay_s=held.wait_ms // 1000 + 1)
             except Exception:  # the message comes back after its visibility timeout; the cursor says where
                 logger.exception("job run failed", extra={"message_id": record.get("messageId")})
                 failures.append({"itemIdentifier": record["messageId"]})
@@ -521,10 +564,12 @@ def worker(run: Callable[[str, str, Callable[[], int], int], bool], *, queue_url
     return handler
 
 
-def _continue(ref: dict[str, str], queue_url_env: str) -> None:
+def _continue(ref: dict[str, str], queue_url_env: str, *, delay_s: int = 0) -> None:
     import boto3
 
     from shared.observability import correlation_id
 
-    boto3.client("sqs").send_message(QueueUrl=os.environ[queue_url_env], MessageBody=json.dumps(
-        {"job": {"org_id": ref["org_id"], "job_id": ref["job_id"]}, "correlation_id": correlation_id()}))
+    # SQS delays a message by at most 15 minutes; a longer lease is simply looked at again then
+    boto3.client("sqs").send_message(QueueUrl=os.environ[queue_url_env], DelaySeconds=min(delay_s, 900),
+                                     MessageBody=json.dumps({"job": {"org_id": ref["org_id"], "job_id": ref["job_id"]},
+                                                             "correlation_id": correlation_id()}))

@@ -15,7 +15,9 @@ from pynamodb.attributes import UnicodeAttribute
 
 from infrastructure.aws_events import FakeLambdaContext
 from shared.events import EventFactory, Subject
-from shared.jobs import JobKind, JobStore, worker
+import time
+
+from shared.jobs import JobKind, JobStore, LeaseHeld, worker
 from shared.outbox import outbox_model
 from shared.problems import Conflict, ValidationFailed
 from shared.storage import Table
@@ -103,7 +105,14 @@ def test_a_run_cut_short_resumes_where_it_stopped(aws):
 def test_two_workers_at_once_apply_each_row_once(aws):
     job = STORE.submit("o1", "notes", _rows(600), actor=ACTOR)
     results = []
-    threads = [threading.Thread(target=lambda: results.append(_run(job))) for _ in range(2)]
+
+    def work():
+        try:
+            results.append(_run(job))
+        except LeaseHeld:  # the other one claimed it first: it looks again once that lease has run out
+            results.append("deferred")
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
@@ -163,3 +172,49 @@ def test_a_resubmission_under_the_same_id_answers_the_job_and_rewrites_no_rows(a
     done = STORE.get("o1", "job-1")
     assert (done.done, done.succeeded) == (700, 697) and "NOTE#OTHER" not in _notes()
     assert len(_events("JobSubmitted")) == 1
+
+
+class _Context(FakeLambdaContext):
+    def get_remaining_time_in_millis(self):
+        return 600_000
+
+
+def test_a_worker_that_fails_gives_its_lease_back_and_the_retry_finishes_the_job(aws, monkeypatch):
+    job = STORE.submit("o1", "notes", _rows(300), actor=ACTOR)
+    real_group, groups = STORE._group, []
+
+    def failing_once(job_, kind, rows):
+        groups.append(job_.done)
+        if len(groups) == 3:
+            raise RuntimeError("the table throttled")
+        return real_group(job_, kind, rows)
+
+    monkeypatch.setattr(STORE, "_group", failing_once)
+    with pytest.raises(RuntimeError):
+        _run(job)
+    partway = STORE.get("o1", job.id)
+    assert partway.status == "running" and 0 < partway.done < 300 and partway.lease_until == 0
+    assert _run(job) is False  # the retry, a moment later, is not refused by a lease nobody holds
+    done = STORE.get("o1", job.id)
+    assert (done.status, done.done, done.succeeded) == ("completed", 300, 297) and len(_notes()) == 297
+
+
+def test_a_lease_left_by_a_dead_worker_is_looked_at_again_when_it_runs_out(aws, monkeypatch):
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="notes-jobs-dead")["QueueUrl"]
+    monkeypatch.setenv("JOBS_QUEUE_URL", url)
+    job = STORE.submit("o1", "notes", _rows(100), actor=ACTOR)
+    STORE._claim(STORE.get("o1", job.id), 2_000)  # a worker took it, then died (killed at its timeout)
+    handler = worker(lambda org_id, job_id, time_left, lease_ms: STORE.run(org_id, job_id, KINDS,
+                                                                            time_left_ms=time_left, lease_ms=lease_ms))
+    retry = {"messageId": "m1", "body": json.dumps({"job": {"org_id": "o1", "job_id": job.id}})}
+    assert handler({"Records": [retry]}, _Context()) == {"batchItemFailures": []}  # not failed: deferred
+    assert STORE.get("o1", job.id).done == 0
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []  # delayed
+    deadline = time.monotonic() + 30
+    sent = []
+    while not sent and time.monotonic() < deadline:  # the continuation appears once its delay has passed
+        sent = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    assert json.loads(sent[0]["Body"])["job"] == {"org_id": "o1", "job_id": job.id}
+    assert handler({"Records": [{"messageId": "m2", "body": sent[0]["Body"]}]}, _Context()) == {"batchItemFailures": []}
+    assert STORE.get("o1", job.id).status == "completed" and len(_notes()) == 97
