@@ -1,8 +1,7 @@
 """Disposal's read model of records' files (keys: see tables.py), and the receipts of the events that fed it.
 
-Each event is applied once: its receipt (its id) is written in the same transaction as the file it changes,
-conditional on the file as read, so a duplicate changes nothing and two events of one file never lose one
-another's change (the loser reads and applies again).
+Each event is applied once (shared.readmodel.apply_once): a duplicate changes nothing, and two events of
+one file never lose one another's change.
 """
 from __future__ import annotations
 
@@ -12,22 +11,13 @@ from typing import Callable
 from pynamodb.exceptions import DoesNotExist
 
 from shared.concurrency import stale
-from shared.problems import ServiceUnavailable
+from shared.readmodel import apply_once
 
 from ..domain.model import FileView
 from .tables import DISPOSAL_DUE, FileViewItem, ReceiptItem, file_sort_key, org_key, receipt_key
 from .tx import Tx, read
 
 RECEIPT_DAYS = 30
-ATTEMPTS = 5
-
-
-class _Seen(Exception):
-    """The event was applied before."""
-
-
-class _Moved(Exception):
-    """The file changed since it was read."""
 
 
 def get_file(org_id: str, file_id: str, consistent: bool = False) -> FileView | None:
@@ -44,24 +34,10 @@ def file_condition(before: FileView | None):
 def apply_event(org_id: str, file_id: str, event_id: str, type_: str,
                 change: Callable[[FileView], FileView]) -> bool:
     """Apply one event to a file once; True if it changed what disposal knows."""
-    for _ in range(ATTEMPTS):
-        before = get_file(org_id, file_id, consistent=True)
-        current = before or FileView(org_id=org_id, id=file_id, version=0)
-        after = change(current)
-        receipt = ReceiptItem(pk=receipt_key(event_id), sk="EVENT", type=type_,
-                              expiration=int(time.time()) + RECEIPT_DAYS * 86400)
-        tx = Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
-        if after != current:
-            tx.put(FileViewItem.of(after.with_changes(version=current.version + 1)), condition=file_condition(before),
-                   on_fail=_Moved())
-        try:
-            tx.run()
-        except _Seen:
-            return False
-        except _Moved:
-            continue
-        return after != current
-    raise ServiceUnavailable("The file kept changing; the event is retried.")
+    receipt = ReceiptItem(pk=receipt_key(event_id), sk="EVENT", type=type_,
+                          expiration=int(time.time()) + RECEIPT_DAYS * 86400)
+    return apply_once(Tx, receipt, FileViewItem, lambda: get_file(org_id, file_id, consistent=True),
+                      FileView(org_id=org_id, id=file_id, version=0), change, what="file")
 
 
 def due_files(today: str, limit: int, start: dict | None = None) -> tuple[list[FileView], dict | None]:

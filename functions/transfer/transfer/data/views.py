@@ -1,9 +1,8 @@
 """Transfer's read models (records' files, disposal's holds, identity's organisations; keys: see tables.py),
 the receipts of the events that fed them, and the claims that keep a file in one transfer at a time.
 
-Each event is applied once: its receipt (its id) is written in the same transaction as the view it changes,
-conditional on the view as read, so a duplicate changes nothing and two events of one view never lose one
-another's change (the loser reads and applies again).
+Each event is applied once (shared.readmodel.apply_once): a duplicate changes nothing, and two events of
+one view never lose one another's change.
 """
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from typing import Any, Callable
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.problems import ServiceUnavailable
+from shared.readmodel import apply_once
 
 from ..domain.model import FileView, HoldView, Organisation
 from .tables import (ORGANISATIONS, TRANSFER_DUE, ClaimItem, FileViewItem, HoldViewItem, OrganisationItem,
@@ -21,16 +20,7 @@ from .tables import (ORGANISATIONS, TRANSFER_DUE, ClaimItem, FileViewItem, HoldV
 from .tx import Tx, read
 
 RECEIPT_DAYS = 30
-ATTEMPTS = 5
 _MODELS = {"file": (FileViewItem, file_sort_key), "hold": (HoldViewItem, hold_sort_key)}
-
-
-class _Seen(Exception):
-    """The event was applied before."""
-
-
-class _Moved(Exception):
-    """The view changed since it was read."""
 
 
 def _get(model, pk: str, sk: str, consistent: bool) -> Any:
@@ -73,24 +63,9 @@ def apply_event(kind: str, org_id: str, entity_id: str, event_id: str, type_: st
         model, key = _MODELS[kind]
         pk, sk = org_key(org_id), key(entity_id)
         blank = (FileView if kind == "file" else HoldView)(org_id=org_id, id=entity_id, version=0)
-    for _ in range(ATTEMPTS):
-        before = _get(model, pk, sk, True)
-        current = before or blank
-        after = change(current)
-        receipt = ReceiptItem(pk=receipt_key(event_id), sk="EVENT", type=type_,
-                              expiration=int(time.time()) + RECEIPT_DAYS * 86400)
-        tx = Tx().put(receipt, condition=ReceiptItem.pk.does_not_exist(), on_fail=_Seen())
-        if after != current:
-            condition = model.pk.does_not_exist() if before is None else model.version == before.version
-            tx.put(model.of(after.with_changes(version=current.version + 1)), condition=condition, on_fail=_Moved())
-        try:
-            tx.run()
-        except _Seen:
-            return False
-        except _Moved:
-            continue
-        return after != current
-    raise ServiceUnavailable("The view kept changing; the event is retried.")
+    receipt = ReceiptItem(pk=receipt_key(event_id), sk="EVENT", type=type_,
+                          expiration=int(time.time()) + RECEIPT_DAYS * 86400)
+    return apply_once(Tx, receipt, model, lambda: _get(model, pk, sk, True), blank, change)
 
 
 def due_files(today: str, limit: int, start: dict | None = None) -> tuple[list[FileView], dict | None]:
