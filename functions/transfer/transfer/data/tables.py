@@ -6,7 +6,7 @@
 | hold (read model of disposal)         | ORG#<org>                        | HOLD#<id>             |                 |
 | claim: the file is in a transfer      | ORG#<org>                        | CLAIM#<file>          |                 |
 | organisation (read model of identity) | ORGANISATION                     | ORG#<id>              |                 |
-| transfer (sender's and receiver's; an export is a transfer of kind `export`, one copy) | ORG#<org> | TRANSFER#<id> | |
+| transfer (sender's and receiver's; an export is a transfer of kind `export`, one copy) | ORG#<org> | TRANSFER#<id> | TRANSFER_SAGAS / <updated>#<sender>#<id> (the sender's copy, while packaging or accepting) |
 | file of a transfer, its inspection    | ORG#<sender>#TRANSFER#<id>       | FILE#<file>           |                 |
 | page of a transfer (≤ 25 files)       | ORG#<sender>#TRANSFER#<id>       | PAGE#<nnnnn>          |                 |
 | bag entries of a page (≤ 500 each)    | ORG#<sender>#TRANSFER#<id>#BAG   | <nnnnn>#<source>#<nnn> |                |
@@ -19,7 +19,9 @@
 A transfer's files, pages and bag entries live in the sender's partition of that transfer; the receiver
 reaches them through its own copy of the transfer (which names the sender), so another organisation, with
 no copy, finds nothing. The due index is sparse (a file is in it only while rules.due says it is due for
-something): the daily job reads a key range of what is due, never scans. The table name is read at each
+something): the daily job reads a key range of what is due, never scans. The sagas' index is sparse too (a
+transfer is in it only while a saga should be moving it): the reconcile job reads the range not changed since
+its cutoff, never every transfer ever made. The table name is read at each
 use (`TABLE_NAME`, default `transfer`).
 """
 from __future__ import annotations
@@ -33,10 +35,11 @@ from shared.outbox import outbox_model
 from shared.storage import Gsi1, Key, Table
 
 from ..domain import rules
-from ..domain.model import DueEntry, FileView, HoldView, Organisation, Page, Transfer, TransferFile
+from ..domain.model import SAGA_STATUSES, DueEntry, FileView, HoldView, Organisation, Page, Transfer, TransferFile
 
 TABLE = Table("transfer")
 TRANSFER_DUE = "TRANSFER_DUE"
+TRANSFER_SAGAS = "TRANSFER_SAGAS"
 ORGANISATIONS = "ORGANISATION"
 
 org_key = Key("ORG#{org_id}")
@@ -84,9 +87,14 @@ class ClaimItem(TABLE.Item):
 
 
 class TransferItem(TABLE.Item, entity=Transfer, fields={"error": Json()}):
+    gsi1 = Gsi1()
+
     @classmethod
     def derived(cls, t: Transfer) -> dict[str, Any]:
-        return {"pk": org_key(t.org_id), "sk": transfer_sort_key(t.id)}
+        keys: dict[str, Any] = {"pk": org_key(t.org_id), "sk": transfer_sort_key(t.id)}
+        if t.status in SAGA_STATUSES and t.role == "sender":  # one entry per transfer
+            keys |= {"gsi1pk": TRANSFER_SAGAS, "gsi1sk": f"{t.updated_at}#{t.org_id}#{t.id}"}
+        return keys
 
 
 class TransferFileItem(TABLE.Item, entity=TransferFile,

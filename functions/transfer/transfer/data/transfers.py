@@ -19,8 +19,9 @@ from shared.problems import Conflict
 
 from ..domain.bag import Entry
 from ..domain.model import Page, Transfer, TransferFile
-from .tables import (BagEntriesItem, ClaimItem, PageItem, TransferFileItem, TransferItem, bag_key, bag_sort_key,
-                     claim_sort_key, file_sort_key, org_key, page_sort_key, transfer_key, transfer_sort_key)
+from .tables import (TRANSFER_SAGAS, BagEntriesItem, ClaimItem, PageItem, TransferFileItem, TransferItem, bag_key,
+                     bag_sort_key, claim_sort_key, file_sort_key, org_key, page_sort_key, transfer_key,
+                     transfer_sort_key)
 from .tx import Tx, page, read
 
 FILES_PER_WRITE = 40  # a file and its claim each, and its page: under DynamoDB's 100 operations
@@ -43,6 +44,13 @@ def list_transfers(org_id: str, limit: int, cursor: str | None, status: str | No
             condition = (attribute == value) if condition is None else condition & (attribute == value)
     return page(TransferItem, org_key(org_id), transfer_sort_key(""), limit, cursor, filter_condition=condition,
                 newest_first=True)
+
+
+def sagas_unchanged_since(cutoff: str) -> list[Transfer]:
+    """Transfers of every organisation (the sender's copy) that a saga should be moving and that have not
+    changed since `cutoff` (the sparse sagas index: a key range, never a scan)."""
+    result = TransferItem.gsi1.query(TRANSFER_SAGAS, TransferItem.gsi1sk < cutoff, page_size=100)
+    return read(lambda: [i.entity() for i in result])
 
 
 def _copies(transfer: Transfer) -> list[Transfer]:

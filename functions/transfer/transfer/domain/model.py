@@ -11,6 +11,7 @@ STATUSES = ("draft", "packaging", "awaiting_inspection", "accepting", "accepted"
             "ready")  # ready: an export's bag, downloadable
 EXPORT = "export"  # the kind of an export: a bag of any selection, nothing moves
 FINAL_STATUSES = ("accepted", "rejected", "failed", "cancelled")
+SAGA_STATUSES = ("packaging", "accepting")  # a saga is moving the transfer (domain.reconcile finds it if stuck)
 ROLES = ("sender", "receiver")
 OUTCOMES = ("accept", "reject")
 LONG_RETENTIONS = ("30y", "semi_permanent", "permanent")  # kept 30 years or more: the permanent archive's
@@ -113,6 +114,7 @@ class Transfer(_Entity):
     finished_at: str | None = None
     error: Problem | None = None
     accept_attempts: int = 0
+    package_attempts: int = 0  # restarts of the package saga by the reconcile job (each its own execution)
     version: int = 1
     updated_at: str = ""
 

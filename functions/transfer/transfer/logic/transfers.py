@@ -134,7 +134,7 @@ def send(caller: Caller, transfer_id: str, expected_version: int) -> Transfer:
     before = _own(org_id, transfer_id, consistent=True)
     require_version(before, expected_version, "transfer")
     if before.status == "packaging" and before.role == "sender":
-        workflows.start_package(saga_input(before))
+        workflows.start_package(saga_input(before), before.package_attempts)
         return before
     _expect(before, "sender", "draft", "sending")
     after = before.with_changes(status="packaging", sent_by=caller.user_id, sent_at=now_iso(),
