@@ -13,7 +13,9 @@ template.yaml and a packages bucket. For a quarter of the files and then all of 
 - **verify**: `verify_bag` (every tag file and every payload object hashed from the bag alone, 8 at once,
   completeness and Payload-Oxum).
 Reported: seconds of each, verify throughput in MiB/s and as a ratio to hashing the same bytes with
-`hashlib` in this process in the same run (1.00x: reading costs nothing on top of hashing), DynamoDB and S3
+`hashlib` in this process in the same run (1.00x: reading costs nothing on top of hashing), and verify's
+time as a ratio to GETting and hashing every object of the bag from the same emulator, 8 at once (small
+objects: the per-request cost dominates, so this is the floor verify can reach here), DynamoDB and S3
 calls per file, and peak Python memory (tracemalloc) of package and verify at both sizes (flat: the same
 at N/4 and N). Printed, never asserted.
 """
@@ -123,6 +125,23 @@ def _hash_baseline(files: int, components: int) -> float:
     return best
 
 
+def _s3_baseline(transfer_id: str) -> None:
+    """Seconds to GET and SHA-256 every object of the bag from the same emulator, 8 at once, as verify does:
+    the floor per-object reads put under verify on this machine."""
+    import boto3
+    from concurrent.futures import ThreadPoolExecutor
+    from transfer.data import packages
+    s3 = boto3.client("s3")
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix=packages.bag_prefix(ORG, transfer_id) + "/") for o in page.get("Contents", [])]
+
+    def read(key: str) -> str:
+        return hashlib.sha256(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()).hexdigest()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(read, keys))
+
+
 def run(files: int, components: int) -> dict:
     from transfer import logic
     tid = f"bench-{files}-{components}"
@@ -138,10 +157,11 @@ def run(files: int, components: int) -> dict:
         lambda: logic.verify_bag({"org_id": ORG, "transfer_id": tid}))
     assert verified["status"] == "awaiting_inspection", verified
     hash_s = _hash_baseline(files, components)
+    _, s3_s, _, _ = _measured(lambda: _s3_baseline(tid))  # under tracemalloc too, as verify was: a fair ratio
     component_bytes = files * components * 2 * KIB
     return {"files": files, "objects": bag["files"], "MiB": octets / KIB / KIB, "package s": package_s,
             "verify s": verify_s, "verify MiB/s": octets / KIB / KIB / verify_s,
-            "hashlib MiB/s": component_bytes / KIB / KIB / hash_s,
+            "hashlib MiB/s": component_bytes / KIB / KIB / hash_s, "s3 alone s": s3_s,
             "ddb calls/file (package)": package_calls.total("dynamodb") / files,
             "s3 calls/file (package)": package_calls.total("s3") / files,
             "ddb calls/file (verify)": verify_calls.total("dynamodb") / files,
@@ -164,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['files']:>5} files, {row['objects']:>6} payload objects, {row['MiB']:.1f} MiB: "
               f"package {row['package s']:.1f} s, verify {row['verify s']:.1f} s "
               f"({row['verify MiB/s']:.2f} MiB/s = {row['verify MiB/s'] / row['hashlib MiB/s']:.4f}x hashlib's "
-              f"{row['hashlib MiB/s']:.0f} MiB/s on the same bytes)")
+              f"{row['hashlib MiB/s']:.0f} MiB/s on the same bytes; {row['verify s'] / row['s3 alone s']:.2f}x "
+              f"the {row['s3 alone s']:.1f} s of reading and hashing every object of the bag, 8 at once)")
         print(f"      calls per file: package {row['ddb calls/file (package)']:.2f} DynamoDB + "
               f"{row['s3 calls/file (package)']:.2f} S3; verify {row['ddb calls/file (verify)']:.2f} DynamoDB + "
               f"{row['s3 calls/file (verify)']:.2f} S3; peak Python memory: package "
