@@ -10,7 +10,10 @@ THEN the archive holds the accepted files closed, with the same ids and componen
 recorded checksums, the sender keeps `transferred` residual records, the box of the accepted files moved (the
 sender's `transferred`, the receiver's registered `in_transfer`), and the rejected file and its box stayed.
 
-The failure-injection matrix stays on the contract fakes (test_transfer_saga.py).
+A component damaged in the bag fails the transfer naming it and gives every file back: before the sender's
+verification (while packaging), after it (caught at intake, when the archive accepts) and between the intake
+check and records' copy (records' own hash check). The failure-injection matrix stays on the contract fakes
+(test_transfer_saga.py).
 """
 from __future__ import annotations
 
