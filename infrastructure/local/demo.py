@@ -47,6 +47,8 @@ USERS: dict[str, dict[str, Any]] = {
                       "display_name": "SRC Requester", "roles": ["requester"]},
     "auditor@src": {"id": "u-auditor-src", "org_id": "org-src", "email": "auditor@src.example",
                     "display_name": "SRC Auditor", "roles": ["auditor"]},
+    "archivist@nak": {"id": "u-archivist-nak", "org_id": "org-nak", "email": "archivist@nak.example",
+                      "display_name": "NAK Archivist", "roles": ["archivist"]},  # receives transfers (인수)
     "admin@moc": {"id": "u-admin-moc", "org_id": "org-moc", "email": "admin@moc.example",
                   "display_name": "MOC Administrator", "roles": ["admin"]},
 }

@@ -1,8 +1,9 @@
 """The workflow docs' curl walk-throughs run as written against the local system, twice.
 
-Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md, records.md, partners.md and disposal.md is run in order
-in one bash session per doc (set -euo pipefail), with the doc's `localhost:3000` pointed at the
-system the test run started. Each doc runs twice in a row on the data it left (a reader runs
+Each ```bash block of docs/workflows/stacks.md, check-out.md, stock-take.md, records.md, partners.md,
+disposal.md and transfer.md is run in order in one bash session per doc (set -euo pipefail), with the
+doc's `localhost:3000` pointed at the system the test run started (and `localhost:4566`, where
+`make run` puts the S3 emulator, at its emulator). Each doc runs twice in a row on the data it left (a reader runs
 them again), from an empty folder outside the repository that must stay empty (files go to a
 temporary folder), with the partner key in $PARTNER_API_KEY. A doc that drifts from the API fails here.
 """
@@ -30,6 +31,8 @@ def _script(system, doc: str) -> str:
     for index, block in enumerate(re.findall(r"```bash\n(.*?)```", text, re.S)):
         parts.append(f"echo '=== {doc} block {index}'")
         block = block.replace("localhost:3000", host)
+        # `make run` puts the S3 emulator on localhost:4566 (the transfer walk-through damages a bag there)
+        block = block.replace("localhost:4566", system.moto_url.removeprefix("http://"))
         # `make job NAME=x` is the Makefile's wrapper of this command, on the default data folder
         block = block.replace("make job NAME=", f'"{sys.executable}" -m infrastructure.local.jobs '
                                                 f'--data-dir "{system.data_dir}" ')
@@ -39,10 +42,10 @@ def _script(system, doc: str) -> str:
     return "\n".join(parts)
 
 
-def _run(system, doc: str, folder: pathlib.Path, temp: pathlib.Path) -> str:
+def _run(system, doc: str, folder: pathlib.Path, temp: pathlib.Path, timeout: float = 300) -> str:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TMPDIR": str(temp), "PARTNER_API_KEY": system.api_key}
     run = subprocess.run(["bash", "-c", _script(system, doc)], cwd=folder, capture_output=True, text=True,
-                         timeout=300, env=env)
+                         timeout=timeout, env=env)
     out = run.stdout
     assert run.returncode == 0, f"{doc}:\n" + out[-3000:] + run.stderr[-3000:]
     blocks = re.findall(r"^=== (\S+) block (\d+)$", out, re.M)
@@ -133,4 +136,48 @@ def test_the_disposal_walk_through_runs_as_written(local_system, tmp_path: pathl
                          r'"supervisor":"Park Ji-won","destroyed":1\}$', out, re.M), attempt
         assert "certificate PDF: %PDF-" in out, attempt
         assert re.search(r"^destroyed_at,run_id,file_id,", out, re.M) and re.search(r"^1$", out, re.M), attempt
+    assert list(folder.iterdir()) == []
+
+
+def test_the_transfer_walk_through_runs_as_written(local_system, tmp_path: pathlib.Path):
+    folder, temp = tmp_path / "cwd", tmp_path / "tmp"
+    folder.mkdir()
+    temp.mkdir()
+    _run(local_system, "records.md", folder, temp)  # as the doc says: the records walk-through published FIN-01-002
+    for attempt in (1, 2):  # the second run files, moves and sends three new files
+        out = _run(local_system, "transfer.md", folder, temp, timeout=900)  # seven sagas, one after another
+        # three files closed 2014-12-31, kept permanently: due to the records centre, moved there, due to the archive
+        assert out.count('{"status":"closed","production_year":2014,"retention":"permanent"}') == 3, attempt
+        assert out.count('{"kind":"to_records_centre","due_on":"2015-01-01","deadline":"2017-01-01","held":false,'
+                         '"access_review_stale":false}') == 3, attempt
+        assert '{"status":"closed","custody":"records_centre"}' in out, attempt
+        assert out.count('{"kind":"to_archive","due_on":"2025-01-01","deadline":null,"held":false,'
+                         '"access_review_stale":false}') == 3, attempt
+        # packaged and verified: Payload-Oxum of 12 payload files (per file: file.json, item.json, page, history)
+        assert '{"status":"packaging"}' in out, attempt
+        assert re.search(r'^\{"status":"awaiting_inspection","payload_oxum":"\d+\.12","error":null\}$', out,
+                         re.M), attempt
+        assert out.count('{"state":"verified","components":1}') == 3, attempt
+        assert '{"status":"being_transferred"}' in out, attempt
+        # one ledger damaged in the bag; the intake verification names its path and both SHA-256s
+        assert "damaged in the bag: 200" in out, attempt
+        named = re.search(r"^BagInvalid: The bag failed verification at intake: (data/files/([^/]+)/items/[^/]+/"
+                          r"components/[^/]+/ledger-2\.txt): SHA-256 ([0-9a-f]{64}) in the bag, ([0-9a-f]{64}) "
+                          r"in the manifest$", out, re.M)
+        assert named, (attempt, out[-3000:])
+        path, damaged_file, now, was = named.groups()
+        assert f"{path}: {now} now, {was} recorded" in out and now != was, attempt  # the hashes the doc computed
+        assert '{"status":"failed","problem":"bag-invalid"}' in out, attempt
+        assert f'{{"file_id":"{damaged_file}","state":"failed_verification"}}' in out, attempt
+        assert len(re.findall(r'^\{"file_id":"[^"]+","state":"returned"\}$', out, re.M)) == 2, attempt
+        assert out.count('{"status":"closed"} at the sender, 404 at the archive') == 3, attempt  # nothing moved
+        # sent again: two accepted, one rejected; residual records at the sender, the files at the archive
+        assert out.count('"inspection":"reject"}') == 1, attempt
+        assert '{"status":"accepted","accepted_count":2,"rejected_count":1}' in out, attempt
+        assert out.count('{"status":"transferred","transferred_to":"org-nak"}') == 2, attempt
+        assert out.count('{"status":"closed","transferred_to":null}') == 1, attempt  # the rejected one, unchanged
+        assert out.count('{"status":"closed","custody":"received","from":"org-src"}') == 2, attempt
+        # the export: a ready, zipped bag and its EAD3 description
+        assert '{"status":"ready","file_count":1,"bag":true,"ead3":true}' in out, attempt
+        assert re.search(r"^the bag: PK archive of \d+ bytes$", out, re.M), attempt
     assert list(folder.iterdir()) == []

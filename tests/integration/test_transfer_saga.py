@@ -73,7 +73,7 @@ def _verified(transfer, file_ids) -> dict:
     return sent
 
 
-ACCEPT_STEPS = ["begin_accept", "receive_files", "record_received", "page_boxes", "receive_boxes",
+ACCEPT_STEPS = ["begin_accept", "verify_at_intake", "receive_files", "record_received", "page_boxes", "receive_boxes",
                 "unmark_for_transfer"]
 
 

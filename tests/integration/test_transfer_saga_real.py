@@ -10,7 +10,10 @@ THEN the archive holds the accepted files closed, with the same ids and componen
 recorded checksums, the sender keeps `transferred` residual records, the box of the accepted files moved (the
 sender's `transferred`, the receiver's registered `in_transfer`), and the rejected file and its box stayed.
 
-The failure-injection matrix stays on the contract fakes (test_transfer_saga.py).
+A component damaged in the bag fails the transfer naming it and gives every file back: before the sender's
+verification (while packaging), after it (caught at intake, when the archive accepts) and between the intake
+check and records' copy (records' own hash check). The failure-injection matrix stays on the contract fakes
+(test_transfer_saga.py).
 """
 from __future__ import annotations
 
@@ -205,3 +208,90 @@ def test_a_component_tampered_in_the_bag_stops_the_transfer_and_gives_the_real_f
     assert {real.file_of(ORG, f["id"])[1]["status"] for f in files} == {"closed"}
     back = real.stacks.get_box(box["id"], who=MANAGER)
     assert back["status"] == "shelved" and back["home_location_id"] == SHELF
+
+
+def _damage(key: str) -> tuple[str, str]:
+    """The object at `key` in the packages bucket replaced by bytes of the same length that differ (a copy
+    damaged in storage or transit); (the SHA-256 it had, the one it has now)."""
+    s3 = boto3.client("s3")
+    data = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    damaged = data.swapcase()
+    assert damaged != data and len(damaged) == len(data)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=damaged)
+    return hashlib.sha256(data).hexdigest(), hashlib.sha256(damaged).hexdigest()
+
+
+def _nothing_moved(real, files: list[dict], box: dict) -> None:
+    """Both sides exactly as before the transfer: the sender's files closed (unmarked), their box back on its
+    shelf; nothing at the archive (no file, no component bytes, no box)."""
+    assert {real.file_of(ORG, f["id"])[1]["status"] for f in files} == {"closed"}
+    assert all(real.file_of(ARCHIVE, f["id"])[0] == 404 for f in files)
+    left = real.s3.list_objects_v2(Bucket=real.bucket, Prefix=f"components/{ARCHIVE}/").get("KeyCount")
+    assert left == 0, left
+    back = real.stacks.get_box(box["id"], who=MANAGER)
+    assert back["status"] == "shelved" and back["home_location_id"] == SHELF
+    assert real.stacks.call("GET", "/boxes/{box_id}", path={"box_id": box["id"]}, who=ARCHIVE_MANAGER)[0] == 404
+
+
+def test_a_component_damaged_after_verification_fails_the_transfer_at_intake_naming_it(real):
+    """GIVEN a verified package awaiting inspection WHEN one component's bytes in the bag change (same length)
+    and the archive accepts THEN the intake verification names the file's path and both SHA-256s, the transfer
+    is failed, every file is the sender's again (closed, box shelved), nothing is at the archive, the file is
+    listed `failed_verification`, and the files can be sent again."""
+    transfer = real.transfer
+    files = [real.closed_file(f"ledger {n}".encode() * 400) for n in range(2)]
+    real.publish()
+    box = real.shelved_box(f"BX-{uuid.uuid4().hex[:6]}", [f["id"] for f in files])
+    sent, run = transfer.send(transfer.draft([f["id"] for f in files]))
+    assert run["status"] == "SUCCEEDED" and sent["status"] == "awaiting_inspection", (run, sent)
+    bad = files[1]
+    path = f"data/files/{bad['id']}/items/{bad['item_id']}/components/{bad['component']['id']}/minutes.pdf"
+    was, now = _damage(f"transfers/{ORG}/{sent['id']}/{path}")
+    assert was == bad["component"]["sha256"]
+    for f in files:
+        transfer.inspect(sent["id"], f["id"], "accept")
+
+    failed, run = transfer.accept(sent["id"])
+    assert run["status"] == "FAILED" and run.get("error") == "TransferFailed", run
+    assert "ReceivePages" not in transfer.states_entered(run)  # caught before anything was received
+    assert failed["status"] == "failed" and failed["error"]["slug"] == "bag-invalid", failed
+    assert f"{path}: SHA-256 {now} in the bag, {was} in the manifest" in failed["error"]["detail"], failed
+    assert transfer.get(sent["id"])["status"] == "failed"  # the sender sees it too
+    states = {f["file_id"]: f["state"] for f in transfer.files(sent["id"])}
+    assert states == {bad["id"]: "failed_verification", files[0]["id"]: "returned"}, states
+    _nothing_moved(real, files, box)
+    real.publish()  # records' events of the undoing reach transfer's read model: the files are free again
+    again, run = transfer.send(transfer.draft([f["id"] for f in files]))
+    assert run["status"] == "SUCCEEDED" and again["status"] == "awaiting_inspection", (run, again)
+
+
+def test_a_component_damaged_while_the_archive_takes_it_in_fails_the_transfer_as_well(real):
+    """Damage after the intake verification (the bytes change between that check and records' copy): records'
+    own hash check refuses the component, what the archive already received is removed, and the transfer ends
+    failed the same way (not back to inspection: the bag no longer verifies)."""
+    transfer = real.transfer
+    files = [real.closed_file(f"survey {n}".encode() * 400) for n in range(2)]
+    real.publish()
+    box = real.shelved_box(f"BX-{uuid.uuid4().hex[:6]}", [f["id"] for f in files])
+    sent, run = transfer.send(transfer.draft([f["id"] for f in files]))
+    assert sent["status"] == "awaiting_inspection", (run, sent)
+    bad = files[1]  # the page's second file: the first is received before records meets the damage
+    path = f"data/files/{bad['id']}/items/{bad['item_id']}/components/{bad['component']['id']}/minutes.pdf"
+    from transfer import tasks as transfer_tasks
+
+    def damaging(event, context):
+        result = transfer_tasks.handler(event, context)
+        if event.get("step") == "verify_at_intake":
+            _damage(f"transfers/{ORG}/{sent['id']}/{path}")
+        return result
+
+    transfer.use_real("TransferTasksFunction", damaging)
+    for f in files:
+        transfer.inspect(sent["id"], f["id"], "accept")
+    failed, run = transfer.accept(sent["id"])
+    assert run["status"] == "FAILED" and run.get("error") == "TransferFailed", run
+    assert {"ReceivePages", "UnreceivePages", "ReturnUnverified"} <= set(transfer.states_entered(run))
+    assert failed["status"] == "failed" and failed["error"]["slug"] == "bag-invalid", failed
+    assert bad["id"] in failed["error"]["detail"] and bad["component"]["id"] in failed["error"]["detail"]
+    assert {f["file_id"]: f["state"] for f in transfer.files(sent["id"])}[bad["id"]] == "failed_verification"
+    _nothing_moved(real, files, box)

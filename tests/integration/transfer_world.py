@@ -74,8 +74,9 @@ class TransferWorld(CapabilityWorld):
                                        "reason": "reclassified before transfer"}, subjects),
                            "occurred_at": f"{reviewed_on}T00:00:00.000Z"})
         if custody:
-            events.append(envelope("records.records", "FileCustodyChanged", {"file_id": file_id, "custody": custody},
-                                   subjects))
+            events.append(envelope("records.records", "FileCustodyChanged",  # records' payload: the custody's holder
+                                   {"file_id": file_id, "custody": {"holder": custody, "transfer_id": "T-earlier"},
+                                    "previous": {"holder": "producing_unit"}}, subjects))
         self.feed(events)
         self.records.add(org_id, file_id, components)
 

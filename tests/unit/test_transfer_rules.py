@@ -26,6 +26,18 @@ def test_a_file_of_a_producing_unit_is_due_to_the_records_centre_within_two_year
     assert rules.due(_file(custody=None, retention="5y")) == ("to_records_centre", "2015-01-01", "2017-01-01")
 
 
+def test_custody_comes_from_the_holder_records_publishes_so_a_file_moved_to_the_centre_is_due_to_the_archive():
+    def custody(payload: dict) -> str | None:
+        envelope = {"type": "FileCustodyChanged", "payload": {"file_id": "f", **payload},
+                    "occurred_at": "2026-12-02T10:00:00.000Z"}
+        return feeds.apply_file(_file(custody=None), envelope).custody
+
+    moved = custody({"custody": {"holder": "records_centre", "transfer_id": "T1", "since": "2026-12-02"},
+                     "previous": {"holder": "producing_unit"}})
+    assert moved == "records_centre" and rules.due(_file(custody=moved))[0] == "to_archive"
+    assert custody({"custody": {"holder": "producing_unit"}, "previous": {"holder": "records_centre"}}) is None
+
+
 def test_holds_cover_files_by_id_class_and_unit_while_active():
     f = _file(class_code="FIN-01", producing_unit="Finance")
     assert rules.held([HoldView("o", "h", files=("f",))], "f", f)

@@ -105,10 +105,12 @@ def inspect(ctx: RequestContext, transfer_id: str, file_id: str) -> Reply:
 @api.route(ONE + "/accept", "POST", summary="Accept a transfer", response=schemas.TRANSFER, status=202,
            idempotent=True, if_match=True, etag=True, errors=(403, 404, 409))
 def accept(ctx: RequestContext, transfer_id: str) -> Reply:
-    """Archivists of the receiver, once every file is inspected. Starts the acceptance saga: the accepted files
-    are created at the receiver from the bag (hashes checked again) and their boxes registered there, the
-    rejected ones go back to the sender unchanged, and last, irreversibly, the sender's files become residual
-    transfer records. All rejected: `rejected`, nothing moves. Send `If-Match`."""
+    """Archivists of the receiver, once every file is inspected. Starts the acceptance saga: the bag is verified
+    again (intake), the accepted files are created at the receiver from it (hashes checked again) and their boxes
+    registered there, the rejected ones go back to the sender unchanged, and last, irreversibly, the sender's
+    files become residual transfer records. All rejected: `rejected`, nothing moves. A bag that no longer
+    verifies: `failed` (the problem names the file, its path and both SHA-256s), every file back with the
+    sender, nothing kept. Send `If-Match`."""
     return _transfer(logic.accept(ctx.require_caller(), _id(transfer_id, "transfer"), ctx.expected_version()))
 
 

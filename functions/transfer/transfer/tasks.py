@@ -16,6 +16,7 @@ from . import logic
 STEPS = {
     "prepare": logic.prepare, "page": logic.page, "pages": logic.pages, "record_page": logic.record_page,
     "record_entries": logic.record_entries, "finish_bag": logic.finish_bag, "verify_bag": logic.verify_bag,
+    "verify_at_intake": logic.verify_at_intake,
     "fail_transfer": logic.fail_transfer, "begin_accept": logic.begin_accept, "page_boxes": logic.page_boxes,
     "record_received": logic.record_received, "finish_accept": logic.finish_accept,
     "finish_rejected": logic.finish_rejected, "accept_failed": logic.accept_failed,

@@ -7,7 +7,8 @@ records (`records.records`), events naming a file (subject `record_file`):
   `FileUpdated` → title or unit; `RetentionOverridden`, `RetentionRuleReapplied` → retention;
 - `AccessChanged` (a reclassification) and `AccessReviewCompleted` (kept after a re-review) → the day of
   the last access review (and the classification, when given);
-- `FileCustodyChanged` → custody (`records_centre` after a transfer to it); `FileReceived` → the file now
+- `FileCustodyChanged` → custody (its `holder`: `records_centre` after a transfer to it, back to the producing
+  unit when that transfer is undone); `FileReceived` → the file now
   here (received from another organisation: closed, in this organisation's custody).
 disposal (`records.disposal`): `HoldPlaced` (scope), `HoldLifted`.
 identity (`records.identity`): `OrganisationCreated`, `OrganisationUpdated` (name, type, status).
@@ -52,6 +53,13 @@ def _day(at: str) -> str | None:
     return at[:10] if at else None
 
 
+def custody_of(custody: Any) -> str | None:
+    """Who keeps the file, as the read model says it: records publishes `{"holder": ..., "transfer_id", ...}`
+    (`producing_unit`, `records_centre`); None is the producing unit's."""
+    holder = custody.get("holder") if isinstance(custody, dict) else custody
+    return None if holder in (None, "", "producing_unit") else str(holder)
+
+
 def apply_file(view: FileView, envelope: dict[str, Any]) -> FileView:
     type_, p, at = envelope["type"], envelope.get("payload") or {}, str(envelope.get("occurred_at") or "")
     changes: dict[str, Any] = {}
@@ -81,7 +89,7 @@ def apply_file(view: FileView, envelope: dict[str, Any]) -> FileView:
         changes |= {"access_reviewed_on": _day(at), "access_at": at,
                     **({"access": access["classification"]} if access.get("classification") else {})}
     elif type_ == "FileCustodyChanged" and p.get("custody"):
-        changes |= {"custody": p["custody"]}
+        changes |= {"custody": custody_of(p["custody"])}
     elif type_ == "FileReceived":
         # A file that came here from another organisation: closed, in this organisation's custody.
         changes |= {k: p[k] for k in ("title", "producing_unit", "class_code", "retention", "closed_on",

@@ -9,7 +9,8 @@
 - Never transferred: a file under an active hold (by id, class code or producing unit); a file whose access
   classification was not reviewed in the last 5 years (law art. 35: reclassify before transfer).
 - Statuses: draft → packaging → awaiting_inspection → accepting → accepted | rejected; failed (the package
-  failed; everything undone); cancelled (a draft withdrawn).
+  failed, or the bag no longer verified when the receiver took it in; everything undone); cancelled (a draft
+  withdrawn).
 """
 from __future__ import annotations
 
@@ -100,7 +101,7 @@ MOVES = {
     "draft": ("packaging", "cancelled"),
     "packaging": ("awaiting_inspection", "failed"),
     "awaiting_inspection": ("accepting",),
-    "accepting": ("accepted", "rejected", "awaiting_inspection"),
+    "accepting": ("accepted", "rejected", "awaiting_inspection", "failed"),
 }
 
 

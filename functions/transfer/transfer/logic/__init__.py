@@ -8,7 +8,7 @@ bagging (the bag's tag files and its verification); common holds the events and 
 """
 from __future__ import annotations
 
-from .bagging import finish_bag, verify_bag
+from .bagging import finish_bag, verify_at_intake, verify_bag
 from .due import build_due_lists, list_due
 from .exports import create_export, finish_export, get_export
 from .feeds import record_event
@@ -18,7 +18,7 @@ from .steps import (accept_failed, begin_accept, fail_transfer, finish_accept, f
 from .transfers import accept, cancel, create_transfer, get_transfer, inspect, list_files, list_transfers, send
 
 __all__ = [
-    "finish_bag", "verify_bag", "create_export", "finish_export", "get_export", "build_due_lists", "list_due", "record_event", "reconcile_transfers", "accept_failed", "begin_accept",
+    "finish_bag", "verify_at_intake", "verify_bag", "create_export", "finish_export", "get_export", "build_due_lists", "list_due", "record_event", "reconcile_transfers", "accept_failed", "begin_accept",
     "fail_transfer", "finish_accept", "finish_rejected", "page", "page_boxes", "pages", "prepare", "record_entries",
     "record_page", "record_received", "accept", "cancel", "create_transfer", "get_transfer", "inspect",
     "list_files", "list_transfers", "send",

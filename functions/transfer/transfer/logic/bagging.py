@@ -1,7 +1,7 @@
 """The bag: `finish_bag` (as the sender) writes its tag files around the payload records and audit wrote;
 `verify_bag` (as the receiver) checks it from the bag alone: every tag file against the tag manifest, the
 Payload-Oxum against the payload, every payload file present with the SHA-256 the manifest says. A mismatch
-names the file, and the transfer stops.
+names the file, and the transfer stops. `verify_at_intake` checks it once more when the receiver accepts.
 
 Both stream: the manifest from the entries kept page by page in the table, the EAD3 description into a
 temporary file (validated lazily, then uploaded), every payload object hashed a chunk at a time, a bounded
@@ -156,6 +156,14 @@ def _extras(bucket: str, prefix: str, more: int) -> str:
     return " (not in the manifest: " + ", ".join(extra[:MOST_PROBLEMS]) + ")"
 
 
+def _refuse(transfer, problems: list[str], why: str) -> None:
+    """The files the problems name marked `failed_verification`; the step refused, naming every problem."""
+    named = {p.split("/")[2] for p in problems if p.startswith("data/files/") and len(p.split("/")) > 3}
+    for number in range(transfer.page_count):
+        store.set_states([f for f in _page_files(transfer, number) if f.file_id in named], "failed_verification")
+    raise BagInvalid(why + "; ".join(problems))
+
+
 def verify_bag(step: dict[str, Any]) -> dict[str, Any]:
     """As the receiver: the bag, checked from itself alone. Valid: the package awaits inspection. Not: the
     files named are marked, and the step is refused naming them."""
@@ -166,10 +174,7 @@ def verify_bag(step: dict[str, Any]) -> dict[str, Any]:
         raise StepRefused(f"The transfer is {transfer.status}, not packaging.")
     problems, oxum = bag_problems(transfer.bucket, transfer.prefix)
     if problems:
-        named = {p.split("/")[2] for p in problems if p.startswith("data/files/") and len(p.split("/")) > 3}
-        for number in range(transfer.page_count):
-            store.set_states([f for f in _page_files(transfer, number) if f.file_id in named], "failed_verification")
-        raise BagInvalid("The bag failed verification: " + "; ".join(problems))
+        _refuse(transfer, problems, "The bag failed verification: ")
     if transfer.kind == EXPORT:  # checked like any bag; finish_export makes it ready
         return {"status": transfer.status, "payload_oxum": oxum}
     for number in range(transfer.page_count):
@@ -180,3 +185,17 @@ def verify_bag(step: dict[str, Any]) -> dict[str, Any]:
                                        {"transfer_id": transfer.id, "status": after.status, "payload_oxum": oxum},
                                        _actor(transfer))])
     return {"status": after.status, "payload_oxum": oxum}
+
+
+def verify_at_intake(step: dict[str, Any]) -> dict[str, Any]:
+    """As the receiver takes the package in (the acceptance saga's first step, before anything is received): the
+    bag checked again from itself alone, as after packaging. It may have been damaged since (in storage, in
+    transit); then the files named are marked `failed_verification` and the step is refused naming each path
+    and both SHA-256s (the saga gives every file back to the sender and fails the transfer)."""
+    transfer = transfer_of(step)
+    if transfer.status != "accepting":
+        raise StepRefused(f"The transfer is {transfer.status}, not accepting.")
+    problems, _ = bag_problems(transfer.bucket, transfer.prefix)
+    if problems:
+        _refuse(transfer, problems, "The bag failed verification at intake: ")
+    return {"status": transfer.status}

@@ -18,7 +18,7 @@ from ..data import views as views_store
 from ..domain import rules
 from ..domain.bag import Entry, safe_path
 from ..domain.model import EXPORT, Problem, Transfer, TransferFile
-from ..domain.problems import ComponentCorrupt, FilesRefused, HeldSinceCreated, StepRefused
+from ..domain.problems import BagInvalid, ComponentCorrupt, FilesRefused, HeldSinceCreated, StepRefused
 from .common import event, subjects
 
 
@@ -160,9 +160,10 @@ def _finish(transfer: Transfer, status: str, type_: str, payload: dict[str, Any]
 
 
 def fail_transfer(step: dict[str, Any]) -> dict[str, Any]:
-    """Compensation's last step: packaging → failed with the problem; the files are free again."""
+    """Compensation's last step: packaging (or accepting, when the bag no longer verified at intake) → failed
+    with the problem; the files are free again."""
     transfer = transfer_of(step)
-    if transfer.status == "packaging":
+    if transfer.status in ("packaging", "accepting"):
         problem = problem_of(step.get("error"), step.get("failed_step"))
         transfer = _finish(transfer, "failed", "TransferFailed", {"problem": problem.__dict__}, error=problem,
                            finished_at=now_iso())
@@ -204,8 +205,19 @@ def page_boxes(step: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_received(step: dict[str, Any]) -> dict[str, Any]:
+    """Records' receipt of a page. A component whose bytes in the bag records found other than its SHA-256 (or
+    missing) means the bag no longer verifies: the file is marked `failed_verification` and the step refused
+    as a BagInvalid (the saga fails the transfer, as at intake); any other refusal refuses it as FilesRefused."""
     transfer = transfer_of(step)
     result = step.get("result") or {}
+    corrupt = [r for r in result.get("refused") or () if r.get("reason") == "component-corrupt"]
+    if corrupt:
+        named = {r.get("file_id") for r in corrupt}
+        store.set_states([f for f in _page_files(transfer, int(step["page"])) if f.file_id in named],
+                         "failed_verification")
+        raise BagInvalid("The bag failed verification while the receiver's records took it in: " +
+                         "; ".join(f"{r.get('file_id')}: {r.get('detail') or 'component ' + str(r.get('component_id'))}"
+                                   for r in corrupt))
     if result.get("refused"):
         raise FilesRefused(_refused(result["refused"], " (the receiver's records refused them)"))
     number = int(step["page"])
