@@ -49,7 +49,7 @@ def test_every_post_of_the_walk_throughs_that_takes_a_key_sends_one_of_its_own()
     idempotent, missing, literal_keys = _idempotent_posts(), [], []
     for page in PAGES:
         commands = _commands(page.read_text(encoding="utf-8"))
-        urls = dict(re.findall(r"^(\w+)=(localhost:3000/\S+)$", "\n".join(commands), re.M))
+        urls = dict(re.findall(r"^\s*(\w+)=(localhost:3000/\S+)$", "\n".join(commands), re.M))
         for command in commands:
             if "-X POST" not in command:
                 continue
