@@ -65,8 +65,21 @@ class Api:
     def __init__(self, base: str) -> None:
         self.base = base.rstrip("/")
         self.token: str | None = None
+        self.demo: str | None = None
+
+    def sign_in(self, demo: str) -> None:
+        """A demo user's ID token; signed in again when it expires (60 minutes: a 10,000-box run lasts longer)."""
+        self.demo, self.token = demo, None
+        self.token = self.call("POST", "/_local/token", {"demo": demo})[1]["token"]
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 120) -> tuple[int, Any]:
+        status, answer = self._call(method, path, body, timeout)
+        if status == 401 and self.demo and not path.startswith("/_local/"):
+            self.sign_in(self.demo)
+            status, answer = self._call(method, path, body, timeout)
+        return status, answer
+
+    def _call(self, method: str, path: str, body: Any, timeout: float) -> tuple[int, Any]:
         headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -149,7 +162,7 @@ def relay_throughput(api: Api, moto_url: str, template: Template, events: int) -
 
 # ------------------------------------------------------------- 2. read model
 def read_model_catch_up(api: Api, moto_url: str, template: Template, boxes: int) -> dict[str, Any]:
-    api.token = api.call("POST", "/_local/token", {"demo": "stacks@src"})[1]["token"]
+    api.sign_in("stacks@src")
     repo = "D" + uuid.uuid4().hex[:5].upper()
     shelves = -(-boxes // BOXES_PER_SHELF)
     per_section = min(20, shelves)
