@@ -10,7 +10,7 @@ THEN the archive holds the accepted files closed, with the same ids and componen
 recorded checksums, the sender keeps `transferred` residual records, the box of the accepted files moved (the
 sender's `transferred`, the receiver's registered `in_transfer`), and the rejected file and its box stayed.
 
-The failure-injection matrix stays on the contract fakes (test_transfer_saga.py).
+A failure injected at every step of both sagas runs with the real steps too: test_transfer_saga_failures_real.py.
 """
 from __future__ import annotations
 
