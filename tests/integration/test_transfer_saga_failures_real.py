@@ -7,21 +7,25 @@ WHEN any step of the package saga fails, before its work or after it (the work d
 THEN the files are at the sender exactly as before (status, custody, every field but version and time), the
 boxes back on their shelves, the transfer failed with the problem, nothing at the archive, and records' and
 stacks' events tell no story a consumer would misread (every mark given back, nothing transferred)
-WHEN a transient error meets a step, before or after its work
+WHEN a compensation step fails after its work (it retries every error)
+THEN the retry meets its work done and the end is the same
+WHEN a transient error meets a step after its work
 THEN the step is retried and the package is made once (each file marked once, each box out once)
-WHEN a compensation step itself fails once, before or after its work
-THEN it is retried and the end is the same as above
-WHEN the archive accepts two files and rejects one, and any step before the irreversible release fails
-THEN nothing is left at the archive (no file, no copy of a component, no box), the sender's package stands,
-the transfer awaits inspection again with the problem, and accepting again moves the files
-WHEN a release step meets a transient error, before or after its work
-THEN it is retried and every file and box is released once
+WHEN the archive accepts two files and rejects one, and any step before the irreversible release fails (or an
+undo step fails after its work)
+THEN nothing is left at the archive (no file, no copy of a component, no box, every receipt told undone), the
+sender's package stands, the transfer awaits inspection again with the problem, and accepting again moves the
+files (a file the undone acceptance had already given back is refused by name, not copied)
+WHEN a step of the acceptance meets a transient error after its work
+THEN it is retried and every file and box moves once
 WHEN a release step fails for good
 THEN the transfer stays accepting (the release is forward-only) and the execution restarted completes it
-WHEN the archive rejects every file and a step of giving them back fails once
+WHEN the archive rejects every file and a step of giving them back fails after its work
 THEN it is retried and everything is the sender's again.
 
-One world for the module (transfer_real_world.py); each test makes its own files and boxes.
+One world for the module (transfer_real_world.py). A test that fails a package hands its files on to the next
+(it asserted them as they were, and free), and one that fails an acceptance its package (undone, awaiting
+inspection); a test that needs its own makes them.
 """
 from __future__ import annotations
 
