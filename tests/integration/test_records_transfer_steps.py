@@ -311,6 +311,15 @@ def test_a_receiver_file_of_the_same_id_not_from_this_transfer_is_left_alone(wor
     assert world.records.get(file["id"], who=OTHER_ARCHIVIST)["custody"]["transfer_id"] == "t-1"
 
 
+def test_a_file_given_back_to_the_sender_is_not_received(world):
+    file = _sent(world)
+    world.step("unmark_for_transfer", org_id=ORG, transfer_id="t-1", file_ids=[file["id"]])
+    assert world.receive([file["id"]])["refused"] == [{"file_id": file["id"], "reason": "not-marked", "detail": (
+        "the sender's file is no longer marked for this transfer")}]
+    assert world.records.call("GET", "/records/files/{file_id}", path={"file_id": file["id"]},
+                              who=OTHER_ARCHIVIST)[0] == 404
+
+
 # ------------------------------------------------------------------ release
 def test_release_locks_the_copies_and_leaves_the_sender_a_residual_record(world):
     file = _sent(world)

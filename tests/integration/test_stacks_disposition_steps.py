@@ -279,8 +279,12 @@ def test_unreceive_removes_what_was_registered_once_and_tolerates_nothing(stacks
     lookup = stacks.ok("GET", "/boxes", query={"barcode": "BX-A"}, who=OTHER_MANAGER)
     assert lookup["items"] == []  # its label is free again
     assert stacks.get_box(boxes["A"]["id"])["status"] == "in_transfer"  # the sender's box: not the receiver's to undo
-    assert refused("receive_boxes", receiver_org=OTHER_ORG, sender_org=ORG, transfer_id="tr-1",
-                   boxes=sent) == "TransferCancelled"
+    assert refused("receive_boxes", receiver_org=OTHER_ORG, sender_org=ORG, transfer_id="tr-1", boxes=sent,
+                   execution_id="exec-unreceive_boxes") == "TransferCancelled"  # a late retry of the undone run
+    # the receiver accepts the transfer again (another run): its boxes are registered again
+    again = step("receive_boxes", receiver_org=OTHER_ORG, sender_org=ORG, transfer_id="tr-1", boxes=sent,
+                 execution_id="exec-accept-2")
+    assert sorted(b["box_id"] for b in again["received"]) == sorted([boxes["A"]["id"], boxes["C"]["id"]])
 
 
 def test_a_label_the_receiver_uses_refuses_the_receipt_by_name(stacks, laid_out, boxes):

@@ -12,8 +12,8 @@ sender's `transferred`, the receiver's registered `in_transfer`), and the reject
 
 A component damaged in the bag fails the transfer naming it and gives every file back: before the sender's
 verification (while packaging), after it (caught at intake, when the archive accepts) and between the intake
-check and records' copy (records' own hash check). The failure-injection matrix stays on the contract fakes
-(test_transfer_saga.py).
+check and records' copy (records' own hash check).
+A failure injected at every step of both sagas runs with the real steps too: test_transfer_saga_failures_real.py.
 """
 from __future__ import annotations
 

@@ -227,6 +227,9 @@ def _receive(receiver: str, sender: str, transfer_id: str, file_id: str, bucket:
     doc = store.get_document(bucket, rules.key_in(prefix, rules.file_path(file_id)))
     if doc is None:
         return {"reason": rules.NOT_IN_PACKAGE}
+    original = files_store.get_file(sender, file_id, consistent=True)
+    if original is None or not rules.marked_by(original, transfer_id):  # given back to the sender meanwhile
+        return {"reason": rules.NOT_MARKED, "detail": "the sender's file is no longer marked for this transfer"}
     at = now_iso()
     try:
         file = rules.received_file(doc, receiver, transfer_id, at)

@@ -10,7 +10,8 @@ compensation changes nothing.
     transfer, sender ORG#<org>#XFER#<transfer id> FILE#<file id>               (the transfer's files seen so far)
                                                   BOX#<box id>                 {manifest, prior_status}
                                                   CANCELLED | RECEIVER         {receiver_org}
-    transfer, receiver                            IN#<box id> | UNRECEIVED
+    transfer, receiver                            IN#<box id>#<execution id> | UNRECEIVED#<execution id>  (per
+                                                  acceptance run: a run's receipt reverted, a later run receives again)
 """
 from __future__ import annotations
 
@@ -43,6 +44,18 @@ def run_entry(org_id: str, run_id: str, file_id: str, box_id: str, data: dict[st
 def transfer_entry(org_id: str, transfer_id: str, sk: str, at: str, box_id: str | None = None,
                    data: dict[str, Any] | None = None) -> LedgerItem:
     return LedgerItem(pk=transfer_ledger_key(org_id, transfer_id), sk=sk, box_id=box_id, data=data, at=at)
+
+
+def arrival(box_id: str, execution_id: str | None) -> str:
+    """A box registered at the receiver by one acceptance run (a later run, after this one was undone,
+    registers it again under its own entry)."""
+    return f"IN#{box_id}#{execution_id}" if execution_id else f"IN#{box_id}"
+
+
+def unreceived(execution_id: str | None) -> str:
+    """The marker of one acceptance run's receipt reverted. Per run, not per transfer: its own late retries
+    register nothing, while the receiver may accept the transfer again (another run) once the cause is gone."""
+    return f"{UNRECEIVED}#{execution_id}" if execution_id else UNRECEIVED
 
 
 def transfer_marker(org_id: str, transfer_id: str, name: str) -> tuple[str, str]:

@@ -11,7 +11,7 @@
 | saga step receipt            | ORG#<org>#BOX#<id>              | STEP#<loan id>#<step>       |                             |
 | destruction run ledger       | ORG#<org>#RUN#<run id>          | FILE#<file id>#BOX#<box id> |                             |
 | transfer ledger (sender)     | ORG#<org>#XFER#<transfer id>    | FILE#<file id> / BOX#<box id> / CANCELLED / RECEIVER |  |
-| transfer ledger (receiver)   | ORG#<org>#XFER#<transfer id>    | IN#<box id> / UNRECEIVED    |                             |
+| transfer ledger (receiver)   | ORG#<org>#XFER#<transfer id>    | IN#<box id>#<execution id> / UNRECEIVED#<execution id> |  |
 | sensor                       | ORG#<org>                       | SENSOR#<id>                 |                             |
 | sensor claim (partner lookup)| SENSOR#<id>                     | SENSOR                      |                             |
 | environment reading          | ORG#<org>#ENV#<R01>#<yyyy-mm-dd> | <at>#<sensor id>           |                             |

@@ -208,7 +208,7 @@ def receive_boxes(receiver_org: str, sender_org: str, transfer_id: str, boxes: A
     {"received": [{"box_id", "barcode", "status"}]}. A label the receiver already uses elsewhere refuses
     the whole step (`BoxesNotReceivable`, naming each): a box must never end up in no organisation."""
     manifests = _manifests(boxes)
-    _refuse_if_marked(receiver_org, transfer_id, ledger_store.UNRECEIVED)
+    _refuse_if_marked(receiver_org, transfer_id, ledger_store.unreceived(execution_id))
     ledger_store.put_marker(sender_org, transfer_id, ledger_store.RECEIVER, now_iso(), data={"receiver_org": receiver_org})
     answer, refused = [], []
     for manifest in manifests:
@@ -252,9 +252,9 @@ def _receive(receiver_org: str, sender_org: str, transfer_id: str, manifest: dic
     box = received_box(receiver_org, manifest, transfer_id, sender_org, stamp)
     ev = event("BoxRegistered", [box_subject(receiver_org, box.id)], box.public(),
                _actor(receiver_org, transfer_id, execution_id))
-    entry = ledger_store.transfer_entry(receiver_org, transfer_id, f"IN#{box.id}", stamp, box.id,
-                                   {"barcode": box.barcode, "sender_org": sender_org})
-    pk, sk = ledger_store.transfer_marker(receiver_org, transfer_id, ledger_store.UNRECEIVED)
+    entry = ledger_store.transfer_entry(receiver_org, transfer_id, ledger_store.arrival(box.id, execution_id), stamp,
+                                        box.id, {"barcode": box.barcode, "sender_org": sender_org})
+    pk, sk = ledger_store.transfer_marker(receiver_org, transfer_id, ledger_store.unreceived(execution_id))
     try:
         store.receive_box(box, ev, [entry], [(pk, sk, TransferCancelled(
             f"The receipt of transfer {transfer_id} was reverted meanwhile."))])
@@ -267,12 +267,11 @@ def unreceive_boxes(receiver_org: str, transfer_id: str, sender_org: str | None 
                     execution_id: str | None = None) -> dict[str, Any]:
     """Compensation: remove every box `receive_boxes` registered for this transfer (with the shelf space
     it took, if it was placed meanwhile). {"removed": [box_id…]}; nothing to undo is fine."""
-    ledger_store.put_marker(receiver_org, transfer_id, ledger_store.UNRECEIVED, now_iso())  # no box arrives from now on
-    removed = []
-    for entry in ledger_store.transfer_entries(receiver_org, transfer_id, "IN#"):
-        _retrying("unreceive_boxes", entry.box_id,
-                  lambda: _unreceive(receiver_org, transfer_id, entry.box_id, execution_id))
-        removed.append(entry.box_id)
+    # no box of this run arrives from now on (a later acceptance run of the transfer receives again)
+    ledger_store.put_marker(receiver_org, transfer_id, ledger_store.unreceived(execution_id), now_iso())
+    removed = list(dict.fromkeys(e.box_id for e in ledger_store.transfer_entries(receiver_org, transfer_id, "IN#")))
+    for box_id in removed:  # every run's arrivals (a box received again by a later run is listed once)
+        _retrying("unreceive_boxes", box_id, lambda: _unreceive(receiver_org, transfer_id, box_id, execution_id))
     return {"removed": removed}
 
 

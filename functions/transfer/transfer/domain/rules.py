@@ -100,8 +100,8 @@ def pages(file_ids: list[str]) -> list[tuple[str, ...]]:
 MOVES = {
     "draft": ("packaging", "cancelled"),
     "packaging": ("awaiting_inspection", "failed"),
-    "awaiting_inspection": ("accepting",),
-    "accepting": ("accepted", "rejected", "awaiting_inspection", "failed"),
+    "awaiting_inspection": ("accepting", "failed"),  # failed: the package's compensation ran after its verification
+    "accepting": ("accepted", "rejected", "awaiting_inspection", "failed"),  # failed: the bag no longer verified at intake
 }
 
 

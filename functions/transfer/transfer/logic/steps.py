@@ -161,9 +161,12 @@ def _finish(transfer: Transfer, status: str, type_: str, payload: dict[str, Any]
 
 def fail_transfer(step: dict[str, Any]) -> dict[str, Any]:
     """Compensation's last step: packaging (or accepting, when the bag no longer verified at intake) → failed
-    with the problem; the files are free again."""
+    with the problem; the files are free again. A transfer already awaiting inspection fails too: its
+    verification was done but its answer lost, and the compensation has just unmarked its files and given its
+    boxes back (it must not stay open to the receiver's acceptance)."""
     transfer = transfer_of(step)
-    if transfer.status in ("packaging", "accepting"):
+    if transfer.status in ("packaging", "accepting") or (transfer.status == "awaiting_inspection"
+                                                         and transfer.kind != EXPORT):
         problem = problem_of(step.get("error"), step.get("failed_step"))
         transfer = _finish(transfer, "failed", "TransferFailed", {"problem": problem.__dict__}, error=problem,
                            finished_at=now_iso())
