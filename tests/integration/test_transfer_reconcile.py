@@ -11,18 +11,14 @@ import threading
 import pytest
 
 from tests.integration.circulation_world import InjectedFailure
-from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, ORG
+from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, ORG, three_files
 
 NOTHING = {"stuck": 0, "running": 0, "started": 0, "restarted": 0, "stopped": 0}
 
 
 @pytest.fixture
 def three(transfer):
-    for fid in ("F-1", "F-2", "F-3"):
-        transfer.closed_file(fid)
-    transfer.stacks.add(ORG, "B-12", ["F-1", "F-2"])
-    transfer.stacks.add(ORG, "B-3", ["F-3"])
-    return transfer
+    return three_files(transfer)
 
 
 def _job(after: timedelta = timedelta(minutes=11)) -> dict[str, int]:

@@ -8,16 +8,12 @@ import bagit
 import boto3
 import pytest
 
-from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, BUCKET, ORG
+from tests.integration.transfer_world import ARCHIVE, ARCHIVE_ARCHIVIST, BUCKET, ORG, three_files
 
 
 @pytest.fixture
 def three(transfer):
-    for fid in ("F-1", "F-2", "F-3"):
-        transfer.closed_file(fid)
-    transfer.stacks.add(ORG, "B-12", ["F-1", "F-2"])
-    transfer.stacks.add(ORG, "B-3", ["F-3"])
-    return transfer
+    return three_files(transfer)
 
 
 def _sender_consistent(transfer, file_ids, status="closed") -> None:

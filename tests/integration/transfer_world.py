@@ -191,3 +191,12 @@ def transfer(aws, monkeypatch) -> TransferWorld:
     aws.wait_until_idle(deadline_s=120)
     workflows._client.cache_clear()
     packages._client.cache_clear()
+
+
+def three_files(transfer: "TransferWorld") -> "TransferWorld":
+    """F-1, F-2 and F-3 closed at the sender; B-12 holds F-1 and F-2, B-3 holds F-3."""
+    for fid in ("F-1", "F-2", "F-3"):
+        transfer.closed_file(fid)
+    transfer.stacks.add(ORG, "B-12", ["F-1", "F-2"])
+    transfer.stacks.add(ORG, "B-3", ["F-3"])
+    return transfer
