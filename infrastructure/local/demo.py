@@ -96,6 +96,9 @@ def seed_partner(workers: Workers, key_file: pathlib.Path) -> str | None:
     return issued["secret"]
 
 
+SEED_ATTEMPTS = 3
+
+
 def seed(workers: Workers) -> bool:
     """Ask the identity capability to create the demo set; False (with a warning) if it cannot."""
     worker = workers.get(SEED_FUNCTION)
@@ -103,15 +106,21 @@ def seed(workers: Workers) -> bool:
         log.warning("no %s in the template: demo data not seeded", SEED_FUNCTION)
         return False
     event = {"job": "bootstrap", "organisations": ORGANISATIONS, "users": list(USERS.values())}
-    try:
-        invocation = worker.invoke(json.dumps(event).encode())
-    except WorkerUnavailable as exc:
-        log.warning("demo data not seeded: %s", exc)
-        return False
-    if invocation.error:
+    # The job is idempotent: on a loaded machine its first, cold invocation can outrun the function's
+    # timeout, and the next one (warm, with part of the set already there) finishes.
+    for attempt in range(1, SEED_ATTEMPTS + 1):
+        try:
+            invocation = worker.invoke(json.dumps(event).encode())
+        except WorkerUnavailable as exc:
+            log.warning("demo data not seeded: %s", exc)
+            return False
+        if not invocation.error:
+            break
         failure = invocation.result() or {}
-        log.warning("demo data not seeded: %s's bootstrap job failed: %s: %s (it is retried on the next start)",
-                    SEED_FUNCTION, failure.get("errorType"), failure.get("errorMessage"))
+        log.warning("demo data not seeded (attempt %d of %d): %s's bootstrap job failed: %s: %s%s", attempt,
+                    SEED_ATTEMPTS, SEED_FUNCTION, failure.get("errorType"), failure.get("errorMessage"),
+                    "" if attempt < SEED_ATTEMPTS else " (it is retried on the next start)")
+    else:
         return False
     log.info("demo data seeded: %s", invocation.payload.decode(errors="replace"))
     return True
