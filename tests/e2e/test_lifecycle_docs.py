@@ -16,6 +16,11 @@ from tests.e2e.test_workflow_docs import _run
 pytestmark = pytest.mark.e2e
 
 
+def _lines(out: str, start: str) -> list[str]:
+    """The output's lines that begin so (what a failed count saw)."""
+    return [line for line in out.splitlines() if line.startswith(start)]
+
+
 def test_the_disposal_walk_through_runs_as_written(local_system, tmp_path: pathlib.Path):
     folder, temp = tmp_path / "cwd", tmp_path / "tmp"
     folder.mkdir()
@@ -49,10 +54,10 @@ def test_the_transfer_walk_through_runs_as_written(local_system, tmp_path: pathl
         # three files closed 2014-12-31, kept permanently: due to the records centre, moved there, due to the archive
         assert out.count('{"status":"closed","production_year":2014,"retention":"permanent"}') == 3, attempt
         assert out.count('{"kind":"to_records_centre","due_on":"2015-01-01","deadline":"2017-01-01","held":false,'
-                         '"access_review_stale":false}') == 3, attempt
+                         '"access_review_stale":false}') == 3, (attempt, _lines(out, '{"kind":'))
         assert '{"status":"closed","custody":"records_centre"}' in out, attempt
         assert out.count('{"kind":"to_archive","due_on":"2025-01-01","deadline":null,"held":false,'
-                         '"access_review_stale":false}') == 3, attempt
+                         '"access_review_stale":false}') == 3, (attempt, _lines(out, '{"kind":'))
         # packaged and verified: Payload-Oxum of 12 payload files (per file: file.json, item.json, page, history)
         assert '{"status":"packaging"}' in out, attempt
         assert re.search(r'^\{"status":"awaiting_inspection","payload_oxum":"\d+\.12","error":null\}$', out,

@@ -11,7 +11,7 @@ from transfer.domain.model import FileView, HoldView
 
 
 def _file(**kw) -> FileView:
-    return FileView(**{"org_id": "o", "id": "f", "status": "closed", "closed_on": "2014-05-10",
+    return FileView(**{"org_id": "o", "id": "f", "title": "Budget 2014", "status": "closed", "closed_on": "2014-05-10",
                        "production_year": 2014, "retention": "permanent", "custody": "records_centre",
                        "access_reviewed_on": "2024-01-01", **kw})
 
@@ -36,6 +36,18 @@ def test_custody_comes_from_the_holder_records_publishes_so_a_file_moved_to_the_
                      "previous": {"holder": "producing_unit"}})
     assert moved == "records_centre" and rules.due(_file(custody=moved))[0] == "to_archive"
     assert custody({"custody": {"holder": "producing_unit"}, "previous": {"holder": "records_centre"}}) is None
+
+
+def test_a_file_is_not_due_before_transfer_has_heard_of_its_creation():
+    closed = {"type": "FileClosed", "occurred_at": "2015-01-02T00:00:00Z",
+              "payload": {"closed_on": "2014-12-31", "production_year": 2014, "retention": "10y"}}
+    created = {"type": "FileCreated", "occurred_at": "2014-03-01T00:00:00Z",
+               "payload": {"title": "Budget 2014", "producing_unit": "Finance", "class_code": "FIN-01"}}
+    only_closed = feeds.apply_file(FileView(org_id="o", id="f", version=0), closed)
+    assert only_closed.status == "closed" and rules.due(only_closed) is None  # its access review is unknown yet
+    both = feeds.apply_file(only_closed, created)
+    assert rules.due(both) == ("to_records_centre", "2015-01-01", "2017-01-01")
+    assert not rules.access_review_stale(both, date(2015, 1, 2))
 
 
 def test_holds_cover_files_by_id_class_and_unit_while_active():

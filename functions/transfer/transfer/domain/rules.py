@@ -62,9 +62,12 @@ def retention_start(file: FileView) -> date | None:
 
 
 def due(file: FileView) -> tuple[str, str, str | None] | None:
-    """(kind, due on, deadline) of the transfer the file is due for, or None."""
+    """(kind, due on, deadline) of the transfer the file is due for, or None.
+
+    A file whose FileCreated (or FileReceived) has not reached transfer yet is not listed: events arrive in
+    any order, and a list built from a FileClosed alone would flag the file's access review as stale."""
     start = retention_start(file)
-    if file.status not in SENDABLE_FILE_STATUSES or start is None:
+    if file.status not in SENDABLE_FILE_STATUSES or start is None or not file.title:
         return None
     if file.custody != "records_centre":
         return ("to_records_centre", start.isoformat(),
