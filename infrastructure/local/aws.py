@@ -15,7 +15,9 @@ from .template import REGION
 
 _clients: dict[str, object] = {}
 _lock = threading.Lock()
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=65)
+# One client per service is shared by every poller thread (dozens): with botocore's default pool of 10
+# connections the rest were opened and closed per call, a new server thread each time.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=65, max_pool_connections=128)
 
 
 def client(service: str):

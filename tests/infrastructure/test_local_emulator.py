@@ -181,3 +181,78 @@ def test_data_plane_answers_written_as_plain_json_are_the_same(monkeypatch):
 
     assert renamed(after) == renamed(before)
     assert after[0]["Item"]["b"]["B"] == b"\x00\xff" and after[-1][0][5]["bs"]["BS"] == [b"\x01", b"\x02\x03"]
+
+
+def test_an_existing_backend_is_found_without_moto_s_global_lock_and_a_reset_still_clears_it(monkeypatch):
+    import threading
+
+    from moto.core.base_backend import BackendDict, backend_lock
+    from moto.sqs.models import sqs_backends
+
+    monkeypatch.setattr(BackendDict, "_instances", [])  # this test's own list: the suite's backends stay as they are
+    emulator._backend_lookup(monkeypatch.setattr)
+    first = sqs_backends["000000000042"]  # created under the lock, and listed for reset
+    assert sqs_backends in BackendDict._instances
+
+    found: list[Any] = []
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with backend_lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    held.wait(10)
+    reader = threading.Thread(target=lambda: found.append(sqs_backends["000000000042"]))
+    reader.start()
+    reader.join(5)
+    looked_up_while_held = not reader.is_alive() and found == [first]
+    release.set()
+    holder.join()
+    reader.join()
+    assert looked_up_while_held  # an existing backend did not wait for the lock
+
+    BackendDict.reset()  # moto's reset still clears the lot; the next lookup creates and lists again
+    assert "000000000042" not in sqs_backends
+    assert sqs_backends["000000000042"] is not first and sqs_backends in BackendDict._instances
+    dict.pop(sqs_backends, "000000000042", None)
+    sqs_backends.__dict__.pop("_emulator_listed", None)
+
+
+def test_moto_s_server_keeps_a_connection_open_and_a_body_left_unread_does_not_spill_into_the_next_request(
+        monkeypatch):
+    import http.client
+    import socket
+
+    from moto.server import ThreadedMotoServer
+
+    emulator._keep_alive(monkeypatch.setattr)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        sqs = {"Content-Type": "application/x-www-form-urlencoded",
+               "Authorization": "AWS4-HMAC-SHA256 Credential=local/20261203/us-east-1/sqs/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+        answers, sockets = [], set()
+        for body, path in [(b"Action=CreateQueue&QueueName=kept&Version=2012-11-05", "/"),
+                           (b"x" * 5000, "/moto-api/data.json"),  # a body this route never reads
+                           (b"Action=ListQueues&Version=2012-11-05", "/")]:
+            connection.request("POST" if path == "/" else "GET", path, body=body, headers=sqs)
+            response = connection.getresponse()
+            answers.append((response.status, response.read(), response.getheader("Connection")))
+            sockets.add(id(connection.sock))
+        assert [status for status, _, _ in answers] == [200, 200, 200]
+        assert b"kept" in answers[2][1]  # the third request was read whole, after the unread 5,000 bytes
+        assert all(header != "close" for _, _, header in answers) and len(sockets) == 1  # one connection for all
+        connection.request("POST", "/", body=b"Action=ListQueues&Version=2012-11-05",
+                           headers={**sqs, "Connection": "close"})
+        assert connection.getresponse().getheader("Connection") == "close"  # as a client asks
+        connection.close()
+    finally:
+        server.stop()
