@@ -9,6 +9,7 @@ audit trail exactly once, and a clean stop (SIGTERM) afterwards exits cleanly.
 """
 from __future__ import annotations
 
+import http.client
 import signal
 import threading
 import uuid
@@ -28,7 +29,7 @@ def _writer(system, token: str, acknowledged: list[tuple[str, str]], lock: threa
         try:
             response = system.request("POST", path, token=token, json_body=body,
                                       headers={"Idempotency-Key": uuid.uuid4().hex}, timeout=10)
-        except OSError:  # the system is gone: nothing was acknowledged
+        except (OSError, http.client.HTTPException):  # the system is gone (mid-answer too): nothing acknowledged
             return None
         return response.json() if response.status == 201 else None
 
