@@ -7,6 +7,10 @@ that never changes, while events waited:
   `get_queue_attributes`, which counts the queue's visible, delayed and in-flight messages
   each time — three walks of the whole queue per message, so draining a backlog of N
   messages cost O(N²). The retention period is read directly instead.
+- SQS: every message sent built the queue's attributes to read one (ContentBasedDeduplication,
+  which a standard queue does not have), counting its messages three times: an event put on the
+  bus cost more the longer its target queues' backlogs, so the relay slowed exactly when the
+  consumers fell behind (a 10,000-box run: relay batches of ~50 events taking 10–13 s).
 - SQS: whether a message is visible or delayed was asked of a fresh timezone-aware datetime
   per message; epoch milliseconds from `time.time()` are the same figure for a fraction of
   the cost (every count and every receive walks the messages).
@@ -93,6 +97,29 @@ def _sqs(set_attr) -> None:
              is_message_valid_based_on_retention_period)
     set_attr(models.Message, "visible", property(lambda self: time.time() * 1000 > self.visible_at))
     set_attr(models.Message, "delayed", property(lambda self: time.time() * 1000 < self.delayed_until))
+
+    # SendMessage asks the queue's attributes for ContentBasedDeduplication, and building them counts the
+    # visible, delayed and in-flight messages: three walks of the queue per message sent, so an event put
+    # on the bus cost more the longer its target queues' backlogs were. A standard queue has no such
+    # attribute (only FIFO queues list it), so while it takes a message the answer is known: none.
+    send, attributes = models.SQSBackend.send_message, models.Queue.attributes.fget
+
+    def send_message(self, queue_name: str, *args, **kwargs):
+        queue = self.get_queue(queue_name)
+        if queue.fifo_queue:
+            return send(self, queue_name, *args, **kwargs)
+        _sending.queue = queue
+        try:
+            return send(self, queue_name, *args, **kwargs)
+        finally:
+            _sending.queue = None
+
+    set_attr(models.SQSBackend, "send_message", send_message)
+    set_attr(models.Queue, "attributes",
+             property(lambda self: {} if getattr(_sending, "queue", None) is self else attributes(self)))
+
+
+_sending = threading.local()  # the standard queue this thread is sending a message to
 
 
 def _events(set_attr) -> None:

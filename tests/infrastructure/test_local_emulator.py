@@ -256,3 +256,28 @@ def test_moto_s_server_keeps_a_connection_open_and_a_body_left_unread_does_not_s
         connection.close()
     finally:
         server.stop()
+
+
+@mock_aws
+def test_sending_to_a_standard_queue_does_not_count_its_backlog_and_a_fifo_queue_still_deduplicates(monkeypatch):
+    from moto.sqs.models import Queue
+
+    emulator.install(monkeypatch.setattr)
+    counted: list[str] = []
+    delayed = Queue.approximate_number_of_messages_delayed.fget
+    monkeypatch.setattr(Queue, "approximate_number_of_messages_delayed",
+                        property(lambda self: counted.append(self.name) or delayed(self)))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="backlog")["QueueUrl"]
+    for i in range(50):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    assert counted == []  # fifty sends, no walk of the queue
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "50" and counted == ["backlog"]  # asked for: counted
+
+    fifo = sqs.create_queue(QueueName="once.fifo", Attributes={"FifoQueue": "true",
+                                                                "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for _ in range(3):
+        sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
+    fifo_attributes = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["ApproximateNumberOfMessages"])
+    assert fifo_attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"  # deduplicated by content
