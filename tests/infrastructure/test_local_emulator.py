@@ -281,3 +281,24 @@ def test_sending_to_a_standard_queue_does_not_count_its_backlog_and_a_fifo_queue
         sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
     fifo_attributes = sqs.get_queue_attributes(QueueUrl=fifo, AttributeNames=["ApproximateNumberOfMessages"])
     assert fifo_attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"  # deduplicated by content
+
+
+@mock_aws
+def test_deleting_messages_keeps_every_other_one_and_answers_as_before(monkeypatch):
+    emulator.install(monkeypatch.setattr)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="deletes")["QueueUrl"]
+    for i in range(30):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i))
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)["Messages"]
+    handles = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(received)]
+    answer = sqs.delete_message_batch(QueueUrl=url, Entries=handles + [{"Id": "bad", "ReceiptHandle": "nope"}])
+    assert len(answer["Successful"]) == 10 and [f["Id"] for f in answer["Failed"]] == ["bad"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received[0]["ReceiptHandle"])  # again: fine, as in SQS
+    left = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages", [])
+        if not batch:
+            break
+        left += [int(m["Body"]) for m in batch]
+    assert sorted(left) == sorted(set(range(30)) - {int(m["Body"]) for m in received})
