@@ -14,8 +14,8 @@
 DynamoDB writes and S3 object versions are durable when acknowledged (journal.py):
 start-up replays the journal over the snapshot, so a `kill -9` loses nothing that got an
 answer. Object versions keep their ids and lock settings; delete markers are not kept. Snapshots
-(tables and Cognito) are written atomically on shutdown and every few seconds when
-something changed; each compacts the journal. Cognito users are snapshot only (the
+are written atomically: Cognito's every few seconds when something changed, the tables' (which
+compacts the journal) after 10,000 journaled writes or five minutes after a write, and at start. Cognito users are snapshot only (the
 identity table is their source of truth; its reconcile job re-applies what was missed).
 Not kept: queue contents, stream positions, Step Functions history and Cognito `sub`
 values (moto makes new ones; tokens name users by username). Restored outbox items are
@@ -32,6 +32,7 @@ import pathlib
 import secrets
 import shutil
 import threading
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -42,6 +43,10 @@ from .template import ACCOUNT_ID, REGION, Template
 from .tokens import LOCAL_PASSWORD
 
 log = logging.getLogger("local.persistence")
+# A snapshot of every table once the journal holds this many writes, or five minutes after a write: a
+# 10,000-box run spent most of the local system's time re-reading growing tables every 10 s.
+COMPACT_AFTER_LINES = 10_000
+COMPACT_AFTER_SECONDS = 300.0
 
 
 def _binary(value: Any, convert) -> Any:
@@ -328,12 +333,20 @@ class Store:
                 })
         return {"groups": sorted(groups, key=lambda g: g["GroupName"]), "users": sorted(users, key=lambda u: u["username"])}
 
-    def autosave(self, stop: threading.Event, journal: Journal, every: float = 10.0) -> None:
+    def autosave(self, stop: threading.Event, journal: Journal, every: float = 10.0,
+                 compact_lines: int = COMPACT_AFTER_LINES, compact_seconds: float = COMPACT_AFTER_SECONDS) -> None:
+        """Cognito every `every` seconds; the tables' snapshot (compaction) once the journal holds
+        `compact_lines` writes, or any write `compact_seconds` after the last one. The journal already
+        makes every write durable: a snapshot only shortens the replay at the next start, and taking one
+        reads every table (under the lock every DynamoDB call takes), so it is not done every few seconds."""
+        last = time.monotonic()
         while not stop.wait(every):
             try:
-                if journal.lines and self.compact(journal):
-                    log.info("data saved to %s", self.root)
-                elif not journal.lines:
+                if journal.lines >= compact_lines or (journal.lines and time.monotonic() - last >= compact_seconds):
+                    if self.compact(journal):
+                        log.info("data saved to %s", self.root)
+                    last = time.monotonic()
+                else:
                     self.save(tables=False)  # Cognito changes are not journaled
             except Exception:  # noqa: BLE001 — the next round tries again; shutdown saves once more
                 log.exception("autosave failed")
