@@ -348,6 +348,10 @@ def _keep_alive(set_attr) -> None:
             if body.left and not self.close_connection:
                 self.close_connection = True  # a body still unread: the next request cannot be found
 
+        def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 — http.server's signature
+            if not format.startswith("Request timed out"):  # an idle kept connection closing is no error
+                super().log_error(format, *args)
+
         def send_header(self, keyword: str, value: str) -> None:
             if self._keep and keyword.lower() == "connection" and value.lower() == "close":
                 return  # werkzeug closes every connection; this one's body is accounted for
