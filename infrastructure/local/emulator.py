@@ -42,7 +42,6 @@ that never changes, while events waited:
   to list it once. Profiled under a 1,500-box registration, a third of the server threads'
   time was spent waiting on that lock (a convoy: sixty threads, one GIL). A backend that exists
   and is listed is returned without the lock; creating one still takes it.
-
 - moto's server (werkzeug's development server) closed the connection after every answer, so
   every call of every client opened a new TCP connection and the server started a new thread
   for it: a fifth of the server's time in the same profile went to connecting, accepting and
