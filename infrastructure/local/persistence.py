@@ -15,8 +15,9 @@ DynamoDB writes and S3 object versions are durable when acknowledged (journal.py
 start-up replays the journal over the snapshot, so a `kill -9` loses nothing that got an
 answer. Object versions keep their ids and lock settings; delete markers are not kept. Snapshots
 are written atomically: Cognito's every few seconds when something changed, the tables' (which
-compacts the journal) after 10,000 journaled writes or five minutes after a write, and at start. Cognito users are snapshot only (the
-identity table is their source of truth; its reconcile job re-applies what was missed).
+compacts the journal) at start and after 10,000 journaled writes or five minutes after a write.
+Cognito users are snapshot only (the identity table is their source of truth; its reconcile job
+re-applies what was missed).
 Not kept: queue contents, stream positions, Step Functions history and Cognito `sub`
 values (moto makes new ones; tokens name users by username). Restored outbox items are
 streamed again, so their events reach consumers at least once (consumers deduplicate).
@@ -334,7 +335,8 @@ class Store:
         return {"groups": sorted(groups, key=lambda g: g["GroupName"]), "users": sorted(users, key=lambda u: u["username"])}
 
     def autosave(self, stop: threading.Event, journal: Journal, every: float = 10.0,
-                 compact_lines: int = COMPACT_AFTER_LINES, compact_seconds: float = COMPACT_AFTER_SECONDS) -> None:
+                 compact_lines: int = COMPACT_AFTER_LINES,
+                 compact_seconds: float = COMPACT_AFTER_SECONDS) -> None:
         """Cognito every `every` seconds; the tables' snapshot (compaction) once the journal holds
         `compact_lines` writes, or any write `compact_seconds` after the last one. The journal already
         makes every write durable: a snapshot only shortens the replay at the next start, and taking one
