@@ -195,3 +195,39 @@ def test_a_bulk_call_short_of_time_answers_with_what_it_did_not_attempt(stacks, 
     assert {r["problem"]["status"] for r in answer["results"]} == {503}
     assert stacks.snapshot() == before
     assert stacks.ok("POST", "/placements/bulk", body=body)["summary"]["placed"] == 4
+
+
+def test_a_bulk_call_keeps_room_for_a_write_as_slow_as_its_slowest(stacks, laid_out, monkeypatch):
+    """Each write of this call takes 10 s (a loaded table): with 28 s to run, two are written, and the
+    third is not started at 8 s left, since one more as slow would end past the function's timeout;
+    its boxes answer 503 and nothing of theirs is written."""
+    from stacks.app import handler
+    from stacks.data import boxes as store
+    from stacks.logic import placement
+
+    profile = laid_out["box_profile"]["id"]
+    boxes = [stacks.box(f"BX-{n:04d}", profile) for n in range(4)]
+    body = {"placements": [{"box_id": b["id"], "location_id": "R01-01-01-1"} for b in boxes]}
+    clock = [0.0]
+    save = store.save_placements
+
+    def slow_save(changes):
+        clock[0] += 10.0
+        return save(changes)
+
+    monkeypatch.setattr(placement, "MAX_GROUP_OPERATIONS", 1)  # a box per group
+    monkeypatch.setattr(placement, "_now", lambda: clock[0], raising=False)
+    monkeypatch.setattr(store, "save_placements", slow_save)
+
+    class Timed(FakeLambdaContext):
+        def get_remaining_time_in_millis(self):
+            return int(28_000 - clock[0] * 1000)
+
+    response = handler(api_event("POST", "/placements/bulk", body=body, claims=MANAGER), Timed())
+    answer = json.loads(response["body"])
+    assert response["statusCode"] == 200, answer
+    assert [r["outcome"] for r in answer["results"]] == ["placed", "placed", "failed", "failed"]
+    assert {r["problem"]["status"] for r in answer["results"][2:]} == {503}
+    assert clock[0] == 20.0  # two writes: the call answers with 8 s left
+    assert [stacks.ok("GET", "/boxes/{box_id}", path={"box_id": b["id"]})["status"] for b in boxes[2:]] == [
+        "unplaced", "unplaced"]
