@@ -60,7 +60,7 @@ class Lag:
                 key = function if function not in read_models else poller.key
                 read_models[key] = {"queue": queue, "event_source": poller.key, "enabled": poller.enabled,
                                     "waiting": depth.get("messages", 0) + depth.get("in_flight", 0),
-                                    "oldest_age_s": self.queues.oldest_age_s(poller.source.queue_arn)}
+                                    "oldest_age_s": depth.get("oldest_age_s")}
         lagging = sorted(name for name, entry in (*streams.items(), *read_models.items())
                          if (entry["oldest_age_s"] or 0) > self.max_lag_s)
         return {"max_lag_s": self.max_lag_s, "lagging": lagging, "streams": streams, "read_models": read_models}

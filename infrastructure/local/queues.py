@@ -10,10 +10,11 @@ fact handled before is recorded once. A stream's OnFailure queue holds batch des
 (a shard and a range of sequence numbers), not events: redrive leaves it alone; its
 outbox items are still in their table and are streamed again at the next start.
 
-The age of a queue's oldest message (SQS's ApproximateAgeOfOldestMessage, a CloudWatch
-metric rather than an API attribute) is read from the emulator itself, which runs in this
-process and stamps every message when it is sent; receiving messages to look would count
-as a receive and bring them closer to the dead-letter queue.
+Depths and the age of a queue's oldest message (SQS's ApproximateAgeOfOldestMessage, a
+CloudWatch metric rather than an API attribute) are read from the emulator itself, which runs
+in this process and stamps every message when it is sent, in one walk of each queue;
+receiving messages to look would count as a receive and bring them closer to the
+dead-letter queue.
 """
 from __future__ import annotations
 
@@ -24,6 +25,27 @@ from .aws import client, queue_url
 from .template import ACCOUNT_ID, REGION, Template
 
 REDRIVE_BATCH = 10  # SQS's per-call limit
+
+
+def _count(messages: list[Any], now_s: float | None = None) -> dict[str, Any]:
+    """SQS's ApproximateNumberOfMessages (visible, not delayed) and ...NotVisible (in flight), and
+    the seconds since the oldest message that is not in its delay was due (sent, or its delay over;
+    a webhook retry waiting out its delay is not late)."""
+    now_ms = (time.time() if now_s is None else now_s) * 1000
+    visible = in_flight = 0
+    oldest = None
+    for m in messages:
+        if now_ms < m.delayed_until:
+            continue
+        if now_ms > m.visible_at:
+            visible += 1
+        else:
+            in_flight += 1
+        due = max(m.sent_timestamp or 0, m.delayed_until or 0)
+        if m.sent_timestamp and (oldest is None or due < oldest):
+            oldest = due
+    return {"messages": visible, "in_flight": in_flight,
+            "oldest_age_s": round(max(0.0, (now_ms - oldest) / 1000), 1) if oldest is not None else None}
 
 
 class Queues:
@@ -38,36 +60,23 @@ class Queues:
                 self.source_of[policy["deadLetterTargetArn"]] = self.arns[logical]
         self.stream_failure_queues = {s.on_failure for s in template.stream_sources() if s.on_failure}
         self.logical_of = {arn: logical for logical, arn in self.arns.items()}
-        self._urls: dict[str, str] = {}
-
-    def url(self, arn: str) -> str:
-        if arn not in self._urls:  # health asks often; a queue's URL never changes
-            self._urls[arn] = queue_url(arn)
-        return self._urls[arn]
 
     def is_dead_letter(self, arn: str) -> bool:
         return arn in self.source_of or arn in self.stream_failure_queues
 
     def depths(self) -> dict[str, dict[str, Any]]:
-        sqs, found = client("sqs"), {}
-        for logical, arn in self.arns.items():
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=self.url(arn),
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-            found[logical] = {"messages": int(attributes.get("ApproximateNumberOfMessages", 0)),
-                              "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-                              "dead_letter": self.is_dead_letter(arn)}
-        return found
-
-    def oldest_age_s(self, arn: str) -> float | None:
-        """Seconds since the oldest message still in the queue (visible or in flight) was due: sent, or
-        its delay over. A message still in its delay is not late (webhook retries wait there by design)."""
+        """Each queue's visible and in-flight messages and the age of its oldest due one, counted in one
+        walk of the emulator's own list (this process runs it). GetQueueAttributes would walk a queue three
+        times, and the age is no API attribute: health is polled every second while a backlog of tens of
+        thousands of events drains, so five walks per queue per poll took GIL time from the consumers."""
         from moto.sqs.models import sqs_backends
 
-        queue = sqs_backends[ACCOUNT_ID][REGION].queues.get(arn.rsplit(":", 1)[1])
-        due = [max(m.sent_timestamp, getattr(m, "delayed_until", 0) or 0) for m in list(queue._messages)
-               if m.sent_timestamp and not m.delayed] if queue else []
-        return round(max(0.0, time.time() - min(due) / 1000), 1) if due else None
+        backend, found = sqs_backends[ACCOUNT_ID][REGION], {}
+        for logical, arn in self.arns.items():
+            queue = backend.queues.get(arn.rsplit(":", 1)[1])
+            found[logical] = {**_count(list(queue._messages) if queue else []),
+                              "dead_letter": self.is_dead_letter(arn)}
+        return found
 
     def redrive(self) -> dict[str, int]:
         """Move every message of each queue-serving dead-letter queue back to its queue; moved per DLQ."""

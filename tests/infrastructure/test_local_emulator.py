@@ -302,3 +302,34 @@ def test_deleting_messages_keeps_every_other_one_and_answers_as_before(monkeypat
             break
         left += [int(m["Body"]) for m in batch]
     assert sorted(left) == sorted(set(range(30)) - {int(m["Body"]) for m in received})
+
+
+@mock_aws
+def test_a_receive_stops_walking_the_queue_once_it_has_its_messages(monkeypatch):
+    from moto.sqs.models import sqs_backends
+
+    emulator.install(monkeypatch.setattr)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.create_queue(QueueName="backlog")["QueueUrl"]
+    for i in range(500):
+        sqs.send_message(QueueUrl=url, MessageBody=str(i), DelaySeconds=600 if i in (3, 4) else 0)
+    queue = sqs_backends["123456789012"]["us-east-1"].queues["backlog"]
+    walked: list[int] = []
+
+    class Counted(list):
+        def __iter__(self):
+            for message in super().__iter__():
+                walked.append(1)
+                yield message
+
+    queue._messages = Counted(queue._messages)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)["Messages"]
+    assert [int(m["Body"]) for m in first] == [0, 1, 2, 5, 6, 7, 8, 9, 10, 11]  # the delayed two skipped
+    assert len(walked) == 12  # not 500
+    walked.clear()
+    second = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [int(m["Body"]) for m in second] == list(range(12, 22))  # the ten in flight skipped
+    assert len(walked) == 22
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"],
+            counts["ApproximateNumberOfMessagesDelayed"]) == ("478", "20", "2")
