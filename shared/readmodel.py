@@ -1,4 +1,5 @@
-"""One way to apply a published event to one entity of a capability's read model, once.
+"""One way to apply a published event to one entity of a capability's read model, once; and one way
+to write a batch of such changes a few transactions at a time (`write_in_groups`).
 
 The event's receipt (its id) is written in the same transaction as the entity it changes,
 conditional on the entity as read (its version, or its absence): a duplicate delivery changes
@@ -8,11 +9,13 @@ transfer's views of records' files, transfer's holds and organisations).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Hashable, Sequence, TypeVar
 
 from shared.problems import ServiceUnavailable
 
 E = TypeVar("E")
+K = TypeVar("K", bound=Hashable)
+MAX_OPERATIONS = 100  # DynamoDB's limit for one TransactWriteItems
 ATTEMPTS = 5
 
 
@@ -47,3 +50,43 @@ def apply_once(tx: Callable[[], Any], receipt: Any, model: Any, load: Callable[[
             continue
         return after != current
     raise ServiceUnavailable(f"The {what} kept changing; the event is retried.")
+
+
+def write_in_groups(entries: Sequence[tuple[K, Callable[[Any], None]]], tx: Callable[[], Any],
+                    redo: Callable[[K], Any], max_operations: int = MAX_OPERATIONS) -> dict[K, Any]:
+    """Write many keys' changes in as few transactions as fit: `entries` are (key, stage), where
+    `stage(t)` adds one key's conditional writes to the transaction `t` (a key's writes always share
+    one). A transaction the table refuses (a condition failed: the model moved since it was read) is
+    redone key by key with `redo(key)`, the single-change path, so each key gets its own outcome:
+    True if its group was written, else what `redo` answered or the exception it raised (that key's
+    events come again). A batch of N keys costs about N / (100 / writes per key) transactions
+    instead of N."""
+    outcomes: dict[K, Any] = {}
+    group: list[K] = []
+    current = tx()
+
+    def commit() -> None:
+        nonlocal current
+        if group:
+            try:
+                current.run()
+                outcomes.update((key, True) for key in group)
+            except Exception:  # noqa: BLE001 — redone one by one below, each with its own outcome
+                for key in group:
+                    try:
+                        outcomes[key] = redo(key)
+                    except Exception as exc:  # noqa: BLE001 — this key's events come again
+                        outcomes[key] = exc
+        group.clear()
+        current = tx()
+
+    for key, stage in entries:
+        before = current.size
+        stage(current)
+        if current.size > max_operations and group:  # does not fit: the group so far, then this key anew
+            current.truncate(before)
+            commit()
+            stage(current)
+        group.append(key)
+    commit()
+    return outcomes

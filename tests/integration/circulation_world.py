@@ -108,8 +108,8 @@ class Circulation:
                     "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:circulation", "attributes": {},
                     "body": json.dumps({"version": "0", "id": str(uuid.uuid4()), "source": "records.stacks",
                                         "detail-type": e["type"], "detail": e})} for e in events]
-        for start in range(0, len(records), 10):
-            result = handler({"Records": records[start:start + 10]}, FakeLambdaContext())
+        for start in range(0, len(records), 100):  # the template's BatchSize
+            result = handler({"Records": records[start:start + 100]}, FakeLambdaContext())
             assert result == {"batchItemFailures": []}, result
         self._forwarded |= {e["id"] for e in events}
         return len(events)

@@ -15,6 +15,7 @@ from shared.concurrency import stale
 from shared.events import DomainEvent
 from shared.pagination import decode_cursor, encode_cursor, typed_key
 from shared.problems import Conflict, InvalidCursor, Problem, ServiceUnavailable
+from shared.readmodel import write_in_groups
 
 from shared.mapping import decode, encode
 
@@ -25,6 +26,9 @@ from .tables import (OPEN, SAGA, BoxFactsItem, NoticeItem, PolicyItem, RegisterI
                      active_key, box_facts_key, box_partition, due_cutoff, notice_key, notice_partition, org_key,
                      parse_queue_key, queue_key, ready_key, register_partition, request_key, requests_index_key)
 from .tx import Tx, read
+
+
+BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 
 
 def register_sort_key(entry: RegisterEntry) -> str:
@@ -207,13 +211,20 @@ def save_policy(policy: Policy, expected_version: int, event: DomainEvent) -> No
     Tx().put(item, condition=condition, on_fail=stale("policy")).event(event).run()
 
 
+def _newer_than_stored(facts: BoxFacts):
+    return (BoxFactsItem.pk.does_not_exist() | (BoxFactsItem.version < facts.version)
+            | ((BoxFactsItem.version == facts.version) & (BoxFactsItem.occurred_at < facts.occurred_at)))
+
+
+def _newer(facts: BoxFacts, stored: BoxFacts | None) -> bool:
+    return stored is None or (facts.version, facts.occurred_at) > (stored.version, stored.occurred_at)
+
+
 def apply_box_facts(facts: BoxFacts) -> bool:
     """Keep the newest facts: write unless what is stored is as new or newer (a duplicate or a late event)."""
     item = BoxFactsItem.of(facts)
-    newer = (BoxFactsItem.pk.does_not_exist() | (BoxFactsItem.version < facts.version)
-             | ((BoxFactsItem.version == facts.version) & (BoxFactsItem.occurred_at < facts.occurred_at)))
     try:
-        item.save(condition=newer)
+        item.save(condition=_newer_than_stored(facts))
         return True
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
@@ -221,6 +232,27 @@ def apply_box_facts(facts: BoxFacts) -> bool:
         raise ServiceUnavailable("The circulation store is unavailable; retry shortly.") from exc
     except PynamoDBException as exc:
         raise ServiceUnavailable("The circulation store is unavailable; retry shortly.") from exc
+
+
+def apply_many_box_facts(many: list[BoxFacts]) -> dict[tuple[str, str], bool | Exception]:
+    """`apply_box_facts` for many boxes (one facts each) at once: what is stored read with one consistent
+    BatchGetItem per 100 boxes, the newer facts written a hundred boxes to a transaction (each put
+    conditional as the single path's; a refused group is redone box by box). Per (org, box): True if
+    written, False if the model already had these facts or newer, or the exception that stopped it."""
+    keyed = {(f.org_id, f.box_id): f for f in many}
+    stored: dict[tuple[str, str], BoxFacts] = {}
+    keys = [(org_key(org_id), box_facts_key(box_id)) for org_id, box_id in keyed]
+    for start in range(0, len(keys), BATCH_GET):
+        chunk = keys[start:start + BATCH_GET]
+        for item in read(lambda: list(BoxFactsItem.batch_get(chunk, consistent_read=True))):
+            facts = item.entity()
+            stored[(facts.org_id, facts.box_id)] = facts
+    outcomes: dict[tuple[str, str], bool | Exception] = {
+        key: False for key, facts in keyed.items() if not _newer(facts, stored.get(key))}
+    fresh = [(key, (lambda tx, f=facts: tx.put(BoxFactsItem.of(f), condition=_newer_than_stored(f))))
+             for key, facts in keyed.items() if key not in outcomes]
+    outcomes.update(write_in_groups(fresh, Tx, lambda key: apply_box_facts(keyed[key])))
+    return outcomes
 
 
 class NoticeAlreadySent(Conflict):

@@ -15,14 +15,14 @@ from .bulk import decide_many
 from .jobs import detect_overdue, reconcile_sagas
 from .policy import get_policy, put_policy
 from .queue import promote_next
-from .read_model import apply_stacks_event
+from .read_model import apply_stacks_events
 from .register import export_register, read_register
 from .requests import approve, cancel, check_out, create_request, get_request, list_requests, reject, start_return
 from .saga import (StepRefused, step_abandon_check_out, step_check_parties, step_close_loan, step_promote_next,
                    step_complete_check_out, step_record_loan, step_record_return, step_reopen_loan)
 
 __all__ = [
-    "decide_many", "detect_overdue", "reconcile_sagas", "get_policy", "put_policy", "promote_next", "apply_stacks_event",
+    "decide_many", "detect_overdue", "reconcile_sagas", "get_policy", "put_policy", "promote_next", "apply_stacks_events",
     "export_register", "read_register", "approve", "cancel", "check_out", "create_request", "get_request",
     "list_requests", "reject", "start_return", "StepRefused", "step_abandon_check_out", "step_check_parties",
     "step_close_loan", "step_promote_next", "step_complete_check_out", "step_record_loan", "step_record_return", "step_reopen_loan",
