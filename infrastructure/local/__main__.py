@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     for thread in pollers:  # let a batch in flight finish (its writes are journaled like any other)
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
     journal.close()  # every write is already on disk; the next start compacts
-    store.save(tables=False)  # Cognito is not journaled
+    store.save()  # Cognito is not journaled
     store.remove("runtime.json")
     workers.stop()
     log.info("stopped in %.1f s; data kept in %s", time.perf_counter() - stopping, store.root)

@@ -10,7 +10,8 @@ cost is one fsync per batch of concurrent writes, not per write.
 Records are item states, not requests: replaying them in order over any older snapshot
 gives the latest state of every item, and replaying a record twice changes nothing.
 Compaction (persistence.Store.compact) rotates to a new segment under the write lock,
-takes a snapshot, notes the first segment the snapshot does not cover, and deletes the
+merges the closed segments into the snapshot's files (compaction.py, in a child process,
+moto untouched), notes the first segment the snapshot does not cover, and deletes the
 older ones; a crash anywhere in between only means more segments are replayed.
 
 A torn last line (the crash came mid-write) was never acknowledged and is ignored.
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import os
 import pathlib
 import threading
@@ -35,7 +35,8 @@ from typing import Any, Callable, Iterator
 
 from infrastructure.moto_atomic import Change, writes_paused
 
-log = logging.getLogger("local.journal")
+from .compaction import S3_PREFIX, fsync_dir, read_changes, segments
+
 
 
 def _json_default(value: Any) -> Any:
@@ -58,28 +59,11 @@ class Journal:
 
     # -------------------------------------------------------------- segments
     def segments(self) -> list[tuple[int, pathlib.Path]]:
-        if not self.folder.exists():
-            return []
-        found = []
-        for path in self.folder.glob("*.log"):
-            if path.stem.isdigit():
-                found.append((int(path.stem), path))
-        return sorted(found)
+        return segments(self.folder)
 
     def read(self, since: int = 0) -> Iterator[Change]:
         """Every change in segments numbered `since` and later, in commit order."""
-        for number, path in self.segments():
-            if number < since:
-                continue
-            with path.open("rb") as handle:
-                for raw in handle:
-                    try:
-                        record = json.loads(raw)
-                    except ValueError:  # a torn line: the crash came before its fsync, nothing acknowledged it
-                        log.warning("ignoring an incomplete journal line at the end of %s", path.name)
-                        break
-                    for table, key, item in record:
-                        yield table, key, item
+        return read_changes(self.folder, since)
 
     def start(self) -> int:
         """Begin recording into a new segment after the existing ones; returns its number."""
@@ -158,9 +142,7 @@ class Journal:
                     self._cond.notify_all()
 
 
-S3_PREFIX = "s3:"
 _s3_journal: list[Journal] = []
-relocked: set[tuple[str, str]] = set()  # (bucket, version id) whose lock changed since their snapshot file
 
 
 def record_s3_writes(journal: Journal, set_attr: Callable[[Any, str, Any], None] = setattr) -> None:
@@ -204,8 +186,6 @@ def record_s3_writes(journal: Journal, set_attr: Callable[[Any, str, Any], None]
         with writes_paused():
             original_retention(self, bucket_name, key_name, version_id, retention, *args, **kwargs)
             stored = self.get_object(bucket_name, key_name, version_id=version_id)
-            if stored is not None:
-                relocked.add((bucket_name, stored.version_id))
             wait = _s3_journal[0].record([(f"{S3_PREFIX}{bucket_name}", {"key": key_name, "version": stored.version_id},
                                            s3_state(stored))]) if stored is not None and _s3_journal else None
         if wait is not None:
@@ -219,12 +199,3 @@ def s3_state(stored: Any) -> dict[str, Any]:
     """What a restore needs to put an object version back as it was."""
     return {"body": bytes(stored.value), "lock_mode": stored.lock_mode, "lock_until": stored.lock_until,
             "lock_legal_status": stored.lock_legal_status}
-
-
-def fsync_dir(folder: pathlib.Path) -> None:
-    """A new file's directory entry must be durable too, or the file can vanish in a crash."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

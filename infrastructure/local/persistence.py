@@ -14,8 +14,10 @@
 DynamoDB writes and S3 object versions are durable when acknowledged (journal.py):
 start-up replays the journal over the snapshot, so a `kill -9` loses nothing that got an
 answer. Object versions keep their ids and lock settings; delete markers are not kept. Snapshots
-are written atomically: Cognito's every few seconds when something changed, the tables' (which
-compacts the journal) at start and after 10,000 journaled writes or five minutes after a write.
+are written atomically: Cognito's every few seconds when something changed, the tables' and
+buckets' (which compacts the journal) at start and after 10,000 journaled writes or five minutes
+after a write, by merging the journal's closed segments into the files (compaction.py, in a child
+process that never reads moto).
 Cognito users are snapshot only (the identity table is their source of truth; its reconcile job
 re-applies what was missed).
 Not kept: queue contents, stream positions, Step Functions history and Cognito `sub`
@@ -32,6 +34,8 @@ import os
 import pathlib
 import secrets
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -39,11 +43,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .aws import client
-from .journal import S3_PREFIX, Journal, fsync_dir, relocked
+from .compaction import S3_PREFIX, fsync_dir, item_key
+from .journal import Journal
 from .template import ACCOUNT_ID, REGION, Template
 from .tokens import LOCAL_PASSWORD
 
 log = logging.getLogger("local.persistence")
+PROJECT = pathlib.Path(__file__).resolve().parents[2]  # the child process runs `-m infrastructure.local.compaction`
 # A snapshot of every table once the journal holds this many writes, or five minutes after a write: a
 # 10,000-box run spent most of the local system's time re-reading growing tables every 10 s.
 COMPACT_AFTER_LINES = 10_000
@@ -64,27 +70,6 @@ def _binary(value: Any, convert) -> Any:
     if kind == "L":
         return {"L": [_binary(v, convert) for v in inner]}
     return value
-
-
-def _key(item: dict[str, Any], names: list[str]) -> str:
-    return json.dumps([item[name] for name in names], sort_keys=True)
-
-
-def relocked_version(bucket: str, version: str) -> bool:
-    """Whether the version's lock changed since its file was written (and forget it: the file is rewritten now)."""
-    if (bucket, version) in relocked:
-        relocked.discard((bucket, version))
-        return True
-    return False
-
-
-def _to_text(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def _lock_until(value: Any) -> str | None:
-    """moto's own form of a retain-until date (botocore parses it into a datetime)."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
 
 
 class Store:
@@ -151,7 +136,7 @@ class Store:
             key_names = [k["AttributeName"] for k in self.template.properties(logical)["KeySchema"]]
             items = (self._read(f"tables/{logical}.json") or {}).get("items", [])
             tables[self.template.physical_name(logical)] = (
-                key_names, {_key(item, key_names): item for item in items})
+                key_names, {item_key(item, key_names): item for item in items})
         buckets = {self.template.physical_name(logical): self._saved_versions(logical)
                    for logical in self.template.of_type("AWS::S3::Bucket")}
         if journal is not None:
@@ -169,9 +154,9 @@ class Store:
                     continue
                 key_names, items = tables[table]
                 if item is None:
-                    items.pop(_key(key, key_names), None)
+                    items.pop(item_key(key, key_names), None)
                 else:
-                    items[_key(item, key_names)] = item
+                    items[item_key(item, key_names)] = item
                 counts["journaled"] += 1
         for table, (_, items) in tables.items():
             self._put_items(table, list(items.values()))
@@ -209,30 +194,6 @@ class Store:
                                         lock_legal_status=saved.get("lock_legal_status"), disable_notification=True)
             stored._version_id = version
 
-    def _save_buckets(self) -> bool:
-        changed = False
-        s3 = client("s3")
-        for logical in self.template.of_type("AWS::S3::Bucket"):
-            bucket, order = self.template.physical_name(logical), []
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-                by_key: dict[str, list[str]] = {}
-                for version in page.get("Versions", []):
-                    by_key.setdefault(version["Key"], []).append(version["VersionId"])
-                for key, ids in by_key.items():  # listed newest first
-                    order += [[key, v] for v in reversed(ids)]
-            folder = self.root / "s3" / logical
-            for key, version in order:
-                path = folder / version
-                # a version's bytes never change: its file is written once, again only when its lock changed
-                if not path.exists() or relocked_version(bucket, version):
-                    found = s3.get_object(Bucket=bucket, Key=key, VersionId=version)
-                    self._write(f"s3/{logical}/{version}", {
-                        "body": _to_text(found["Body"].read()), "lock_mode": found.get("ObjectLockMode"),
-                        "lock_until": _lock_until(found.get("ObjectLockRetainUntilDate")),
-                        "lock_legal_status": found.get("ObjectLockLegalHoldStatus")})
-            changed |= self._write(f"s3/{logical}.json", {"versions": order})
-        return changed
-
     def _keep_keys(self) -> None:
         """Put each KMS key's saved private key back into moto's key (its id is new; the material is
         what old signatures need), or save the material of a key made for the first time."""
@@ -259,11 +220,23 @@ class Store:
             fsync_dir(path.parent)
 
     def compact(self, journal: Journal) -> bool:
-        """A new snapshot, then drop the journal segments it covers. Writes keep flowing meanwhile:
-        they land in the new segment, which is replayed over this snapshot (states, so idempotent)."""
+        """A new snapshot, then drop the journal segments it covers. Writes keep flowing meanwhile: they
+        land in the new segment, which is replayed over this snapshot (states, so idempotent). The closed
+        segments are merged into the snapshot's files by a child process (compaction.py): files only,
+        so neither moto nor this process's GIL is held while the tables are rewritten."""
         with self._lock:
             first_uncovered = journal.rotate()
-            changed = self.save()
+            plan = {"root": str(self.root), "until": first_uncovered,
+                    "tables": {self.template.physical_name(logical): [
+                        logical, [k["AttributeName"] for k in self.template.properties(logical)["KeySchema"]]]
+                        for logical in self.template.of_type("AWS::DynamoDB::Table")},
+                    "buckets": {self.template.physical_name(logical): logical
+                                for logical in self.template.of_type("AWS::S3::Bucket")}}
+            merged = subprocess.run([sys.executable, "-m", "infrastructure.local.compaction"], input=json.dumps(plan),
+                                    capture_output=True, text=True, cwd=PROJECT, check=False)
+            if merged.returncode != 0:
+                raise RuntimeError(f"compaction failed: {merged.stderr.strip()[-2000:]}")
+            changed = json.loads(merged.stdout)["changed"] | self.save()
             self._write("snapshot.json", {"journal_from": first_uncovered})
             journal.remove_before(first_uncovered)
             return changed
@@ -299,23 +272,13 @@ class Store:
         return len(saved.get("users", []))
 
     # ------------------------------------------------------------------ save
-    def save(self, tables: bool = True) -> bool:
-        """Write whatever changed since the last write; True if anything did."""
+    def save(self) -> bool:
+        """Write each user pool's groups and users if they changed (Cognito is not journaled); True if any did."""
         with self._lock:
             changed = False
-            for logical in self.template.of_type("AWS::DynamoDB::Table") if tables else ():
-                changed |= self._write(f"tables/{logical}.json", {"items": self._scan(self.template.physical_name(logical))})
             for logical in self.template.of_type("AWS::Cognito::UserPool"):
                 changed |= self._write(f"cognito/{logical}.json", self._dump_pool(self.template.resolve({"Ref": logical})))
-            if tables:  # objects are journaled with the tables' writes and compacted with them
-                changed |= self._save_buckets()
             return changed
-
-    def _scan(self, table: str) -> list[dict[str, Any]]:
-        items = []
-        for page in client("dynamodb").get_paginator("scan").paginate(TableName=table):
-            items.extend({k: _binary(v, _to_text) for k, v in item.items()} for item in page["Items"])
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
 
     def _dump_pool(self, pool_id: str) -> dict[str, Any]:
         cognito = client("cognito-idp")
@@ -349,6 +312,6 @@ class Store:
                         log.info("data saved to %s", self.root)
                     last = time.monotonic()
                 else:
-                    self.save(tables=False)  # Cognito changes are not journaled
+                    self.save()  # Cognito changes are not journaled
             except Exception:  # noqa: BLE001 — the next round tries again; shutdown saves once more
                 log.exception("autosave failed")
