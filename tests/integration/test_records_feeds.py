@@ -89,3 +89,57 @@ def test_destroyed_files_leave_the_box_and_a_transferred_box_shows_its_status(re
     # an older event arriving late changes nothing
     assert records.feed([left]) == {"batchItemFailures": []}
     assert records.get(first["id"])["boxes"] == [] and records.get(second["id"])["boxes"] == []
+
+
+def test_a_batch_of_many_boxes_costs_a_read_and_a_few_transactions(records, monkeypatch):
+    """Registrations and placements of 40 boxes, shuffled, in one batch of 80: every file shows its box
+    where it was placed, for one BatchGetItem and a transaction per few boxes (not a read and a
+    transaction per event: 160 calls)."""
+    import random
+
+    import botocore.client
+
+    records.scheme(1)
+    files = [records.file("FIN-01", key=f"f{n}") for n in range(40)]
+    events = []
+    for n, file in enumerate(files):
+        for event in (box_event("BoxRegistered", 1, files=[file["id"]]),
+                      box_event("BoxPlaced", 2, location=f"R01-01-01-{n % 4 + 1}")):
+            event["subjects"][0]["id"] = (event["payload"].get("box") or event["payload"])["id"] = f"box-{n}"
+            events.append(event)
+    random.Random(3).shuffle(events)
+    made, original = [], botocore.client.BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            made.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    assert records.feed(events) == {"batchItemFailures": []}
+    batch_calls = list(made)
+    assert sorted(set(batch_calls)) == ["BatchGetItem", "TransactWriteItems"] and len(batch_calls) <= 3
+    for n, file in enumerate(files):
+        [box] = records.get(file["id"])["boxes"]
+        assert (box["box_id"], box["location"]) == (f"box-{n}", {"kind": "shelf", "id": f"R01-01-01-{n % 4 + 1}"})
+
+
+def test_a_box_changed_between_the_batch_s_read_and_its_write_is_merged_again(records, monkeypatch):
+    """Two batches of one queue run at once: the other moves the box after this batch read it. This
+    batch's transaction is refused and its events are merged again onto the box as it now is."""
+    from records.data import boxes as store
+
+    records.scheme(1)
+    file = records.file("FIN-01", key="a")
+    real = store.write_in_groups
+
+    def race_then_write(entries, tx, redo, **kwargs):
+        store.apply_box(store.Box(org_id="org-alpha", box_id="box-1", barcode="FIN-2026-01", status="shelved",
+                                  location_id="R01-09-09-9", location_kind="shelf", version=7), False)
+        return real(entries, tx, redo, **kwargs)
+
+    monkeypatch.setattr(store, "write_in_groups", race_then_write)
+    assert records.feed([box_event("BoxRegistered", 1, files=[file["id"]]),
+                         box_event("BoxPlaced", 2, location="R01-01-01-1")]) == {"batchItemFailures": []}
+    [box] = records.get(file["id"])["boxes"]
+    assert box["location"] == {"kind": "shelf", "id": "R01-09-09-9"}  # version 7 stays; the files from version 1

@@ -17,7 +17,7 @@ from .components import (complete_upload, describe_component, download_component
                          list_components, render_component, request_upload)
 from .destruction import destroy_files, mark_for_destruction, unmark_for_destruction
 from .exports import describe_file, files_csv, items_csv
-from .feeds import record_event
+from .feeds import record_event, record_events
 from .fixity import (check_now, get_fixity_follow_up, get_fixity_report, list_fixity_follow_ups, list_fixity_reports,
                      resolve_fixity_follow_up, run_fixity)
 from .files import (close_file, create_file, get_file, list_files, new_file, override_retention, reapply_rule,
@@ -29,7 +29,7 @@ from .items import add_item, get_item, list_items, new_item, update_item
 __all__ = [
     "change_file_access", "change_item_access", "complete_review", "get_review", "list_reviews",
     "open_after_thirty_years", "open_due_reviews", "list_classes", "describe_file", "files_csv", "items_csv",
-    "record_event", "close_file", "create_file", "get_file", "list_files", "new_file", "override_retention",
+    "record_event", "record_events", "close_file", "create_file", "get_file", "list_files", "new_file", "override_retention",
     "reapply_rule", "update_file", "add_item", "get_item", "list_items", "new_item", "update_item",
     "complete_upload", "describe_component", "download_component", "get_component", "get_upload", "list_components",
     "render_component", "request_upload", "get_fixity_follow_up", "get_fixity_report", "list_fixity_follow_ups",
