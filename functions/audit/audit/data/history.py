@@ -1,7 +1,9 @@
 """Histories in the audit table (keys: see tables.py).
 
 Appending is one transaction: advance the head only from the seq we read, write the entry,
-and write the receipt only if this event was never appended.
+and write the receipt only if this event was never appended. A batch appends several events
+to a chain in one transaction the same way (`stage_appends`): the head moves once, from the
+seq that was read, past all of them.
 """
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from ..domain.chain import GENESIS, link
 from .chains import head_shard
 from .tables import ENTRY_PREFIX, EntryItem, HeadItem, ReceiptItem, entity_key, entry_key, receipt_key
 from .tx import Tx, page, read
+
+
+BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 
 
 class AlreadyAppended(Exception):
@@ -31,20 +36,43 @@ def head(org_id: str | None, entity_id: str) -> dict[str, Any] | None:
     return {"seq": int(item.seq), "hash": item.hash, "kind": item.kind}
 
 
+def heads(chains: list[tuple[str | None, str]]) -> dict[tuple[str | None, str], dict[str, Any]]:
+    """The heads of many chains ((org, entity) each), read consistently, 100 to a BatchGetItem; a chain
+    never appended to is absent."""
+    by_key = {entity_key(org_id, entity_id): (org_id, entity_id) for org_id, entity_id in chains}
+    keys, found = [(pk, "HEAD") for pk in by_key], {}
+    for start in range(0, len(keys), BATCH_GET):
+        chunk = keys[start:start + BATCH_GET]
+        for item in read(lambda: list(HeadItem.batch_get(chunk, consistent_read=True))):
+            found[by_key[item.pk]] = {"seq": int(item.seq), "hash": item.hash, "kind": item.kind}
+    return found
+
+
 def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any]) -> int:
-    current = head(org_id, entity_id)
-    seq = (current["seq"] if current else 0) + 1
-    prev = current["hash"] if current else GENESIS
-    digest = link(prev, seq, event)
+    tx = Tx()
+    after = stage_appends(tx, entity_id, kind, org_id, head(org_id, entity_id), [event])
+    tx.run()
+    return after["seq"]
+
+
+def stage_appends(tx: Any, entity_id: str, kind: str, org_id: str | None, current: dict[str, Any] | None,
+                  events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Add to `tx` the entries of `events`, in order, after the head `current` (None: a new chain): each
+    event's entry and its receipt (only if that event was never appended to this chain), and the head
+    advanced once, only from the seq that was read. Answers the head after them."""
     pk = entity_key(org_id, entity_id)
-    (Tx().put(ReceiptItem(pk=pk, sk=receipt_key(event["id"]), seq=seq), condition=ReceiptItem.pk.does_not_exist(),
-              on_fail=AlreadyAppended(event["id"]))
-     .put(HeadItem(pk=pk, sk="HEAD", seq=seq, hash=digest, kind=kind, head_shard=head_shard(pk)),
-          condition=(HeadItem.seq == seq - 1) if current else HeadItem.pk.does_not_exist(),
-          on_fail=HeadMoved(entity_id))
-     .put(EntryItem(pk=pk, sk=entry_key(seq), seq=seq, prev_hash=prev, hash=digest, event=event))
-     .run())
-    return seq
+    seq = current["seq"] if current else 0
+    digest = current["hash"] if current else GENESIS
+    for event in events:
+        prev, seq = digest, seq + 1
+        digest = link(prev, seq, event)
+        tx.put(ReceiptItem(pk=pk, sk=receipt_key(event["id"]), seq=seq), condition=ReceiptItem.pk.does_not_exist(),
+               on_fail=AlreadyAppended(event["id"]))
+        tx.put(EntryItem(pk=pk, sk=entry_key(seq), seq=seq, prev_hash=prev, hash=digest, event=event))
+    tx.put(HeadItem(pk=pk, sk="HEAD", seq=seq, hash=digest, kind=kind, head_shard=head_shard(pk)),
+           condition=(HeadItem.seq == current["seq"]) if current else HeadItem.pk.does_not_exist(),
+           on_fail=HeadMoved(entity_id))
+    return {"seq": seq, "hash": digest, "kind": kind}
 
 
 def entries(org_id: str | None, entity_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:

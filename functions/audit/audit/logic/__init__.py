@@ -10,6 +10,6 @@ from __future__ import annotations
 from .checkpoints import take_checkpoint, verify_all
 from .exports import export_history
 from .reading import entity_history
-from .recording import record
+from .recording import record, record_many
 
-__all__ = ["entity_history", "export_history", "record", "take_checkpoint", "verify_all"]
+__all__ = ["entity_history", "export_history", "record", "record_many", "take_checkpoint", "verify_all"]

@@ -1,14 +1,88 @@
 """Recording: each domain event appended to the history (hash chain) of every entity it names."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from shared.problems import ValidationFailed
+from shared.readmodel import write_in_groups
 from shared.tasks import retrying
 
 from ..data import history as store
+from ..domain.chain import GENESIS, link
 
 APPEND_ATTEMPTS = 5
+
+
+CHAIN_EVENTS_PER_TX = 45  # an event is two writes (entry, receipt), the head one more: DynamoDB takes 100
+
+
+def record_many(envelopes: list[dict[str, Any]]) -> list[int | Exception]:
+    """A batch at once: per envelope, how many chains grew (0 on redelivery) or the Exception that kept it
+    from being recorded (it comes again; receipts make a second try append nothing twice).
+
+    The batch's events are grouped by chain in the order they came; each chain's head is read once (a
+    BatchGetItem per 100 chains) and its events appended together, several chains to a transaction
+    (shared.readmodel.write_in_groups). A transaction the table refuses (an event appended before, a
+    head moved by another batch) is redone chain by chain, event by event, as `record` does."""
+    outcomes: list[int | Exception] = [0] * len(envelopes)
+    chains: dict[tuple[str | None, str], dict[str, Any]] = {}
+    for index, envelope in enumerate(envelopes):
+        subjects = envelope.get("subjects")
+        if not envelope.get("id") or not isinstance(subjects, list) or not subjects or not all(
+                isinstance(s, dict) and s.get("id") and s.get("kind") for s in subjects):
+            outcomes[index] = ValidationFailed("Not a domain-event envelope: it needs an id and subjects.")
+            continue
+        for subject in subjects:
+            chain = chains.setdefault((subject.get("org_id"), subject["id"]), {"kind": subject["kind"], "events": {}})
+            chain["kind"] = subject["kind"]
+            chain["events"].setdefault(envelope["id"], (index, envelope))  # twice in one batch: appended once
+    current = store.heads(list(chains)) if chains else {}
+    # A chain's events beyond one transaction's room go in later rounds (part r of every chain in round r),
+    # so no transaction holds two writes of one head; each part starts from the head the last part leaves.
+    rounds: list[list[tuple[tuple[Any, ...], Callable[[Any], None]]]] = []
+    for (org_id, entity_id), chain in chains.items():
+        events = list(chain["events"].values())
+        head = current.get((org_id, entity_id))
+        for number, start in enumerate(range(0, len(events), CHAIN_EVENTS_PER_TX)):
+            part = [envelope for _, envelope in events[start:start + CHAIN_EVENTS_PER_TX]]
+
+            def stage(tx, org_id=org_id, entity_id=entity_id, kind=chain["kind"], part=part, head=head) -> None:
+                store.stage_appends(tx, entity_id, kind, org_id, head, part)
+
+            if number == len(rounds):
+                rounds.append([])
+            rounds[number].append(((org_id, entity_id, start), stage))
+            head = _head_after(head, part)
+
+    def one_by_one(key: tuple[Any, ...]) -> dict[int, int]:
+        org_id, entity_id, start = key
+        chain = chains[(org_id, entity_id)]
+        subject = {"id": entity_id, "kind": chain["kind"], "org_id": org_id}
+        return {index: _append(subject, envelope)
+                for index, envelope in list(chain["events"].values())[start:start + CHAIN_EVENTS_PER_TX]}
+
+    written: dict[tuple[Any, ...], Any] = {}
+    for parts in rounds:
+        written.update(write_in_groups(parts, store.Tx, one_by_one))
+    for (org_id, entity_id, start), outcome in written.items():
+        for index, _ in list(chains[(org_id, entity_id)]["events"].values())[start:start + CHAIN_EVENTS_PER_TX]:
+            if isinstance(outcomes[index], Exception):
+                continue
+            if isinstance(outcome, Exception):
+                outcomes[index] = outcome
+            else:
+                outcomes[index] += 1 if outcome is True else outcome.get(index, 0)
+    return outcomes
+
+
+def _head_after(head: dict[str, Any] | None, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The head a chain will have once `events` are appended after `head` (what the next part starts from)."""
+    seq = head["seq"] if head else 0
+    digest = head["hash"] if head else GENESIS
+    for event in events:
+        seq += 1
+        digest = link(digest, seq, event)
+    return {"seq": seq, "hash": digest}
 
 
 def record(envelope: dict[str, Any]) -> int:
