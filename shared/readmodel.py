@@ -90,3 +90,43 @@ def write_in_groups(entries: Sequence[tuple[K, Callable[[Any], None]]], tx: Call
         group.append(key)
     commit()
     return outcomes
+
+
+def append_to_chains(chains: dict[K, list[tuple[int, Any]]], heads: dict[K, Any], *, tx: Callable[[], Any],
+                     stage: Callable[[Any, K, Any, list[Any]], None], advance: Callable[[Any, list[Any]], Any],
+                     redo: Callable[[K, list[tuple[int, Any]]], dict[int, int]], per_tx: int) -> dict[int, Any]:
+    """Append many items to many chains (a hash chain, a numbered feed), each chain's in order after its
+    head as read, several chains to a transaction (`write_in_groups`).
+
+    `chains`: key -> [(index of the message, item)]; `heads`: key -> head as read (absent: a new chain);
+    `stage(t, key, head, items)` adds the items' writes and the head's move (conditional on `head`) to
+    `t`; `advance(head, items)` is the head they leave; `redo(key, part)` appends a part one by one (the
+    single path: reads the head anew), answering {index: count}. A chain longer than `per_tx` items goes
+    in parts, part r of every chain in round r, so no transaction writes one head twice; a part after a
+    redone one finds the head moved and is redone too. Answers, per message index, how many chains took
+    it (1 for each written part, redo's count otherwise) or the exception that stopped one of them."""
+    rounds: list[list[tuple[tuple[K, int], Callable[[Any], None]]]] = []
+    for key, items in chains.items():
+        head = heads.get(key)
+        for number, start in enumerate(range(0, len(items), per_tx)):
+            part = [item for _, item in items[start:start + per_tx]]
+
+            def stage_part(t: Any, key: K = key, head: Any = head, part: list[Any] = part) -> None:
+                stage(t, key, head, part)
+
+            if number == len(rounds):
+                rounds.append([])
+            rounds[number].append(((key, start), stage_part))
+            head = advance(head, part)
+    counts: dict[int, Any] = {}
+    for parts in rounds:
+        written = write_in_groups(parts, tx, lambda k: redo(k[0], chains[k[0]][k[1]:k[1] + per_tx]))
+        for (key, start), outcome in written.items():
+            for index, _ in chains[key][start:start + per_tx]:
+                if isinstance(counts.get(index), Exception):
+                    continue
+                if isinstance(outcome, Exception):
+                    counts[index] = outcome
+                else:
+                    counts[index] = counts.get(index, 0) + (1 if outcome is True else outcome.get(index, 0))
+    return counts

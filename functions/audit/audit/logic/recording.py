@@ -1,10 +1,10 @@
 """Recording: each domain event appended to the history (hash chain) of every entity it names."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from shared.problems import ValidationFailed
-from shared.readmodel import write_in_groups
+from shared.readmodel import append_to_chains
 from shared.tasks import retrying
 
 from ..data import history as store
@@ -22,7 +22,7 @@ def record_many(envelopes: list[dict[str, Any]]) -> list[int | Exception]:
 
     The batch's events are grouped by chain in the order they came; each chain's head is read once (a
     BatchGetItem per 100 chains) and its events appended together, several chains to a transaction
-    (shared.readmodel.write_in_groups). A transaction the table refuses (an event appended before, a
+    (shared.readmodel.append_to_chains). A transaction the table refuses (an event appended before, a
     head moved by another batch) is redone chain by chain, event by event, as `record` does."""
     outcomes: list[int | Exception] = [0] * len(envelopes)
     chains: dict[tuple[str | None, str], dict[str, Any]] = {}
@@ -36,43 +36,21 @@ def record_many(envelopes: list[dict[str, Any]]) -> list[int | Exception]:
             chain = chains.setdefault((subject.get("org_id"), subject["id"]), {"kind": subject["kind"], "events": {}})
             chain["kind"] = subject["kind"]
             chain["events"].setdefault(envelope["id"], (index, envelope))  # twice in one batch: appended once
-    current = store.heads(list(chains)) if chains else {}
-    # A chain's events beyond one transaction's room go in later rounds (part r of every chain in round r),
-    # so no transaction holds two writes of one head; each part starts from the head the last part leaves.
-    rounds: list[list[tuple[tuple[Any, ...], Callable[[Any], None]]]] = []
-    for (org_id, entity_id), chain in chains.items():
-        events = list(chain["events"].values())
-        head = current.get((org_id, entity_id))
-        for number, start in enumerate(range(0, len(events), CHAIN_EVENTS_PER_TX)):
-            part = [envelope for _, envelope in events[start:start + CHAIN_EVENTS_PER_TX]]
-
-            def stage(tx, org_id=org_id, entity_id=entity_id, kind=chain["kind"], part=part, head=head) -> None:
-                store.stage_appends(tx, entity_id, kind, org_id, head, part)
-
-            if number == len(rounds):
-                rounds.append([])
-            rounds[number].append(((org_id, entity_id, start), stage))
-            head = _head_after(head, part)
-
-    def one_by_one(key: tuple[Any, ...]) -> dict[int, int]:
-        org_id, entity_id, start = key
-        chain = chains[(org_id, entity_id)]
-        subject = {"id": entity_id, "kind": chain["kind"], "org_id": org_id}
-        return {index: _append(subject, envelope)
-                for index, envelope in list(chain["events"].values())[start:start + CHAIN_EVENTS_PER_TX]}
-
-    written: dict[tuple[Any, ...], Any] = {}
-    for parts in rounds:
-        written.update(write_in_groups(parts, store.Tx, one_by_one))
-    for (org_id, entity_id, start), outcome in written.items():
-        for index, _ in list(chains[(org_id, entity_id)]["events"].values())[start:start + CHAIN_EVENTS_PER_TX]:
-            if isinstance(outcomes[index], Exception):
-                continue
-            if isinstance(outcome, Exception):
-                outcomes[index] = outcome
-            else:
-                outcomes[index] += 1 if outcome is True else outcome.get(index, 0)
+    counts = append_to_chains(
+        {key: list(chain["events"].values()) for key, chain in chains.items()},
+        store.heads(list(chains)) if chains else {}, tx=store.Tx,
+        stage=lambda tx, key, head, part: store.stage_appends(tx, key[1], chains[key]["kind"], key[0], head, part),
+        advance=_head_after, redo=lambda key, part: _one_by_one(key, chains[key]["kind"], part),
+        per_tx=CHAIN_EVENTS_PER_TX)
+    for index, count in counts.items():
+        if not isinstance(outcomes[index], Exception):
+            outcomes[index] = count
     return outcomes
+
+
+def _one_by_one(key: tuple[str | None, str], kind: str, part: list[tuple[int, dict[str, Any]]]) -> dict[int, int]:
+    subject = {"id": key[1], "kind": kind, "org_id": key[0]}
+    return {index: _append(subject, envelope) for index, envelope in part}
 
 
 def _head_after(head: dict[str, Any] | None, events: list[dict[str, Any]]) -> dict[str, Any]:
