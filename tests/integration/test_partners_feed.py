@@ -128,3 +128,26 @@ def test_concurrent_consumers_append_a_gapless_feed_with_each_event_once(partner
     assert sorted(e["id"] for e in items) == sorted(e["id"] for batch in batches for e in batch)
     from partners.data import feed as store
     assert store.head(ORG) == 30  # numbered 1..30: no gap, nothing twice
+
+
+def test_a_batch_is_appended_in_order_a_transaction_per_organisation_and_a_bad_envelope_fails_alone(partners,
+                                                                                                     monkeypatch):
+    import botocore.client
+
+    batch = [envelope("records.stacks", "BoxPlaced", ORG if n % 4 else OTHER_ORG, n) for n in range(80)]
+    batch.insert(40, {**envelope("records.stacks", "BoxPlaced", ORG, 99), "source": ""})  # not an envelope
+    made, original = [], botocore.client.BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            made.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    assert deliver(batch) == {"batchItemFailures": [{"itemIdentifier": "m-40"}]}
+    feed_writes = made.count("TransactWriteItems")
+    items = read(partners, partner("r", ORG, ["feed:read"], ["*"]), limit=100)[1]["items"]
+    assert [e["id"] for e in items] == [e["id"] for e in batch if e.get("source") and e["subjects"][0]["org_id"] == ORG]
+    # 60 events of one organisation and 20 of another: a BatchGetItem of both heads and a transaction per
+    # 45 events of an organisation (one by one: a read and a transaction per event, 160 calls)
+    assert made.count("BatchGetItem") == 1 and feed_writes == 3

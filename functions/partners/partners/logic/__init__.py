@@ -10,11 +10,11 @@ partner authorizer's decision and quota count) is not re-exported: only the auth
 from __future__ import annotations
 
 from .clients import get_client, list_clients, partner_me, register_client, update_client
-from .feed import read_feed, record_event
+from .feed import read_feed, record_event, record_events
 from .keys import issue_key, list_keys, revoke_key
 
 __all__ = ["get_client", "list_clients", "partner_me", "register_client", "update_client", "read_feed",
-           "record_event", "issue_key", "list_keys", "revoke_key"]
+           "record_event", "record_events", "issue_key", "list_keys", "revoke_key"]
 
 # ---- webhooks
 from .webhooks import (delete_subscription, deliver, fan_out, get_delivery, get_subscription,  # noqa: E402

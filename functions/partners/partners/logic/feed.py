@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from shared.auth import Partner
 from shared.observability import logger
+from shared.problems import ValidationFailed
+from shared.readmodel import append_to_chains
 
 from ..data import feed as store
 from ..domain.feed import RETENTION_SECONDS, entry, organisations_of, visible
@@ -20,6 +22,33 @@ from ..domain.feed import RETENTION_SECONDS, entry, organisations_of, visible
 SLEEP: Callable[[float], None] = time.sleep  # the long poll's pause (tests may replace it)
 CLOCK: Callable[[], float] = time.monotonic
 POLL_INTERVALS = (0.1, 0.2, 0.4, 0.8, 1.0)
+
+
+FEED_EVENTS_PER_TX = 45  # an event is two writes (claim, entry), the head's move one more: DynamoDB takes 100
+
+
+def record_events(envelopes: list[dict[str, Any]]) -> dict[int, int | Exception]:
+    """`record_event` for a batch: per envelope index, how many feeds took it, or the exception that kept
+    it out of one (it comes again; its claim makes a second try append nothing twice). Each
+    organisation's head is read once and its events appended together, several organisations to a
+    transaction (shared.readmodel.append_to_chains); a refused transaction goes event by event."""
+    expires = int(time.time()) + RETENTION_SECONDS
+    feeds: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
+    refused: dict[int, int | Exception] = {}
+    for index, envelope in enumerate(envelopes):
+        if not all(isinstance(envelope.get(name), str) and envelope[name] for name in ("id", "source", "type")):
+            refused[index] = ValidationFailed("Not a domain-event envelope: it needs an id, a source and a type.")
+            continue
+        for org_id in organisations_of(envelope):
+            feeds.setdefault(org_id, {}).setdefault(envelope["id"], (index, envelope))  # twice in a batch: once
+    if not feeds:
+        return refused
+    return refused | append_to_chains(
+        {org_id: list(events.values()) for org_id, events in feeds.items()}, store.heads(list(feeds)), tx=store.Tx,
+        stage=lambda tx, org_id, last, part: store.stage_appends(tx, org_id, last or 0, part, expires),
+        advance=lambda last, part: (last or 0) + len(part),
+        redo=lambda org_id, part: {index: int(store.append(org_id, envelope, expires)) for index, envelope in part},
+        per_tx=FEED_EVENTS_PER_TX)
 
 
 def record_event(envelope: dict[str, Any]) -> int:

@@ -158,23 +158,30 @@ def _org_of(envelope: dict[str, Any]) -> str | None:
     return (envelope.get("actor") or {}).get("org_id")
 
 
-def matching(envelope: dict[str, Any]) -> list[Subscription]:
-    """The enabled subscriptions that want this event, of clients that are active and may read its type."""
+def matching(envelope: dict[str, Any], cache: dict[Any, Any] | None = None) -> list[Subscription]:
+    """The enabled subscriptions that want this event, of clients that are active and may read its type.
+    With `cache` (one per batch of events), each organisation's subscriptions and each client are read once."""
     org_id = _org_of(envelope)
     if not org_id:
         return []
+    cache = {} if cache is None else cache
     event_type = webhooks.webhook_type(envelope)
-    wanted = [s for s in store.organisation_subscriptions(org_id) if s.wants(event_type)]
-    clients = {cid: clients_store.get_client(org_id, cid) for cid in {s.client_id for s in wanted}}
+    if ("subscriptions", org_id) not in cache:
+        cache[("subscriptions", org_id)] = store.organisation_subscriptions(org_id)
+    wanted = [s for s in cache[("subscriptions", org_id)] if s.wants(event_type)]
+    for cid in {s.client_id for s in wanted} - {key[2] for key in cache if key[:2] == ("client", org_id)}:
+        cache[("client", org_id, cid)] = clients_store.get_client(org_id, cid)
+    clients = {cid: cache[("client", org_id, cid)] for cid in {s.client_id for s in wanted}}
     return [s for s in wanted if clients[s.client_id] is not None and clients[s.client_id].status == "active"
             and webhooks.type_allowed(event_type, clients[s.client_id].event_types)]
 
 
 def fan_out(envelope: dict[str, Any], *, clock: Callable[[], float] = time.time, rng: random.Random = _rng,
-            send: Callable = delivery_queue.send) -> int:
+            send: Callable = delivery_queue.send, cache: dict[Any, Any] | None = None) -> int:
     """Make a delivery of the event for each subscription that wants it and queue its first try
-    (at-least-once: run again for the same event, it queues the tries not made yet and makes nothing twice)."""
-    subs = matching(envelope)
+    (at-least-once: run again for the same event, it queues the tries not made yet and makes nothing twice).
+    `cache`: see `matching` (a batch's events share their organisations' subscriptions)."""
+    subs = matching(envelope, cache)
     if not subs:
         return 0
     body = webhooks.payload(envelope).decode("utf-8")
