@@ -18,6 +18,7 @@ from .tx import Tx, page, read
 
 
 BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
+APPEND_ATTEMPTS = 5
 
 
 class AlreadyAppended(Exception):
@@ -53,6 +54,23 @@ def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any])
     after = stage_appends(tx, entity_id, kind, org_id, head(org_id, entity_id), [event])
     tx.run()
     return after["seq"]
+
+
+def append_many(entity_id: str, kind: str, org_id: str | None, events: list[dict[str, Any]]) -> bool:
+    """Append events to a chain together, after its head as it now is: True if they were, False if one
+    of them was appended before (the caller goes event by event). A head moved meanwhile (another batch
+    appended to this chain) is read again, a few times; then HeadMoved is raised."""
+    for _ in range(APPEND_ATTEMPTS):
+        tx = Tx()
+        stage_appends(tx, entity_id, kind, org_id, head(org_id, entity_id), events)
+        try:
+            tx.run()
+            return True
+        except AlreadyAppended:
+            return False
+        except HeadMoved:
+            continue
+    raise HeadMoved(entity_id)
 
 
 def stage_appends(tx: Any, entity_id: str, kind: str, org_id: str | None, current: dict[str, Any] | None,

@@ -49,6 +49,10 @@ def record_many(envelopes: list[dict[str, Any]]) -> list[int | Exception]:
 
 
 def _one_by_one(key: tuple[str | None, str], kind: str, part: list[tuple[int, dict[str, Any]]]) -> dict[int, int]:
+    """A part whose transaction was refused: appended together again after the head as it now is (another
+    batch appended to the chain first), or, if one of its events was appended before, one by one."""
+    if store.append_many(key[1], kind, key[0], [envelope for _, envelope in part]):
+        return {index: 1 for index, _ in part}
     subject = {"id": key[1], "kind": kind, "org_id": key[0]}
     return {index: _append(subject, envelope) for index, envelope in part}
 

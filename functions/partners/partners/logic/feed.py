@@ -31,7 +31,8 @@ def record_events(envelopes: list[dict[str, Any]]) -> dict[int, int | Exception]
     """`record_event` for a batch: per envelope index, how many feeds took it, or the exception that kept
     it out of one (it comes again; its claim makes a second try append nothing twice). Each
     organisation's head is read once and its events appended together, several organisations to a
-    transaction (shared.readmodel.append_to_chains); a refused transaction goes event by event."""
+    transaction (shared.readmodel.append_to_chains); a refused transaction is retried per organisation
+    from its head as it now is (`data.append_many`), and event by event if an event was there already."""
     expires = int(time.time()) + RETENTION_SECONDS
     feeds: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
     refused: dict[int, int | Exception] = {}
@@ -47,7 +48,8 @@ def record_events(envelopes: list[dict[str, Any]]) -> dict[int, int | Exception]
         {org_id: list(events.values()) for org_id, events in feeds.items()}, store.heads(list(feeds)), tx=store.Tx,
         stage=lambda tx, org_id, last, part: store.stage_appends(tx, org_id, last or 0, part, expires),
         advance=lambda last, part: (last or 0) + len(part),
-        redo=lambda org_id, part: {index: int(store.append(org_id, envelope, expires)) for index, envelope in part},
+        redo=lambda org_id, part: dict(zip([index for index, _ in part],
+                                           map(int, store.append_many(org_id, [e for _, e in part], expires)))),
         per_tx=FEED_EVENTS_PER_TX)
 
 
