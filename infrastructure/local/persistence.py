@@ -43,7 +43,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .aws import client
-from .compaction import S3_PREFIX, fsync_dir, item_key
+from .compaction import S3_PREFIX, fsync_dir, item_key, write_atomically
 from .journal import Journal
 from .template import ACCOUNT_ID, REGION, Template
 from .tokens import LOCAL_PASSWORD
@@ -96,14 +96,7 @@ class Store:
         text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
         if self._written.get(path) == text:
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as handle:  # on disk before the journal it replaces is dropped
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
+        write_atomically(path, text)
         self._written[path] = text
         return True
 

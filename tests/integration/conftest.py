@@ -107,6 +107,22 @@ def aws(aws_world):
     aws_world.wait_until_idle()
 
 
+@pytest.fixture
+def dynamodb_calls(monkeypatch) -> list[str]:
+    """The DynamoDB operations made from here on, in order (what a batch costs)."""
+    import botocore.client
+
+    made, original = [], botocore.client.BaseClient._make_api_call
+
+    def counted(client, operation, params):
+        if client.meta.service_model.service_name == "dynamodb":
+            made.append(operation)
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    return made
+
+
 def _create_machine(sfn, name: str, logical_id: str) -> str:
     """A state machine from its ASL file, each task's Lambda ARN substituted as the template does."""
     props = resource(logical_id)["Properties"]

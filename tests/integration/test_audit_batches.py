@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 
-import botocore.client
 
 from tests.support.events import FakeLambdaContext, claims
 
@@ -38,18 +37,12 @@ def _history(entity: str) -> dict:
     return logic.entity_history(caller_from_claims(claims("u-aud", "o1", ["auditor"])), entity, 200, None, check=True)
 
 
-def test_a_batch_grows_every_chain_in_order_in_a_few_calls(aws, monkeypatch):
+def test_a_batch_grows_every_chain_in_order_in_a_few_calls(aws, monkeypatch, dynamodb_calls):
     monkeypatch.setenv("TABLE_NAME", "audit")
     batch = [_event(n, ("box", f"b{n}"), ("shelf", "S1")) for n in range(100)]
     batch.insert(50, batch[10])  # delivered twice in one batch
-    made, original = [], botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            made.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    made = dynamodb_calls
+    made.clear()  # what the batch costs, not the set-up
     assert _feed(batch) == {"batchItemFailures": []}
     batch_calls = list(made)
     shelf = _history("S1")

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import random
 
-import botocore.client
-import pytest
-
 from tests.integration.circulation_world import circulation  # noqa: F401 — the fixture
 from tests.integration.inventory_world import ORG, box_event, sqs_event
 
@@ -35,21 +32,7 @@ def _facts(box_id: str):
     return store.get_box_facts(ORG, box_id)
 
 
-@pytest.fixture
-def calls(monkeypatch) -> list[str]:
-    """The DynamoDB operations made from here on."""
-    made, original = [], botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            made.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
-    return made
-
-
-def test_a_batch_keeps_each_boxs_newest_facts_in_two_calls(circulation, calls):  # noqa: F811
+def test_a_batch_keeps_each_boxs_newest_facts_in_two_calls(circulation, dynamodb_calls):  # noqa: F811
     events = []
     for n in range(BOXES):
         events.append(box_event("BoxRegistered", f"box-{n}", f"BC-{n}", 1, home=None, status="unplaced"))
@@ -57,7 +40,7 @@ def test_a_batch_keeps_each_boxs_newest_facts_in_two_calls(circulation, calls): 
     random.Random(7).shuffle(events)
     events = (events + events[::5])[:100]  # the template's BatchSize
     assert _feed(events) == {"batchItemFailures": []}
-    batch_calls = list(calls)
+    batch_calls = list(dynamodb_calls)
     newest = {}
     for e in events:
         box = e["payload"].get("box") or e["payload"]

@@ -12,33 +12,16 @@ from __future__ import annotations
 
 import random
 
-import botocore.client
-import pytest
-
 from tests.integration.inventory_world import ORG, box_event, inventory  # noqa: F401 — the fixture
 
 BOXES = 60
-
-
-@pytest.fixture
-def calls(monkeypatch) -> list[str]:
-    """The DynamoDB operations made from here on, in order."""
-    made, original = [], botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            made.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
-    return made
 
 
 def _shelf(n: int) -> str:
     return f"R01-{n % 3 + 1:02d}-01-{n % 5 + 1}"
 
 
-def test_a_batch_holds_each_boxs_newest_version_in_a_few_calls(inventory, calls):  # noqa: F811
+def test_a_batch_holds_each_boxs_newest_version_in_a_few_calls(inventory, dynamodb_calls):  # noqa: F811
     from inventory.data import campaigns as store
 
     # GIVEN registrations and placements of 60 boxes, shuffled, a fifth of them delivered twice
@@ -50,7 +33,7 @@ def test_a_batch_holds_each_boxs_newest_version_in_a_few_calls(inventory, calls)
     events += events[::5]
     # WHEN the consumer handles them as one batch
     assert inventory.feed(events) == {"batchItemFailures": []}
-    batch_calls = list(calls)
+    batch_calls = list(dynamodb_calls)
     # THEN every box is on its shelf, at version 2, listed by its range and found by its label
     for n in range(BOXES):
         holding = store.get_holding(ORG, f"box-{n}")

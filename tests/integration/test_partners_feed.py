@@ -130,20 +130,12 @@ def test_concurrent_consumers_append_a_gapless_feed_with_each_event_once(partner
     assert store.head(ORG) == 30  # numbered 1..30: no gap, nothing twice
 
 
-def test_a_batch_is_appended_in_order_a_transaction_per_organisation_and_a_bad_envelope_fails_alone(partners,
-                                                                                                     monkeypatch):
-    import botocore.client
-
+def test_a_batch_is_appended_in_order_a_transaction_per_organisation_and_a_bad_envelope_fails_alone(
+        partners, dynamodb_calls):
     batch = [envelope("records.stacks", "BoxPlaced", ORG if n % 4 else OTHER_ORG, n) for n in range(80)]
     batch.insert(40, {**envelope("records.stacks", "BoxPlaced", ORG, 99), "source": ""})  # not an envelope
-    made, original = [], botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            made.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    made = dynamodb_calls
+    made.clear()  # what the batch costs, not the set-up
     assert deliver(batch) == {"batchItemFailures": [{"itemIdentifier": "m-40"}]}
     feed_writes = made.count("TransactWriteItems")
     items = read(partners, partner("r", ORG, ["feed:read"], ["*"]), limit=100)[1]["items"]

@@ -91,13 +91,11 @@ def test_destroyed_files_leave_the_box_and_a_transferred_box_shows_its_status(re
     assert records.get(first["id"])["boxes"] == [] and records.get(second["id"])["boxes"] == []
 
 
-def test_a_batch_of_many_boxes_costs_a_read_and_a_few_transactions(records, monkeypatch):
+def test_a_batch_of_many_boxes_costs_a_read_and_a_few_transactions(records, dynamodb_calls):
     """Registrations and placements of 40 boxes, shuffled, in one batch of 80: every file shows its box
     where it was placed, for one BatchGetItem and a transaction per few boxes (not a read and a
     transaction per event: 160 calls)."""
     import random
-
-    import botocore.client
 
     records.scheme(1)
     files = [records.file("FIN-01", key=f"f{n}") for n in range(40)]
@@ -108,14 +106,8 @@ def test_a_batch_of_many_boxes_costs_a_read_and_a_few_transactions(records, monk
             event["subjects"][0]["id"] = (event["payload"].get("box") or event["payload"])["id"] = f"box-{n}"
             events.append(event)
     random.Random(3).shuffle(events)
-    made, original = [], botocore.client.BaseClient._make_api_call
-
-    def counted(client, operation, params):
-        if client.meta.service_model.service_name == "dynamodb":
-            made.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    made = dynamodb_calls
+    made.clear()  # what the batch costs, not the set-up
     assert records.feed(events) == {"batchItemFailures": []}
     batch_calls = list(made)
     assert sorted(set(batch_calls)) == ["BatchGetItem", "TransactWriteItems"] and len(batch_calls) <= 3
