@@ -140,6 +140,9 @@ def test_a_batch_is_appended_in_order_a_transaction_per_organisation_and_a_bad_e
     feed_writes = made.count("TransactWriteItems")
     items = read(partners, partner("r", ORG, ["feed:read"], ["*"]), limit=100)[1]["items"]
     assert [e["id"] for e in items] == [e["id"] for e in batch if e.get("source") and e["subjects"][0]["org_id"] == ORG]
-    # 60 events of one organisation and 20 of another: a BatchGetItem of both heads and a transaction per
-    # 45 events of an organisation (one by one: a read and a transaction per event, 160 calls)
-    assert made.count("BatchGetItem") == 1 and feed_writes == 3
+    # 60 events of one organisation and 20 of another: a BatchGetItem of their claims, one of both heads
+    # and a transaction per 45 events of an organisation (one by one: a read and a transaction per event)
+    assert made.count("BatchGetItem") == 2 and feed_writes == 3
+    made.clear()
+    assert deliver(batch) == {"batchItemFailures": [{"itemIdentifier": "m-40"}]}  # again, after a timeout
+    assert "TransactWriteItems" not in made  # every claim found first: no transaction refused on them

@@ -49,6 +49,19 @@ def heads(chains: list[tuple[str | None, str]]) -> dict[tuple[str | None, str], 
     return found
 
 
+def appended(pairs: list[tuple[tuple[str | None, str], str]]) -> set[tuple[tuple[str | None, str], str]]:
+    """Which ((org, entity), event id) pairs are in their chain already (their receipts, read consistently,
+    100 to a BatchGetItem): a batch delivered again after a timeout skips them instead of failing its
+    transactions on their receipts and going event by event into the next timeout."""
+    wanted = {(entity_key(*chain), receipt_key(event_id)): (chain, event_id) for chain, event_id in pairs}
+    keys, found = list(wanted), set()
+    for start in range(0, len(keys), BATCH_GET):
+        chunk = keys[start:start + BATCH_GET]
+        found |= {wanted[(item.pk, item.sk)]
+                  for item in read(lambda: list(ReceiptItem.batch_get(chunk, consistent_read=True)))}
+    return found
+
+
 def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any]) -> int:
     tx = Tx()
     after = stage_appends(tx, entity_id, kind, org_id, head(org_id, entity_id), [event])

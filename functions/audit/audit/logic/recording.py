@@ -36,6 +36,9 @@ def record_many(envelopes: list[dict[str, Any]]) -> list[int | Exception]:
             chain = chains.setdefault((subject.get("org_id"), subject["id"]), {"kind": subject["kind"], "events": {}})
             chain["kind"] = subject["kind"]
             chain["events"].setdefault(envelope["id"], (index, envelope))  # twice in one batch: appended once
+    for key, event_id in store.appended([(key, e) for key, chain in chains.items() for e in chain["events"]]):
+        chains[key]["events"].pop(event_id)  # delivered again: nothing to append
+    chains = {key: chain for key, chain in chains.items() if chain["events"]}
     counts = append_to_chains(
         {key: list(chain["events"].values()) for key, chain in chains.items()},
         store.heads(list(chains)) if chains else {}, tx=store.Tx,

@@ -57,6 +57,18 @@ def heads(org_ids: list[str]) -> dict[str, int]:
     return found
 
 
+def in_feed(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (organisation, event id) pairs are in their feed already (their claims, read consistently,
+    100 to a BatchGetItem): a batch delivered again after a timeout skips them instead of failing its
+    transactions on their claims and going event by event into the next timeout."""
+    keys = [(claim_key(org_id, event_id), "CLAIM") for org_id, event_id in dict.fromkeys(pairs)]
+    wanted, found = {claim_key(o, e): (o, e) for o, e in pairs}, set()
+    for start in range(0, len(keys), BATCH_GET):
+        chunk = keys[start:start + BATCH_GET]
+        found |= {wanted[item.pk] for item in read(lambda: list(FeedClaimItem.batch_get(chunk, consistent_read=True)))}
+    return found
+
+
 def stage_appends(tx: Any, org_id: str, last: int, envelopes: list[dict[str, Any]], expires_at: int) -> None:
     """Add to `tx` entries last+1, last+2, … for `envelopes` (each only if no entry has its number and the
     event was never claimed) and the head's move from `last` (conditional on it): all or none commit, so

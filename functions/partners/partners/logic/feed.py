@@ -44,6 +44,9 @@ def record_events(envelopes: list[dict[str, Any]]) -> dict[int, int | Exception]
             feeds.setdefault(org_id, {}).setdefault(envelope["id"], (index, envelope))  # twice in a batch: once
     if not feeds:
         return refused
+    for org_id, event_id in store.in_feed([(o, e) for o, events in feeds.items() for e in events]):
+        feeds[org_id].pop(event_id)  # delivered again: nothing to append
+    feeds = {org_id: events for org_id, events in feeds.items() if events}
     return refused | append_to_chains(
         {org_id: list(events.values()) for org_id, events in feeds.items()}, store.heads(list(feeds)), tx=store.Tx,
         stage=lambda tx, org_id, last, part: store.stage_appends(tx, org_id, last or 0, part, expires),
