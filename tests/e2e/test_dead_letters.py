@@ -36,7 +36,10 @@ def test_a_dead_letter_shows_in_health_and_one_command_sends_it_back(tmp_path):
 
         health = system.request("GET", "/_local/health").json()
         assert health["status"] == "degraded"
-        assert health["queues"]["AuditDeadLetterQueue"] == {"messages": 1, "in_flight": 0, "dead_letter": True}
+        waiting = health["queues"]["AuditDeadLetterQueue"]
+        assert {k: waiting[k] for k in ("messages", "in_flight", "dead_letter")} == {
+            "messages": 1, "in_flight": 0, "dead_letter": True}
+        assert waiting["oldest_age_s"] is not None and waiting["oldest_age_s"] >= 0  # how long it has waited
 
         done = subprocess.run([sys.executable, "-m", "infrastructure.local.jobs", "--redrive", "--url",
                                system.base_url], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
