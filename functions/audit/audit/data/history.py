@@ -17,7 +17,6 @@ from .tables import ENTRY_PREFIX, EntryItem, HeadItem, ReceiptItem, entity_key, 
 from .tx import Tx, page, read
 
 
-BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 APPEND_ATTEMPTS = 5
 
 
@@ -41,12 +40,8 @@ def heads(chains: list[tuple[str | None, str]]) -> dict[tuple[str | None, str], 
     """The heads of many chains ((org, entity) each), read consistently, 100 to a BatchGetItem; a chain
     never appended to is absent."""
     by_key = {entity_key(org_id, entity_id): (org_id, entity_id) for org_id, entity_id in chains}
-    keys, found = [(pk, "HEAD") for pk in by_key], {}
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        for item in read(lambda: list(HeadItem.batch_get(chunk, consistent_read=True))):
-            found[by_key[item.pk]] = {"seq": int(item.seq), "hash": item.hash, "kind": item.kind}
-    return found
+    items = read(lambda: list(HeadItem.batch_get([(pk, "HEAD") for pk in by_key], consistent_read=True)))
+    return {by_key[item.pk]: {"seq": int(item.seq), "hash": item.hash, "kind": item.kind} for item in items}
 
 
 def appended(pairs: list[tuple[tuple[str | None, str], str]]) -> set[tuple[tuple[str | None, str], str]]:
@@ -54,12 +49,8 @@ def appended(pairs: list[tuple[tuple[str | None, str], str]]) -> set[tuple[tuple
     100 to a BatchGetItem): a batch delivered again after a timeout skips them instead of failing its
     transactions on their receipts and going event by event into the next timeout."""
     wanted = {(entity_key(*chain), receipt_key(event_id)): (chain, event_id) for chain, event_id in pairs}
-    keys, found = list(wanted), set()
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        found |= {wanted[(item.pk, item.sk)]
-                  for item in read(lambda: list(ReceiptItem.batch_get(chunk, consistent_read=True)))}
-    return found
+    items = read(lambda: list(ReceiptItem.batch_get(list(wanted), consistent_read=True)))
+    return {wanted[(item.pk, item.sk)] for item in items}
 
 
 def append(entity_id: str, kind: str, org_id: str | None, event: dict[str, Any]) -> int:

@@ -28,9 +28,6 @@ from .tables import (OPEN, SAGA, BoxFactsItem, NoticeItem, PolicyItem, RegisterI
 from .tx import Tx, read
 
 
-BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
-
-
 def register_sort_key(entry: RegisterEntry) -> str:
     return f"{entry.at}#{entry.loan_id}#{entry.action}"
 
@@ -240,13 +237,9 @@ def apply_many_box_facts(many: list[BoxFacts]) -> dict[tuple[str, str], bool | E
     conditional as the single path's; a refused group is redone box by box). Per (org, box): True if
     written, False if the model already had these facts or newer, or the exception that stopped it."""
     keyed = {(f.org_id, f.box_id): f for f in many}
-    stored: dict[tuple[str, str], BoxFacts] = {}
     keys = [(org_key(org_id), box_facts_key(box_id)) for org_id, box_id in keyed]
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        for item in read(lambda: list(BoxFactsItem.batch_get(chunk, consistent_read=True))):
-            facts = item.entity()
-            stored[(facts.org_id, facts.box_id)] = facts
+    stored = {(f.org_id, f.box_id): f
+              for f in read(lambda: [i.entity() for i in BoxFactsItem.batch_get(keys, consistent_read=True)])}
     outcomes: dict[tuple[str, str], bool | Exception] = {
         key: False for key, facts in keyed.items() if not _newer(facts, stored.get(key))}
     fresh = [(key, (lambda tx, f=facts: tx.put(BoxFactsItem.of(f), condition=_newer_than_stored(f))))

@@ -25,7 +25,6 @@ from .tables import FEED_HEAD, FeedClaimItem, FeedEntryItem, FeedHeadItem, claim
 from .tx import Tx, read
 
 APPEND_ATTEMPTS = 20
-BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 MAX_EXAMINED = 500  # entries one read looks at (those the client may not see are skipped)
 
 
@@ -49,24 +48,17 @@ def heads(org_ids: list[str]) -> dict[str, int]:
     """The number of each organisation's last entry, read consistently, 100 to a BatchGetItem (an
     organisation whose feed is empty is absent)."""
     by_key = {feed_key(org_id): org_id for org_id in org_ids}
-    keys, found = [(pk, FEED_HEAD) for pk in by_key], {}
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        for item in read(lambda: list(FeedHeadItem.batch_get(chunk, consistent_read=True))):
-            found[by_key[item.pk]] = int(item.seq)
-    return found
+    items = read(lambda: list(FeedHeadItem.batch_get([(pk, FEED_HEAD) for pk in by_key], consistent_read=True)))
+    return {by_key[item.pk]: int(item.seq) for item in items}
 
 
 def in_feed(pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (organisation, event id) pairs are in their feed already (their claims, read consistently,
     100 to a BatchGetItem): a batch delivered again after a timeout skips them instead of failing its
     transactions on their claims and going event by event into the next timeout."""
-    keys = [(claim_key(org_id, event_id), "CLAIM") for org_id, event_id in dict.fromkeys(pairs)]
-    wanted, found = {claim_key(o, e): (o, e) for o, e in pairs}, set()
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        found |= {wanted[item.pk] for item in read(lambda: list(FeedClaimItem.batch_get(chunk, consistent_read=True)))}
-    return found
+    wanted = {claim_key(org_id, event_id): (org_id, event_id) for org_id, event_id in pairs}
+    items = read(lambda: list(FeedClaimItem.batch_get([(pk, "CLAIM") for pk in wanted], consistent_read=True)))
+    return {wanted[item.pk] for item in items}
 
 
 def stage_appends(tx: Any, org_id: str, last: int, envelopes: list[dict[str, Any]], expires_at: int) -> None:

@@ -169,9 +169,11 @@ def matching(envelope: dict[str, Any], cache: dict[Any, Any] | None = None) -> l
     if ("subscriptions", org_id) not in cache:
         cache[("subscriptions", org_id)] = store.organisation_subscriptions(org_id)
     wanted = [s for s in cache[("subscriptions", org_id)] if s.wants(event_type)]
-    for cid in {s.client_id for s in wanted} - {key[2] for key in cache if key[:2] == ("client", org_id)}:
-        cache[("client", org_id, cid)] = clients_store.get_client(org_id, cid)
-    clients = {cid: cache[("client", org_id, cid)] for cid in {s.client_id for s in wanted}}
+    clients = {}
+    for cid in {s.client_id for s in wanted}:
+        if ("client", org_id, cid) not in cache:
+            cache[("client", org_id, cid)] = clients_store.get_client(org_id, cid)
+        clients[cid] = cache[("client", org_id, cid)]
     return [s for s in wanted if clients[s.client_id] is not None and clients[s.client_id].status == "active"
             and webhooks.type_allowed(event_type, clients[s.client_id].event_types)]
 

@@ -19,7 +19,6 @@ from .tx import Tx, read
 
 MAX_LINKS = 90  # one transaction: the box, and a link per file it holds (DynamoDB takes 100 operations)
 ATTEMPTS = 5
-BATCH_GET = 100  # DynamoDB's limit for one BatchGetItem
 
 
 class _Moved(Exception):
@@ -59,13 +58,9 @@ def apply_many_boxes(said: list[tuple[Box, bool]]) -> dict[tuple[str, str], bool
     events: dict[tuple[str, str], list[tuple[Box, bool]]] = {}
     for box, lists_files in said:
         events.setdefault((box.org_id, box.box_id), []).append((box, lists_files))
-    stored: dict[tuple[str, str], Box] = {}
     keys = [(box_key(org_id, box_id), "BOX") for org_id, box_id in events]
-    for start in range(0, len(keys), BATCH_GET):
-        chunk = keys[start:start + BATCH_GET]
-        for item in read(lambda: list(BoxItem.batch_get(chunk, consistent_read=True))):
-            box = item.entity()
-            stored[(box.org_id, box.box_id)] = box
+    stored = {(b.org_id, b.box_id): b
+              for b in read(lambda: [i.entity() for i in BoxItem.batch_get(keys, consistent_read=True)])}
     outcomes: dict[tuple[str, str], bool | Exception] = {}
     changed = []
     for key, said_of_box in events.items():
